@@ -1,0 +1,166 @@
+"""The `taxer` command: a thin skin over taxer.api. Each command parses options, calls the library, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from functools import wraps
+
+import click
+
+from taxer import __version__, api
+from taxer.errors import TaxerError
+from taxer.model import UTC
+from taxer.views import LEDGER_HEADER, account_json, transaction_json, transaction_line
+
+
+def _errors_to_click(func):
+    """Map taxer's own errors to a one-paragraph message and exit code 1, never a traceback."""
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except TaxerError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+def _engine(ctx: click.Context):
+    return api.workspace(ctx.obj["db"])
+
+
+class DateParam(click.ParamType):
+    """A calendar date (YYYY-MM-DD, UTC) or an ISO 8601 timestamp with a zone."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; use YYYY-MM-DD (UTC) or an ISO 8601 timestamp", param, ctx)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH_OR_URL", envvar="TAXER_DB",
+              help="Ledger database: a file path or an SQLAlchemy URL (postgresql+psycopg://user@host/db). "
+                   "Default: taxer.db in the current folder; env TAXER_DB.")
+@click.version_option(__version__, prog_name="taxer")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """taxer: crypto tax reports from exchange histories.
+
+    Import transactions into a ledger (CSV files or exchange APIs with read-only keys), then compute gains
+    and write the filing package.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import transactions from files into the ledger."""
+
+
+@import_group.command("csv")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--account", "-a", required=True, metavar="NAME",
+              help="Ledger account the files belong to (created if new).")
+@click.pass_context
+@_errors_to_click
+def import_csv(ctx: click.Context, files: tuple[str, ...], account: str) -> None:
+    """Import CSV FILES into account NAME; the format is detected from the header row.
+
+    Each file is imported whole or not at all; importing a file again adds nothing twice.
+    """
+    results = api.import_csv(_engine(ctx), files, account)
+    for r in results:
+        if r.error:
+            click.echo(f"FAILED {r.path}: nothing imported from this file.", err=True)
+        else:
+            click.echo(f"{r.path}: {r.format}, {r.rows} rows, {r.inserted} new, {r.duplicates} already in the ledger")
+    failed = [r for r in results if r.error]
+    if failed:
+        raise click.ClickException(" ".join(r.error for r in failed) + " Fix the file and run the same command "
+                                   "again: files already imported add nothing twice.")
+
+
+@main.command()
+@click.option("--account", "-a", metavar="NAME", help="Only this account.")
+@click.option("--asset", metavar="SYM", help="Only transactions moving this asset (any leg).")
+@click.option("--since", type=DateParam(), help="From this date (inclusive, UTC).")
+@click.option("--until", type=DateParam(), help="Up to this date (inclusive, UTC).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (amounts as decimal strings).")
+@click.pass_context
+@_errors_to_click
+def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> None:
+    """List ledger transactions in time order."""
+    if until is not None and until.time() == datetime.min.time():
+        until += timedelta(days=1)  # a bare date means the whole day
+    txs = api.transactions(_engine(ctx), account=account, asset=asset, since=since, until=until)
+    out = sys.stdout
+    if as_json:
+        out.write("[")
+        for i, tx in enumerate(txs):
+            out.write((",\n" if i else "\n") + json.dumps(transaction_json(tx)))
+        out.write("\n]\n")
+        return
+    click.echo(LEDGER_HEADER)
+    count = 0
+    for tx in txs:
+        click.echo(transaction_line(tx))
+        count += 1
+    click.echo(f"{count} transactions")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+@_errors_to_click
+def accounts(ctx: click.Context, as_json: bool) -> None:
+    """List the ledger's accounts (never credentials)."""
+    rows = api.accounts(_engine(ctx))
+    if as_json:
+        click.echo(json.dumps([account_json(a) for a in rows], indent=2))
+        return
+    if not rows:
+        click.echo("No accounts yet: `taxer import csv FILE --account NAME` creates one.")
+    for a in rows:
+        where = f"{a.exchange_id}" + (f" via {a.api_url}" if a.api_url else "") if a.exchange_id else a.kind
+        click.echo(f"{a.name:20}  {where:30}  {a.transactions} transactions")
+
+
+@main.group()
+def db() -> None:
+    """Ledger database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@_errors_to_click
+def db_upgrade(ctx: click.Context) -> None:
+    """Migrate the ledger to the current schema (taxer also does this whenever it opens the ledger)."""
+    from taxer.store.db import current_revision, open_engine, upgrade
+
+    engine = open_engine(ctx.obj["db"], migrate=False)
+    changed = upgrade(engine)
+    click.echo(f"ledger schema {'upgraded to' if changed else 'already at'} revision {current_revision(engine)}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the demo's workspace and reports (default: a new temporary folder).")
+@_errors_to_click
+def demo(out: str | None) -> None:
+    """Run the whole job on the bundled sample data in a throw-away workspace."""
+    from taxer.demo import run_demo
+
+    run_demo(out, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

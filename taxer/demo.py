@@ -1,0 +1,57 @@
+"""`taxer demo`: the whole job on the bundled sample data, in a throw-away workspace."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from taxer import api
+from taxer.errors import TaxerError
+from taxer.model import is_fiat
+from taxer.resources import sample_data_dir
+
+# The sample's files and the ledger account each belongs to.
+SAMPLE_ACCOUNTS = {"coinbase.csv": "coinbase", "ledger_wallet.csv": "ledger"}
+
+
+def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
+    """Import the sample into a new workspace under `out` (or a temp folder) and summarise it; return the folder."""
+    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="taxer-demo-"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TaxerError(f"cannot create the demo folder {folder}: {exc.strerror}. Pass --out with a writable "
+                         "folder.") from None
+    db_path = folder / "taxer.db"
+    if db_path.exists():
+        db_path.unlink()  # a demo always starts from an empty ledger
+    engine = api.workspace(str(db_path))
+    samples = sample_data_dir()
+    echo(f"taxer demo: workspace {folder}")
+    for filename, account in SAMPLE_ACCOUNTS.items():
+        result = api.import_csv_file(engine, samples / filename, account)
+        echo(f"  imported {filename} into account {account!r}: {result.rows} rows ({result.format})")
+    _print_summary(engine, echo)
+    echo(f"Ledger: {db_path}")
+    return folder
+
+
+def _print_summary(engine, echo) -> None:
+    kinds: Counter[str] = Counter()
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    years: Counter[int] = Counter()
+    for tx in api.transactions(engine):
+        kinds[tx.kind.value] += 1
+        years[tx.timestamp.year] += 1
+        for leg, sign in ((tx.received, 1), (tx.sent, -1), (tx.fee, -1)):
+            if leg and not is_fiat(leg.asset):
+                balances[leg.asset] += sign * leg.amount
+    echo("Ledger summary")
+    for acct in api.accounts(engine):
+        echo(f"  account {acct.name:10} {acct.transactions:4} transactions")
+    echo("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    echo("  by year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
+    echo("  held now (all accounts): " + ", ".join(f"{b.normalize():f} {a}" for a, b in sorted(balances.items()) if b))

@@ -1,0 +1,34 @@
+"""The one family of exceptions that stops taxer's work; the CLI turns them into one-paragraph errors."""
+
+from __future__ import annotations
+
+
+class TaxerError(Exception):
+    """Something the user can act on: bad input, bad settings, an unreachable database or exchange."""
+
+
+class InputError(TaxerError):
+    """Bad data in a file, pointing at the exact place: file, line and column."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: str | None = None, hint: str | None = None) -> None:
+        self.file, self.line, self.column, self.hint = file, line, column, hint
+        where = []
+        if file:
+            where.append(str(file))
+        if line is not None:
+            where.append(f"line {line}")
+        if column:
+            where.append(f"column {column!r}")
+        text = (", ".join(where) + ": " if where else "") + message
+        if hint:
+            text += f" {hint}"
+        super().__init__(text)
+
+
+class DatabaseError(TaxerError):
+    """The ledger database cannot be opened, migrated or written."""
+
+
+class ConfigError(TaxerError):
+    """A setting or option has a value taxer cannot use."""

@@ -1,0 +1,42 @@
+"""The registry of CSV formats: each format module registers itself by its header row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from taxer.model import Transaction
+
+# A row parser gets the row as {column: value} plus the account name and returns a Transaction without
+# source/external_id (the driver fills those) or raises taxer.importers.rows.RowError.
+RowParser = Callable[[Mapping[str, str], str], Transaction]
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """One file layout: its name, the columns that identify it, and how a row becomes a transaction."""
+
+    name: str                 # also the ledger `source` of its records, e.g. "koinly"
+    title: str                # for messages: "Koinly universal"
+    required: tuple[str, ...]  # header columns that must all be present (order free)
+    parse_row: RowParser
+    id_column: str | None = None  # a column holding the source's own stable id, if the file has one
+
+
+_FORMATS: dict[str, CsvFormat] = {}
+
+
+def register(fmt: CsvFormat) -> CsvFormat:
+    _FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def formats() -> tuple[CsvFormat, ...]:
+    return tuple(_FORMATS.values())
+
+
+def detect(header: list[str]) -> CsvFormat | None:
+    """The format whose required columns are all in `header`; the most specific one wins."""
+    present = {h.strip() for h in header}
+    matches = [f for f in _FORMATS.values() if set(f.required) <= present]
+    return max(matches, key=lambda f: len(f.required)) if matches else None

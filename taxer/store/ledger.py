@@ -1,0 +1,174 @@
+"""Reading and writing the ledger: accounts, idempotent bulk inserts, import runs, and transaction queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from taxer.errors import TaxerError
+from taxer.model import UTC, Kind, Leg, Transaction
+from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord
+
+TX = LedgerTransaction.__table__
+RAW = RawRecord.__table__
+ACCOUNTS = Account.__table__
+RUNS = ImportRun.__table__
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as commands show it (never credentials)."""
+
+    id: int
+    name: str
+    kind: str
+    exchange_id: str | None
+    api_url: str | None
+    settings: dict
+    created_at: datetime
+    transactions: int = 0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _account_info(row, count: int = 0) -> AccountInfo:
+    return AccountInfo(row.id, row.name, row.kind, row.exchange_id, row.api_url, json.loads(row.settings or "{}"),
+                       row.created_at, count)
+
+
+def find_account(conn: Connection, name: str) -> AccountInfo | None:
+    row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.name == name)).first()
+    return _account_info(row) if row else None
+
+
+def ensure_account(conn: Connection, name: str, *, kind: str = "file", exchange_id: str | None = None,
+                   api_url: str | None = None) -> AccountInfo:
+    """The account called `name`, created if new."""
+    name = name.strip()
+    if not name:
+        raise TaxerError("an account name cannot be empty; pass --account NAME (for example --account coinbase)")
+    found = find_account(conn, name)
+    if found:
+        return found
+    conn.execute(insert(ACCOUNTS).values(name=name, kind=kind, exchange_id=exchange_id, api_url=api_url,
+                                         settings="{}", created_at=now()))
+    return find_account(conn, name)
+
+
+def list_accounts(conn: Connection) -> list[AccountInfo]:
+    counts = dict(conn.execute(select(TX.c.account_id, func.count()).group_by(TX.c.account_id)).all())
+    rows = conn.execute(select(ACCOUNTS).order_by(ACCOUNTS.c.name)).all()
+    return [_account_info(r, counts.get(r.id, 0)) for r in rows]
+
+
+def start_run(conn: Connection, *, kind: str, target: str, account_id: int | None) -> int:
+    result = conn.execute(insert(RUNS).values(kind=kind, target=target, account_id=account_id, started_at=now(),
+                                              rows_read=0, inserted=0, duplicates=0, outcome="running"))
+    return result.inserted_primary_key[0]
+
+
+def finish_run(conn: Connection, run_id: int, *, outcome: str, rows_read: int = 0, inserted: int = 0,
+               message: str | None = None) -> None:
+    conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(
+        outcome=outcome, rows_read=rows_read, inserted=inserted, duplicates=max(rows_read - inserted, 0),
+        finished_at=now(), message=message))
+
+
+def _insert_ignoring_duplicates(conn: Connection, table):
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def _tx_row(tx: Transaction, account_id: int, run_id: int | None) -> dict:
+    s, r, f = tx.sent, tx.received, tx.fee
+    return {
+        "account_id": account_id, "timestamp": tx.timestamp, "kind": tx.kind.value,
+        "sent_asset": s.asset if s else None, "sent_amount": s.amount if s else None,
+        "received_asset": r.asset if r else None, "received_amount": r.amount if r else None,
+        "fee_asset": f.asset if f else None, "fee_amount": f.amount if f else None,
+        "fair_value": tx.fair_value, "fair_value_currency": tx.fair_value_currency, "label": tx.label,
+        "description": tx.description, "tx_hash": tx.tx_hash, "source": tx.source, "external_id": tx.external_id,
+        "import_run_id": run_id,
+    }
+
+
+def count_transactions(conn: Connection, account_id: int | None = None) -> int:
+    query = select(func.count()).select_from(TX)
+    if account_id is not None:
+        query = query.where(TX.c.account_id == account_id)
+    return conn.execute(query).scalar_one()
+
+
+def insert_records(conn: Connection, account_id: int, run_id: int | None,
+                   records: Iterable[tuple[Transaction, str, str]]) -> tuple[int, int]:
+    """Insert (transaction, origin, raw JSON) records in chunks, skipping ones already in the ledger.
+
+    Returns (records read, transactions inserted). Runs inside the caller's database transaction, so a failure
+    anywhere in `records` leaves nothing behind when the caller rolls back.
+    """
+    before = count_transactions(conn, account_id)
+    tx_stmt = _insert_ignoring_duplicates(conn, TX)
+    raw_stmt = _insert_ignoring_duplicates(conn, RAW)
+    read = 0
+    tx_rows: list[dict] = []
+    raw_rows: list[dict] = []
+    for tx, origin, payload in records:
+        read += 1
+        tx_rows.append(_tx_row(tx, account_id, run_id))
+        raw_rows.append({"account_id": account_id, "source": tx.source, "external_id": tx.external_id,
+                         "origin": origin, "payload": payload, "import_run_id": run_id})
+        if len(tx_rows) >= CHUNK:
+            conn.execute(tx_stmt, tx_rows)
+            conn.execute(raw_stmt, raw_rows)
+            tx_rows, raw_rows = [], []
+    if tx_rows:
+        conn.execute(tx_stmt, tx_rows)
+        conn.execute(raw_stmt, raw_rows)
+    return read, count_transactions(conn, account_id) - before
+
+
+def _leg(asset: str | None, amount: Decimal | None) -> Leg | None:
+    return Leg(asset, amount) if asset is not None and amount is not None else None
+
+
+def query_transactions(conn: Connection, *, account: str | None = None, asset: str | None = None,
+                       since: datetime | None = None, until: datetime | None = None) -> Iterator[Transaction]:
+    """Ledger transactions in time order, filtered by account name, asset (any leg) and [since, until)."""
+    query = (select(TX, ACCOUNTS.c.name.label("account_name"))
+             .join(ACCOUNTS, ACCOUNTS.c.id == TX.c.account_id)
+             .order_by(TX.c.timestamp, TX.c.id))
+    if account is not None:
+        query = query.where(ACCOUNTS.c.name == account)
+    if asset is not None:
+        asset = asset.upper()
+        query = query.where((TX.c.sent_asset == asset) | (TX.c.received_asset == asset) | (TX.c.fee_asset == asset))
+    if since is not None:
+        query = query.where(TX.c.timestamp >= since)
+    if until is not None:
+        query = query.where(TX.c.timestamp < until)
+    for row in conn.execute(query):
+        yield Transaction(
+            account=row.account_name, timestamp=row.timestamp, kind=Kind(row.kind),
+            sent=_leg(row.sent_asset, row.sent_amount), received=_leg(row.received_asset, row.received_amount),
+            fee=_leg(row.fee_asset, row.fee_amount), fair_value=row.fair_value,
+            fair_value_currency=row.fair_value_currency, label=row.label, description=row.description,
+            tx_hash=row.tx_hash, source=row.source, external_id=row.external_id, id=row.id,
+        )
+
+
+def raw_records(conn: Connection, transaction_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """{transaction id: (origin, payload JSON)} for the audit trail."""
+    query = (select(TX.c.id, RAW.c.origin, RAW.c.payload)
+             .join(RAW, (RAW.c.account_id == TX.c.account_id) & (RAW.c.source == TX.c.source)
+                   & (RAW.c.external_id == TX.c.external_id))
+             .where(TX.c.id.in_(list(transaction_ids))))
+    return {row.id: (row.origin, row.payload) for row in conn.execute(query)}
