@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -81,18 +81,18 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
                                  file=str(path), line=line)
             row = dict(zip(header, cells))
             try:
-                tx = fmt.parse_row(row, account)
+                fields = fmt.parse_row(row)
             except RowError as exc:
                 raise InputError(exc.message, file=str(path), line=line, column=exc.column) from None
             external_id = (row.get(fmt.id_column) or "").strip() if fmt.id_column else ""
             if not external_id:
                 # Identical rows are legitimate (two equal fills in one second): number their occurrences so
                 # a re-import of the same or a longer export maps each row to the same id.
-                digest = _fingerprint(tx)
+                digest = _fingerprint(fields)
                 seen[digest] = seen.get(digest, 0) + 1
                 external_id = f"{digest}-{seen[digest]}"
-            yield SourceRecord(replace(tx, source=fmt.name, external_id=external_id),
-                               f"{name}:{line}", json.dumps(row, ensure_ascii=False))
+            tx = Transaction(account=account, source=fmt.name, external_id=external_id, **fields)
+            yield SourceRecord(tx, f"{name}:{line}", json.dumps(row, ensure_ascii=False))
 
     return fmt, records()
 
@@ -101,8 +101,9 @@ def _leg_text(leg: Leg | None) -> str:
     return f"{leg.amount.normalize():f} {leg.asset}" if leg else ""
 
 
-def _fingerprint(tx: Transaction) -> str:
+def _fingerprint(f: dict) -> str:
     """A content hash of what makes a transaction itself (not its description), stable across re-exports."""
-    text = "|".join((tx.timestamp.isoformat(), tx.kind.value, _leg_text(tx.sent), _leg_text(tx.received),
-                     _leg_text(tx.fee), tx.label or "", tx.tx_hash or ""))
+    text = "|".join((f["timestamp"].isoformat(), f["kind"].value, _leg_text(f.get("sent")),
+                     _leg_text(f.get("received")), _leg_text(f.get("fee")), f.get("label") or "",
+                     f.get("tx_hash") or ""))
     return hashlib.sha256(text.encode()).hexdigest()[:32]

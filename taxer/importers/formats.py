@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from taxer.model import Transaction
 
-# A row parser gets the row as {column: value} plus the account name and returns a Transaction without
-# source/external_id (the driver fills those) or raises taxer.importers.rows.RowError.
-RowParser = Callable[[Mapping[str, str], str], Transaction]
+# A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
+# account, source and external_id (the driver adds those, so each record is built once), or raises
+# taxer.importers.rows.RowError.
+RowParser = Callable[[Mapping[str, str]], dict]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from taxer.importers import rows
 from taxer.importers.formats import CsvFormat, register
 from taxer.importers.rows import RowError
-from taxer.model import Kind, Transaction
+from taxer.model import Kind
 
 COLUMNS = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount",
            "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash")
@@ -24,7 +24,7 @@ OUTGOING_LABELS = {
 KNOWN = sorted({*INCOME_LABELS, *OUTGOING_LABELS, "ignored"})
 
 
-def parse_row(row, account: str) -> Transaction:
+def parse_row(row) -> dict:
     timestamp = rows.utc_timestamp(row.get("Date") or "", "Date")
     sent = rows.leg(row, "Sent Amount", "Sent Currency")
     received = rows.leg(row, "Received Amount", "Received Currency")
@@ -35,8 +35,8 @@ def parse_row(row, account: str) -> Transaction:
     kind, label_out = _kind(label, raw_label, sent is not None, received is not None, fee is not None)
     if kind is Kind.FEE and sent is None:
         sent, fee = fee, None  # a fee-only row: the fee coins are what was spent
-    return Transaction(
-        account=account, timestamp=timestamp, kind=kind, sent=sent, received=received, fee=fee,
+    return dict(
+        timestamp=timestamp, kind=kind, sent=sent, received=received, fee=fee,
         fair_value=worth.amount if worth else None, fair_value_currency=worth.asset if worth else None,
         label=label_out, description=(row.get("Description") or "").strip() or None,
         tx_hash=(row.get("TxHash") or "").strip() or None,
