@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from taxer.errors import TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
 from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord
+from taxer.store.types import decimal_text, sqlite_timestamp
 
 TX = LedgerTransaction.__table__
 RAW = RawRecord.__table__
@@ -83,22 +83,37 @@ def finish_run(conn: Connection, run_id: int, *, outcome: str, rows_read: int = 
         finished_at=now(), message=message))
 
 
-def _insert_ignoring_duplicates(conn: Connection, table):
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+TX_COLUMNS = ("account_id", "timestamp", "kind", "sent_asset", "sent_amount", "received_asset", "received_amount",
+              "fee_asset", "fee_amount", "fair_value", "fair_value_currency", "label", "description", "tx_hash",
+              "source", "external_id", "import_run_id")
+RAW_COLUMNS = ("account_id", "source", "external_id", "origin", "payload", "import_run_id")
 
 
-def _tx_row(tx: Transaction, account_id: int, run_id: int | None) -> dict:
+def _bulk_insert_sql(conn: Connection, table: str, columns: tuple[str, ...]) -> str:
+    """INSERT that skips rows whose unique key is already there, in the driver's own parameter style."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+            "ON CONFLICT DO NOTHING")
+
+
+def _converters(conn: Connection):
+    """Value converters for the bulk path, which bypasses SQLAlchemy's per-value type processing for speed.
+
+    They must write exactly what ExactDecimal and UTCDateTime write (text on SQLite, native on PostgreSQL).
+    """
+    if conn.dialect.name == "sqlite":
+        return (lambda d: None if d is None else decimal_text(d)), sqlite_timestamp
+    return (lambda d: d), (lambda t: t)
+
+
+def _tx_tuple(tx: Transaction, account_id: int, run_id: int | None, dec, ts) -> tuple:
     s, r, f = tx.sent, tx.received, tx.fee
-    return {
-        "account_id": account_id, "timestamp": tx.timestamp, "kind": tx.kind.value,
-        "sent_asset": s.asset if s else None, "sent_amount": s.amount if s else None,
-        "received_asset": r.asset if r else None, "received_amount": r.amount if r else None,
-        "fee_asset": f.asset if f else None, "fee_amount": f.amount if f else None,
-        "fair_value": tx.fair_value, "fair_value_currency": tx.fair_value_currency, "label": tx.label,
-        "description": tx.description, "tx_hash": tx.tx_hash, "source": tx.source, "external_id": tx.external_id,
-        "import_run_id": run_id,
-    }
+    return (account_id, ts(tx.timestamp), tx.kind.value,
+            s.asset if s else None, dec(s.amount) if s else None,
+            r.asset if r else None, dec(r.amount) if r else None,
+            f.asset if f else None, dec(f.amount) if f else None,
+            dec(tx.fair_value), tx.fair_value_currency, tx.label, tx.description, tx.tx_hash,
+            tx.source, tx.external_id, run_id)
 
 
 def count_transactions(conn: Connection, account_id: int | None = None) -> int:
@@ -116,23 +131,25 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
     anywhere in `records` leaves nothing behind when the caller rolls back.
     """
     before = count_transactions(conn, account_id)
-    tx_stmt = _insert_ignoring_duplicates(conn, TX)
-    raw_stmt = _insert_ignoring_duplicates(conn, RAW)
+    tx_sql = _bulk_insert_sql(conn, "transactions", TX_COLUMNS)
+    raw_sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
+    dec, ts = _converters(conn)
     read = 0
-    tx_rows: list[dict] = []
-    raw_rows: list[dict] = []
+    tx_rows: list[tuple] = []
+    raw_rows: list[tuple] = []
     for tx, origin, payload in records:
+        if tx.timestamp.tzinfo is None:
+            raise ValueError(f"naive timestamp in {origin}")
         read += 1
-        tx_rows.append(_tx_row(tx, account_id, run_id))
-        raw_rows.append({"account_id": account_id, "source": tx.source, "external_id": tx.external_id,
-                         "origin": origin, "payload": payload, "import_run_id": run_id})
+        tx_rows.append(_tx_tuple(tx, account_id, run_id, dec, ts))
+        raw_rows.append((account_id, tx.source, tx.external_id, origin, payload, run_id))
         if len(tx_rows) >= CHUNK:
-            conn.execute(tx_stmt, tx_rows)
-            conn.execute(raw_stmt, raw_rows)
+            conn.exec_driver_sql(tx_sql, tx_rows)
+            conn.exec_driver_sql(raw_sql, raw_rows)
             tx_rows, raw_rows = [], []
     if tx_rows:
-        conn.execute(tx_stmt, tx_rows)
-        conn.execute(raw_stmt, raw_rows)
+        conn.exec_driver_sql(tx_sql, tx_rows)
+        conn.exec_driver_sql(raw_sql, raw_rows)
     return read, count_transactions(conn, account_id) - before
 
 
