@@ -1,0 +1,21 @@
+"""The cost-basis engine: pure functions from ledger transactions to lots, disposals, income and warnings.
+
+    from taxer.engine import compute, EngineSettings
+    result = compute(transactions, EngineSettings(method="hifo"), until=end_of_year, price=price_source)
+
+No I/O of any kind happens here; a missing price or an unmatched transfer comes back as a `Warning` in the
+result.
+"""
+
+from taxer.engine.core import compute
+from taxer.engine.methods import METHODS
+from taxer.engine.records import CATEGORIES, Disposal, IncomeEvent, Lot, Result, Transfer, Warning
+from taxer.engine.settings import POOLS, EngineSettings
+from taxer.engine.taxyear import anniversary, is_long_term, tax_year_bounds
+
+METHOD_NAMES = tuple(METHODS)
+
+__all__ = [
+    "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Result",
+    "Transfer", "Warning", "anniversary", "compute", "is_long_term", "tax_year_bounds",
+]

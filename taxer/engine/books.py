@@ -1,0 +1,181 @@
+"""The engine's working state for one computation: pools of open lots, account balances, the rows produced.
+
+`Books` offers the few primitives every transaction kind is built from: acquire, dispose, remove (coins
+leaving without a disposal), receive (moved lots arriving), warn; and the one-time split of universal pools
+per account.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import UTC, date
+from decimal import Decimal
+from itertools import count
+
+from taxer.engine.exact import ZERO, allocate
+from taxer.engine.exact import quantity as q
+from taxer.engine.methods import Method
+from taxer.engine.pools import OpenLot, Pool
+from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, Lot, Transfer, Warning
+from taxer.model import FIAT, Transaction
+
+
+class Moment:
+    """The transaction being processed, with what its rows need: id, instant, local date, method in force."""
+
+    __slots__ = ("date", "method", "t", "tx", "tx_id")
+
+    def __init__(self, tx: Transaction, tx_id: int | None, t: int, local_date: date, method: Method) -> None:
+        self.tx = tx
+        self.tx_id = tx_id
+        self.t = t
+        self.date = local_date
+        self.method = method
+
+    def where(self) -> str:
+        """How a warning names this transaction."""
+        tx = self.tx
+        when = tx.timestamp.astimezone(UTC)
+        return f"transaction {self.tx_id} ({when:%Y-%m-%d %H:%M:%S} UTC, account {tx.account!r})"
+
+
+class Books:
+    """Open lots by pool (per asset, or per account and asset), balances per account, the results so far."""
+
+    def __init__(self, per_account: bool) -> None:
+        self.per_account = per_account
+        self.pools: dict[object, Pool] = {}
+        self.balances: dict[tuple[str, str], Decimal] = {}  # what the ledger says each account holds
+        self.disposals: list[Disposal] = []
+        self.income: list[IncomeEvent] = []
+        self.warnings: list[Warning] = []
+        self.transfers: list[Transfer] = []
+        self._seq = count()
+
+    def pool(self, account: str, asset: str, method: Method) -> Pool:
+        """The pool `account`'s `asset` belongs to (created ordered for `method`)."""
+        key = (account, asset) if self.per_account else asset
+        pool = self.pools.get(key)
+        if pool is None:
+            pool = self.pools[key] = Pool(method)
+        return pool
+
+    def acquire(self, m: Moment, account: str, asset: str, amount: Decimal, cost: Decimal,
+                basis_missing: bool = False) -> None:
+        """A new lot acquired at `m` for `cost`."""
+        lot = OpenLot(asset, amount, cost, m.tx.timestamp, m.date, m.t, next(self._seq), account, m.tx_id,
+                      basis_missing)
+        self.pool(account, asset, m.method).add(lot)
+
+    def receive(self, account: str, asset: str, lots: list[OpenLot], method: Method) -> None:
+        """Lots moved in from another pool; they keep their acquisition time and basis."""
+        pool = self.pool(account, asset, method)
+        for lot in lots:
+            lot.account = account
+            pool.add(lot)
+
+    def remove(self, m: Moment, account: str, asset: str, amount: Decimal) -> tuple[list[OpenLot], Decimal]:
+        """Take `amount` out of the pool without a disposal (a transfer or an unexplained withdrawal)."""
+        pool = self.pool(account, asset, m.method)
+        pool.use(m.method)
+        return pool.take(amount)
+
+    def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
+                value_missing: bool = False) -> None:
+        """Dispose of `amount` for `proceeds`: a row per lot used, a zero-basis row for what was lacking."""
+        lots, short = self.remove(m, account, asset, amount)
+        parts = [lot.amount for lot in lots]
+        if short:
+            parts.append(short)
+        shares = allocate(proceeds, parts, amount)
+        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.disposals
+        for lot, proceeds_part in zip(lots, shares):
+            rows.append(Disposal(
+                asset=asset, amount=lot.amount, account=account, acquired_at=lot.acquired_at, disposed_at=at,
+                proceeds=proceeds_part, cost_basis=lot.cost, gain=proceeds_part - lot.cost,
+                term=LONG if sold > lot.long_after else SHORT, acquire_tx_id=lot.tx_id,
+                dispose_tx_id=m.tx_id, category=category, method=method, basis_missing=lot.basis_missing,
+                value_missing=value_missing, acquired_date=lot.acquired_date, disposed_date=sold))
+        if short:
+            proceeds_part = shares[-1]
+            rows.append(Disposal(
+                asset=asset, amount=short, account=account, acquired_at=at, disposed_at=at,
+                proceeds=proceeds_part, cost_basis=ZERO, gain=proceeds_part, term=SHORT, acquire_tx_id=None,
+                dispose_tx_id=m.tx_id, category=category, method=method, basis_missing=True,
+                value_missing=value_missing, acquired_date=sold, disposed_date=sold))
+            self.warn("oversold", f"{m.where()}: disposes of {q(amount)} {asset} but only "
+                      f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
+                      f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
+
+    def warn(self, code: str, message: str, m: Moment | tuple, account: str | None = None,
+             asset: str | None = None, amount: Decimal | None = None) -> None:
+        """Record a ledger problem (`m` is the transaction it is about, or a tuple of transaction ids)."""
+        tx_ids = (m.tx_id,) if isinstance(m, Moment) else m
+        self.warnings.append(Warning(code, message, tx_ids, account, asset, amount))
+
+    def track(self, tx: Transaction) -> None:
+        """Follow the balance each account holds (needed to split universal pools per account)."""
+        balances = self.balances
+        for leg, sign in ((tx.received, 1), (tx.sent, -1), (tx.fee, -1)):
+            if leg is not None and leg.asset not in FIAT:
+                key = (tx.account, leg.asset)
+                balances[key] = balances.get(key, ZERO) + sign * leg.amount
+
+    def split_by_account(self, when: str, in_transit: dict[tuple[str, str], Decimal]) -> None:
+        """Turn each universal pool into per-account pools (Rev. Proc. 2024-28's switch from 2025 on).
+
+        For each asset, accounts in name order receive lots, oldest first and split as needed, up to what each
+        holds (its balance, plus coins on their way to it). A pool that does not match the balances gets a
+        warning.
+        """
+        universal, self.pools, self.per_account = self.pools, {}, True
+        wanted: dict[str, dict[str, Decimal]] = {}
+        for (account, asset), amount in list(self.balances.items()) + list(in_transit.items()):
+            if amount > 0:
+                held = wanted.setdefault(asset, {})
+                held[account] = held.get(account, ZERO) + amount
+        for asset in sorted(set(universal) | set(wanted)):
+            pool = universal.get(asset)
+            method = pool.method if pool is not None else None
+            lots = pool.drain_oldest_first() if pool is not None else deque()
+            short: list[tuple[str, Decimal]] = []
+            for account, amount in sorted(wanted.get(asset, {}).items()):
+                given: list[OpenLot] = []
+                while amount > 0 and lots:
+                    if lots[0].amount <= amount:
+                        given.append(lots.popleft())
+                    else:
+                        given.append(lots[0].split(amount))
+                    amount -= given[-1].amount
+                if given:
+                    self.receive(account, asset, given, method)
+                if amount > 0:
+                    short.append((account, amount))
+            # Lots no balance accounts for stay with the accounts that acquired them: basis is never dropped.
+            for lot in lots:
+                self.receive(lot.account, asset, [lot], method)
+            extra = sum((lot.amount for lot in lots), ZERO)
+            if short or extra:
+                self._warn_split(when, asset, short, extra)
+
+    def _warn_split(self, when: str, asset: str, short: list[tuple[str, Decimal]], extra: Decimal) -> None:
+        parts = [f"{q(amount)} {asset} held in account {account!r} had no lot to take (disposals there will "
+                 "show as oversold)" for account, amount in short]
+        if extra:
+            parts.append(f"{q(extra)} {asset} of lots matched no account balance and stay with the accounts "
+                         "that acquired them")
+        missing = sum((amount for _, amount in short), ZERO)
+        self.warn("pool_allocation", f"At the switch to per-account pools ({when}) the universal {asset} "
+                  f"pool did not match the accounts' balances: {'; '.join(parts)}.", (), None, asset,
+                  missing + extra)
+
+    def holdings(self, in_transit: list[OpenLot]) -> tuple[Lot, ...]:
+        """The lots held at the end (coins still in transit count at their destination), sorted."""
+        lots = [lot for pool in self.pools.values() for lot in pool.lots()]
+        lots.extend(in_transit)
+        lots.sort(key=lambda lot: (lot.asset, lot.account, lot.t, lot.seq))
+        return tuple(lot.public() for lot in lots)
+
+    def where_held(self, account: str) -> str:
+        """How a message names the pool `account`'s coins are in."""
+        return f" in account {account!r}" if self.per_account else " in the universal pool"

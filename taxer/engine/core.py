@@ -1,0 +1,327 @@
+"""`compute`: ledger transactions in, disposals, income, holdings, transfers and warnings out. Pure: no I/O.
+
+Each transaction kind is one small handler built from the `Books` primitives; DOMAIN.md is the rule book.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal, getcontext, localcontext
+from typing import Any
+
+from taxer.engine.books import Books, Moment
+from taxer.engine.exact import EXACT, ZERO
+from taxer.engine.exact import quantity as q
+from taxer.engine.methods import METHODS, Method
+from taxer.engine.ordering import crypto, ledger_order, micros
+from taxer.engine.pools import OpenLot
+from taxer.engine.records import DONATION, GIFT, LOST, SALE, TRANSFER_FEE, IncomeEvent, Result, Transfer
+from taxer.engine.settings import EngineSettings
+from taxer.engine.transfers import match_transfers
+from taxer.engine.valuation import PriceFn, Valuer
+from taxer.errors import ConfigError
+from taxer.model import INCOME_TYPES, Kind, Leg, Transaction
+
+# US: per-account pools from tax year 2025 (Rev. Proc. 2024-28); a universal pool was allowed before.
+PER_ACCOUNT_FROM_YEAR = 2025
+
+_LAZY: Any = object()  # stands for "the event's value, worked out only if the fee needs it"
+_OUTFLOW_CATEGORY = {
+    Kind.SPEND: SALE, Kind.FEE: SALE, Kind.GIFT: GIFT, Kind.DONATION: DONATION, Kind.LOST: LOST,
+}
+
+
+def compute(transactions: Iterable[Transaction], settings: EngineSettings | None = None,
+            until: datetime | None = None, price: PriceFn | None = None) -> Result:
+    """Compute lots, disposals, income and holdings from ledger transactions (only those before `until`).
+
+    `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
+    None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
+    warnings in the result; only bad arguments raise (`ConfigError`).
+    """
+    settings = settings if settings is not None else EngineSettings()
+    if until is not None and (until.tzinfo is None or until.utcoffset() is None):
+        raise ConfigError(f"until must be a timezone-aware datetime, not {until!r}")
+    valuer = Valuer(settings.currency, price, getcontext().copy())
+    with localcontext(EXACT):
+        return _Computation(settings, valuer).run(transactions, until)
+
+
+class _Computation:
+    """One run of the engine over one ledger."""
+
+    def __init__(self, settings: EngineSettings, valuer: Valuer) -> None:
+        self.settings = settings
+        self.valuer = valuer
+        self.zone = settings.zone
+        self.books = Books(per_account=settings.pool == "per_account")
+        switch = datetime(PER_ACCOUNT_FROM_YEAR, 1, 1, tzinfo=self.zone)
+        self.switch_label = f"{switch:%Y-%m-%d %H:%M} {settings.timezone}"
+        self.switch_at = micros(switch) if settings.pool == "auto" else None
+        # deposit index -> (lots on their way, quantity the sender lacked); None when nothing moves (one pool)
+        self.transit: dict[int, tuple[list[OpenLot], Decimal] | None] = {}
+        self._methods: dict[int, Method] = {}
+        self._handlers = {
+            Kind.TRADE: self._trade, Kind.INCOME: self._income, Kind.DEPOSIT: self._deposit,
+            Kind.WITHDRAWAL: self._withdrawal, **{kind: self._outflow for kind in _OUTFLOW_CATEGORY},
+        }
+
+    def run(self, transactions: Iterable[Transaction], until: datetime | None) -> Result:
+        ledger, times = ledger_order(transactions)
+        self.ledger = ledger
+        self.ids = ids = [tx.id if tx.id is not None else i for i, tx in enumerate(ledger)]
+        end = len(ledger) if until is None else bisect_left(times, micros(until))
+        window = self.settings.transfer_window // timedelta(microseconds=1)
+        # Matching sees the whole ledger, so a transfer still in transit at `until` is not mistaken for a
+        # withdrawal to outside; a pair counts only when its withdrawal falls before `until`.
+        self.deposit_of = {w: d for w, d in match_transfers(ledger, times, window).items() if w < end}
+        self.withdrawal_of = {d: w for w, d in self.deposit_of.items()}
+        # A deposit sorted before its own withdrawal (same timestamp, or exchange clocks apart) waits for it.
+        waits = {d: w for d, w in self.withdrawal_of.items() if d < w and d < end}
+        order = range(end)
+        if waits:
+            order = sorted(order, key=lambda i: (waits[i], 1) if i in waits else (i, 0))
+
+        books, zone, tracking = self.books, self.zone, self.switch_at is not None
+        for i in order:
+            tx = ledger[i]
+            t = times[i]
+            if tracking and times[waits.get(i, i)] >= self.switch_at:
+                self._split()
+                tracking = False
+            local = tx.timestamp.astimezone(zone).date()
+            m = Moment(tx, ids[i], t, local, self._method(local.year))
+            if tracking:
+                books.track(tx)
+            self._handlers[tx.kind](i, m)
+        if tracking and until is not None and micros(until) > self.switch_at:
+            self._split()  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
+
+        in_transit = [lot for entry in self.transit.values() if entry for lot in entry[0]]
+        return Result(disposals=tuple(books.disposals), income=tuple(books.income),
+                      holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
+                      transfers=tuple(books.transfers))
+
+    def _method(self, year: int) -> Method:
+        method = self._methods.get(year)
+        if method is None:
+            method = self._methods[year] = METHODS[self.settings.method_for(year)]
+        return method
+
+    def _split(self) -> None:
+        # Coins withdrawn under the universal pool and not yet deposited belong to their destination account.
+        arriving: dict[tuple[str, str], Decimal] = {}
+        for d, entry in self.transit.items():
+            if entry is None:
+                dep = self.ledger[d]
+                key = (dep.account, dep.received.asset)
+                arriving[key] = arriving.get(key, ZERO) + dep.received.amount
+        self.books.split_by_account(self.switch_label, arriving)
+
+    # --- one handler per kind -----------------------------------------------------------------------------
+
+    def _trade(self, i: int, m: Moment) -> None:
+        """Buy, sell or crypto-to-crypto: dispose of what was sent at its value, acquire what came at it."""
+        tx = m.tx
+        sent, received = crypto(tx.sent), crypto(tx.received)
+        missing: list[Leg] = []
+        value = None
+        if sent or received:
+            value = self.valuer.event(tx, tx.sent, tx.received)
+            if value is None:
+                missing.append(sent or received)
+        fee_value, fee_missing = self._fee_value(m, tx.fee, value, missing)
+        # The fee is a selling expense when the trade disposes of crypto, else an acquisition cost.
+        if sent:
+            self.books.dispose(m, tx.account, sent.asset, sent.amount, (value or ZERO) - fee_value, SALE,
+                               value is None or fee_missing)
+        if received:
+            cost_fee = ZERO if sent else fee_value
+            self.books.acquire(m, tx.account, received.asset, received.amount, (value or ZERO) + cost_fee,
+                               value is None or (fee_missing and not sent))
+        self._dispose_fee(m, tx.fee, fee_value, fee_missing, SALE)
+        self._warn_missing(m, missing)
+
+    def _income(self, i: int, m: Moment) -> None:
+        """Staking, rewards, mining...: income at fair value, and a lot with that value as its basis."""
+        tx = m.tx
+        missing: list[Leg] = []
+        value = None
+        if tx.received is not None:
+            value = self.valuer.event(tx, None, tx.received)
+            if value is None:
+                missing.append(tx.received)
+            label = (tx.label or "").lower()
+            self.books.income.append(IncomeEvent(
+                timestamp=tx.timestamp, asset=tx.received.asset, amount=tx.received.amount, fair_value=value,
+                type=label if label in INCOME_TYPES else "income", account=tx.account, tx_id=m.tx_id,
+                value_missing=value is None))
+            if crypto(tx.received):
+                self.books.acquire(m, tx.account, tx.received.asset, tx.received.amount, value or ZERO,
+                                   value is None)
+        self._leave_unexplained(m, crypto(tx.sent))
+        # A fee on income is not deducted from the income; coins paid as the fee are still disposed of.
+        self._pay_fee(m, tx.fee, value, SALE, missing)
+        self._warn_missing(m, missing)
+
+    def _deposit(self, i: int, m: Moment) -> None:
+        """Coins arriving: the end of a matched transfer, or an acquisition of unknown basis."""
+        tx = m.tx
+        received = crypto(tx.received)
+        if received and i in self.withdrawal_of:
+            self._arrive(i, m)
+        elif received:
+            self._unknown_origin(m, received)
+        self._leave_unexplained(m, crypto(tx.sent))
+        self._network_fee(m)
+
+    def _withdrawal(self, i: int, m: Moment) -> None:
+        """Coins leaving: the start of a matched transfer (only its fee is taxable), or unexplained."""
+        tx = m.tx
+        sent = crypto(tx.sent)
+        if sent and i in self.deposit_of:
+            self._depart(i, self.deposit_of[i], m)
+        else:
+            self._leave_unexplained(m, sent)
+            self._network_fee(m)
+        self._unknown_origin(m, crypto(tx.received))
+
+    def _outflow(self, i: int, m: Moment) -> None:
+        """Spend and fee: a sale at fair value; gift, donation, lost: no proceeds, reported apart."""
+        tx = m.tx
+        category = _OUTFLOW_CATEGORY[tx.kind]
+        # A record with only a fee leg (a standalone fee) disposes of that fee.
+        out, fee = (tx.sent, tx.fee) if tx.sent is not None else (tx.fee, None)
+        missing: list[Leg] = []
+        if category != SALE:
+            if crypto(out):
+                self.books.dispose(m, tx.account, out.asset, out.amount, ZERO, category)
+            self._pay_fee(m, fee, _LAZY, SALE, missing)
+        elif crypto(out):
+            value = self.valuer.event(tx, out, None)
+            if value is None:
+                missing.append(out)
+            # As on a sale, the fee is a selling expense.
+            fee_value, fee_missing = self._fee_value(m, fee, value, missing)
+            self.books.dispose(m, tx.account, out.asset, out.amount, (value or ZERO) - fee_value, category,
+                               value is None or fee_missing)
+            self._dispose_fee(m, fee, fee_value, fee_missing, SALE)
+        else:
+            self._pay_fee(m, fee, _LAZY, SALE, missing)  # paid in fiat: only crypto fee coins are disposed of
+        self._unknown_origin(m, crypto(tx.received))
+        self._warn_missing(m, missing)
+
+    # --- transfers -----------------------------------------------------------------------------------------
+
+    def _depart(self, w: int, d: int, m: Moment) -> None:
+        tx, dep = m.tx, self.ledger[d]
+        sent, received = tx.sent, dep.received
+        missing: list[Leg] = []
+        # What does not arrive, plus a fee in the same coin, is the network fee: a disposal listed apart.
+        lost = sent.amount - received.amount
+        if tx.fee is not None and tx.fee.asset == sent.asset:
+            lost += tx.fee.amount
+        if lost:
+            leg = Leg(sent.asset, lost)
+            value = self.valuer.leg(tx, leg, self.valuer.event(tx, sent, None))
+            if value is None:
+                value = self.valuer.leg(dep, leg, self.valuer.event(dep, None, received))
+            if value is None:
+                missing.append(leg)
+            self.books.dispose(m, tx.account, sent.asset, lost, value or ZERO, TRANSFER_FEE, value is None)
+        if tx.fee is not None and tx.fee.asset != sent.asset:
+            self._pay_fee(m, tx.fee, _LAZY, TRANSFER_FEE, missing)  # e.g. gas paid in ETH for a token
+        self.books.transfers.append(Transfer(
+            withdrawal_tx_id=m.tx_id, deposit_tx_id=self.ids[d], asset=sent.asset, amount_sent=sent.amount,
+            amount_received=received.amount, from_account=tx.account, to_account=dep.account,
+            sent_at=tx.timestamp, received_at=dep.timestamp))
+        if not self.books.per_account:
+            self.transit[d] = None  # one universal pool: nothing moves
+        else:
+            lots, short = self.books.remove(m, tx.account, sent.asset, received.amount)
+            for lot in lots:
+                lot.account = dep.account
+            self.transit[d] = (lots, short)
+            if short:
+                self.books.warn(
+                    "oversold", f"{m.where()}: moves {q(received.amount)} {sent.asset} to account "
+                    f"{dep.account!r} but only {q(received.amount - short)} were held in account "
+                    f"{tx.account!r}; the missing {q(short)} arrive with unknown basis.", m, tx.account,
+                    sent.asset, short)
+        self._warn_missing(m, missing)
+
+    def _arrive(self, d: int, m: Moment) -> None:
+        entry = self.transit.pop(d, None)
+        if entry is None:
+            return  # universal pool, or lots already given to this account when the pools were split
+        lots, short = entry
+        tx = m.tx
+        self.books.receive(tx.account, tx.received.asset, lots, m.method)
+        if short:
+            # Warned at the withdrawal; what was not there arrives with unknown basis, never a silent zero.
+            self.books.acquire(m, tx.account, tx.received.asset, short, ZERO, basis_missing=True)
+
+    # --- shared pieces -------------------------------------------------------------------------------------
+
+    def _unknown_origin(self, m: Moment, leg: Leg | None) -> None:
+        if leg is None:
+            return
+        self.books.acquire(m, m.tx.account, leg.asset, leg.amount, ZERO, basis_missing=True)
+        self.books.warn("unknown_origin", f"{m.where()}: {q(leg.amount)} {leg.asset} arrived from no "
+                        "matching withdrawal of another account; their cost basis is unknown (0 and flagged "
+                        "until you supply it).", m, m.tx.account, leg.asset, leg.amount)
+
+    def _leave_unexplained(self, m: Moment, leg: Leg | None) -> None:
+        if leg is None:
+            return
+        tx = m.tx
+        _, short = self.books.remove(m, tx.account, leg.asset, leg.amount)
+        self.books.warn("unmatched_withdrawal", f"{m.where()}: {q(leg.amount)} {leg.asset} left to no "
+                        "matching deposit in another account; they left the books without a disposal (is it "
+                        "a transfer, a gift, a payment?).", m, tx.account, leg.asset, leg.amount)
+        if short:
+            self.books.warn("oversold", f"{m.where()}: withdraws {q(leg.amount)} {leg.asset} but only "
+                            f"{q(leg.amount - short)} were held{self.books.where_held(tx.account)}.", m,
+                            tx.account, leg.asset, short)
+
+    def _network_fee(self, m: Moment) -> None:
+        missing: list[Leg] = []
+        self._pay_fee(m, m.tx.fee, _LAZY, TRANSFER_FEE, missing)
+        self._warn_missing(m, missing)
+
+    def _pay_fee(self, m: Moment, fee: Leg | None, value: Decimal | None, category: str,
+                 missing: list[Leg]) -> None:
+        """Dispose of the coins paid as a fee that is no expense or cost of anything (fiat: nothing to do)."""
+        if crypto(fee):
+            fee_value, fee_missing = self._fee_value(m, fee, value, missing)
+            self._dispose_fee(m, fee, fee_value, fee_missing, category)
+
+    def _fee_value(self, m: Moment, fee: Leg | None, value: Decimal | None,
+                   missing: list[Leg]) -> tuple[Decimal, bool]:
+        """The fee's value (0 without a fee) and whether it is unknown; `value` is the event's, or _LAZY."""
+        if fee is None:
+            return ZERO, False
+        tx = m.tx
+        if value is _LAZY:
+            value = None
+            if fee.asset != self.valuer.currency and any(
+                    leg is not None and leg.asset == fee.asset for leg in (tx.sent, tx.received)):
+                value = self.valuer.event(tx, tx.sent, tx.received)
+        fee_value = self.valuer.leg(tx, fee, value)
+        if fee_value is None:
+            missing.append(fee)
+            return ZERO, True
+        return fee_value, False
+
+    def _dispose_fee(self, m: Moment, fee: Leg | None, fee_value: Decimal, fee_missing: bool,
+                     category: str) -> None:
+        if crypto(fee):
+            self.books.dispose(m, m.tx.account, fee.asset, fee.amount, fee_value, category, fee_missing)
+
+    def _warn_missing(self, m: Moment, missing: list[Leg]) -> None:
+        if missing:
+            what = ", ".join(f"{q(leg.amount)} {leg.asset}" for leg in missing)
+            self.books.warn("missing_value", f"{m.where()}: no {self.valuer.currency} value for {what}; "
+                            "counted as 0 and flagged.", m, m.tx.account, missing[0].asset, missing[0].amount)

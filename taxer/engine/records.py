@@ -1,0 +1,146 @@
+"""What the engine returns: small immutable records, exact Decimals, aware datetimes.
+
+Reports format them; they never recompute them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from taxer.engine.exact import EXACT, ZERO
+
+# Disposal categories. Only "sale" rows go on Form 8949; the others are reported apart as "other disposals".
+SALE = "sale"
+TRANSFER_FEE = "transfer_fee"
+GIFT = "gift"
+DONATION = "donation"
+LOST = "lost"
+CATEGORIES = (SALE, TRANSFER_FEE, GIFT, DONATION, LOST)
+
+SHORT = "short"
+LONG = "long"
+
+
+@dataclass(frozen=True, slots=True)
+class Disposal:
+    """One lot-matched piece of a disposal: a Form 8949 line when `category` is "sale".
+
+    `gain` is exactly `proceeds - cost_basis`. `basis_missing` marks a piece whose basis is unknown (an
+    oversold part, or coins of unknown origin); `value_missing` a piece whose proceeds had no known value.
+    `acquired_date` and `disposed_date` are the calendar dates in the taxpayer's time zone that decided
+    `term`.
+    """
+
+    asset: str
+    amount: Decimal
+    account: str
+    acquired_at: datetime
+    disposed_at: datetime
+    proceeds: Decimal
+    cost_basis: Decimal
+    gain: Decimal
+    term: str
+    acquire_tx_id: int | None
+    dispose_tx_id: int | None
+    category: str
+    method: str
+    basis_missing: bool = False
+    value_missing: bool = False
+    acquired_date: date | None = None
+    disposed_date: date | None = None
+
+    @property
+    def is_sale(self) -> bool:
+        """True for rows that go on Form 8949 (sales, trades, spends, fees); False for "other disposals"."""
+        return self.category == SALE
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeEvent:
+    """Ordinary income received (Schedule 1 / C): `fair_value` in the report currency, None when unknown."""
+
+    timestamp: datetime
+    asset: str
+    amount: Decimal
+    fair_value: Decimal | None
+    type: str
+    account: str
+    tx_id: int | None
+    value_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """Coins held at the end of the computation, with their original acquisition time and remaining basis.
+
+    `account` is the account holding the lot in per-account pools; in a universal pool (transfers move
+    nothing) it is the account where the lot was acquired.
+    """
+
+    asset: str
+    amount: Decimal
+    acquired_at: datetime
+    cost_basis: Decimal
+    account: str
+    acquire_tx_id: int | None
+    basis_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """A ledger problem the user should look at; returned, never raised, and listed in every report."""
+
+    code: str
+    message: str
+    tx_ids: tuple[int | None, ...] = ()
+    account: str | None = None
+    asset: str | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A withdrawal matched with a deposit in another of the user's accounts: not taxable, only its fee is."""
+
+    withdrawal_tx_id: int | None
+    deposit_tx_id: int | None
+    asset: str
+    amount_sent: Decimal
+    amount_received: Decimal
+    from_account: str
+    to_account: str
+    sent_at: datetime
+    received_at: datetime
+
+    @property
+    def fee(self) -> Decimal:
+        """The quantity lost on the way (sent - received), disposed of as a network fee."""
+        return self.amount_sent - self.amount_received
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Everything `compute` found, in processing order (holdings sorted by asset, account, acquisition)."""
+
+    disposals: tuple[Disposal, ...] = ()
+    income: tuple[IncomeEvent, ...] = ()
+    holdings: tuple[Lot, ...] = ()
+    warnings: tuple[Warning, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+
+    def holdings_by_asset(self) -> dict[str, Decimal]:
+        """Total quantity held per asset, sorted by asset."""
+        totals: dict[str, Decimal] = {}
+        for lot in self.holdings:
+            totals[lot.asset] = EXACT.add(totals.get(lot.asset, ZERO), lot.amount)
+        return dict(sorted(totals.items()))
+
+    def holdings_by_account(self) -> dict[tuple[str, str], Decimal]:
+        """Total quantity held per (account, asset), sorted (`Lot.account` says what account means)."""
+        totals: dict[tuple[str, str], Decimal] = {}
+        for lot in self.holdings:
+            key = (lot.account, lot.asset)
+            totals[key] = EXACT.add(totals.get(key, ZERO), lot.amount)
+        return dict(sorted(totals.items()))

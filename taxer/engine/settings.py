@@ -1,0 +1,75 @@
+"""The engine's options, validated once where they are built."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from taxer.engine.methods import METHODS
+from taxer.engine.taxyear import zone
+from taxer.errors import ConfigError
+from taxer.model import FIAT
+
+POOLS = ("auto", "universal", "per_account")
+
+
+def _method_name(value: object, where: str) -> str:
+    name = value.lower() if isinstance(value, str) else value
+    if name not in METHODS:
+        raise ConfigError(f"unknown accounting method {value!r}{where}: use one of {', '.join(METHODS)}")
+    return name
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How to compute: report currency, accounting method (per tax year if need be), pools, time zone, window.
+
+    `pool`: "auto" (one universal pool per asset before 2025, per-account pools from 2025 on, Rev. Proc.
+    2024-28), "universal" or "per_account" for every year. `timezone` is an IANA name; it decides calendar
+    dates for the holding period and where tax years are cut. `transfer_window` is how long after a
+    withdrawal a deposit may arrive to be matched with it. Unknown values raise `ConfigError`.
+    """
+
+    currency: str = "USD"
+    method: str = "fifo"
+    method_by_year: Mapping[int, str] = field(default_factory=dict)
+    pool: str = "auto"
+    timezone: str = "UTC"
+    transfer_window: timedelta = timedelta(hours=24)
+
+    def __post_init__(self) -> None:
+        currency = self.currency.upper() if isinstance(self.currency, str) else self.currency
+        if currency not in FIAT:
+            raise ConfigError(f"report currency {self.currency!r} is not a fiat currency: use one of "
+                              f"{', '.join(sorted(FIAT))}")
+        object.__setattr__(self, "currency", currency)
+        object.__setattr__(self, "method", _method_name(self.method, ""))
+        by_year = {}
+        for year, name in dict(self.method_by_year).items():
+            if not isinstance(year, int) or isinstance(year, bool):
+                raise ConfigError(f"method_by_year: tax year {year!r} is not a year number such as 2024")
+            by_year[year] = _method_name(name, f" for tax year {year}")
+        # Read-only, so a frozen settings object cannot change under a running computation.
+        object.__setattr__(self, "method_by_year", MappingProxyType(by_year))
+        if self.pool not in POOLS:
+            raise ConfigError(f"unknown pool option {self.pool!r}: use one of {', '.join(POOLS)}")
+        zone(self.timezone)
+        if not isinstance(self.transfer_window, timedelta) or self.transfer_window < timedelta(0):
+            raise ConfigError(
+                f"transfer_window must be a non-negative timedelta, not {self.transfer_window!r}")
+
+    def __hash__(self) -> int:
+        return hash((self.currency, self.method, tuple(sorted(self.method_by_year.items())), self.pool,
+                     self.timezone, self.transfer_window))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The taxpayer's time zone."""
+        return zone(self.timezone)
+
+    def method_for(self, year: int) -> str:
+        """The accounting method in force for disposals in tax year `year`."""
+        return self.method_by_year.get(year, self.method)

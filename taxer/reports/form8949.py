@@ -1,0 +1,110 @@
+"""Form 8949 lines from the engine's sale disposals: one line per lot-matched piece, rounded to cents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from taxer.engine import Disposal
+from taxer.reports.money import cents, money, quantity
+
+# Digital-asset boxes from tax year 2025 (Form 1099-DA): basis reported / not reported / no 1099-DA.
+BOXES_FROM_2025 = {"basis_reported": ("G", "J"), "basis_not_reported": ("H", "K"), "none": ("I", "L")}
+BOXES_BEFORE_2025 = ("C", "F")  # no Form 1099-B received
+REPORTING_SETTING = "form1099da"  # per-account setting: basis_reported | basis_not_reported | none (default)
+
+HEADER = ("part", "box", "description", "date_acquired", "date_sold", "proceeds", "cost_basis", "adjustment_code",
+          "adjustment_amount", "gain_loss", "term", "account", "asset", "amount", "disposal_tx_id",
+          "acquisition_tx_id", "method", "flags")
+
+
+@dataclass(frozen=True)
+class Form8949Line:
+    part: str               # "I" short-term, "II" long-term
+    box: str
+    description: str        # "0.5 BTC"
+    date_acquired: str      # ISO date in the taxpayer's zone
+    date_sold: str
+    proceeds: Decimal       # cents
+    cost_basis: Decimal     # cents
+    adjustment_code: str
+    adjustment: Decimal
+    gain: Decimal           # proceeds - cost_basis + adjustment, of the rounded figures
+    term: str
+    account: str
+    asset: str
+    amount: Decimal
+    disposal_tx_id: int | None
+    acquisition_tx_id: int | None
+    method: str
+    flags: str              # "basis_missing", "value_missing" (see warnings)
+
+    def csv_row(self) -> tuple:
+        return (self.part, self.box, self.description, self.date_acquired, self.date_sold, money(self.proceeds),
+                money(self.cost_basis), self.adjustment_code, money(self.adjustment), money(self.gain), self.term,
+                self.account, self.asset, quantity(self.amount), _id(self.disposal_tx_id),
+                _id(self.acquisition_tx_id), self.method, self.flags)
+
+
+def _id(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def box_for(year: int, term: str, account_settings: Mapping[str, object]) -> str:
+    """The Form 8949 box of a line: by the tax year, the term, and the account's 1099-DA setting."""
+    short = term == "short"
+    if year < 2025:
+        return BOXES_BEFORE_2025[0 if short else 1]
+    reporting = str(account_settings.get(REPORTING_SETTING, "none"))
+    pair = BOXES_FROM_2025.get(reporting, BOXES_FROM_2025["none"])
+    return pair[0 if short else 1]
+
+
+def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping[str, Mapping[str, object]]
+          ) -> list[Form8949Line]:
+    """Form 8949 lines for the year's sale disposals, Part I before Part II, then by box, date sold and asset."""
+    out = []
+    for d in disposals:
+        if not d.is_sale:
+            continue
+        proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
+        flags = ";".join(f for f, on in (("basis_missing", d.basis_missing), ("value_missing", d.value_missing)) if on)
+        out.append(Form8949Line(
+            part="I" if d.term == "short" else "II",
+            box=box_for(year, d.term, settings_by_account.get(d.account, {})),
+            description=f"{quantity(d.amount)} {d.asset}",
+            date_acquired=(d.acquired_date or d.acquired_at.date()).isoformat(),
+            date_sold=(d.disposed_date or d.disposed_at.date()).isoformat(),
+            proceeds=proceeds, cost_basis=basis, adjustment_code="", adjustment=Decimal("0.00"),
+            gain=proceeds - basis, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
+            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags,
+        ))
+    out.sort(key=lambda r: (r.part, r.box, r.date_sold, r.asset, r.date_acquired, r.account,
+                            r.disposal_tx_id or 0, r.acquisition_tx_id or 0, r.amount))
+    return out
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: int
+    proceeds: Decimal
+    cost_basis: Decimal
+    adjustment: Decimal
+    gain: Decimal
+
+
+def totals(rows: Iterable[Form8949Line]) -> Totals:
+    rows = list(rows)
+    zero = Decimal("0.00")
+    return Totals(len(rows), sum((r.proceeds for r in rows), zero), sum((r.cost_basis for r in rows), zero),
+                  sum((r.adjustment for r in rows), zero), sum((r.gain for r in rows), zero))
+
+
+def totals_by_box(rows: Iterable[Form8949Line]) -> dict[tuple[str, str], Totals]:
+    """Totals per (part, box), as Schedule D takes them."""
+    groups: dict[tuple[str, str], list[Form8949Line]] = defaultdict(list)
+    for r in rows:
+        groups[(r.part, r.box)].append(r)
+    return {key: totals(group) for key, group in sorted(groups.items())}

@@ -1,0 +1,199 @@
+"""Writing the year's filing package: CSV and JSON files (byte-identical on re-runs), the PDF, and the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping
+
+from taxer import __version__
+from taxer.errors import TaxerError
+from taxer.model import Leg, Transaction
+from taxer.reports import form8949
+from taxer.reports.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
+from taxer.reports.money import money, quantity
+from taxer.reports.view import ReportParams, ReportView
+
+# Schedule D line for each Form 8949 box (2025+ digital-asset boxes G-L share lines with A-F).
+SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
+                    "D": "8b", "J": "8b", "E": "9", "K": "9", "F": "10", "L": "10"}
+FORMATS = ("csv", "pdf")
+
+
+@dataclass
+class LedgerFingerprint:
+    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared."""
+
+    transactions: int = 0
+    _lines: list[str] = field(default_factory=list)
+
+    def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
+        """Pass transactions through, remembering each one's canonical text."""
+        for tx in txs:
+            self.transactions += 1
+            self._lines.append(_canonical(tx))
+            yield tx
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for line in sorted(self._lines):
+            digest.update(line.encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+
+def _leg(leg: Leg | None) -> str:
+    return f"{quantity(leg.amount)} {leg.asset}" if leg else ""
+
+
+def _canonical(tx: Transaction) -> str:
+    return "|".join((tx.account, tx.source, tx.external_id, tx.timestamp.isoformat(), tx.kind.value, _leg(tx.sent),
+                     _leg(tx.received), _leg(tx.fee),
+                     "" if tx.fair_value is None else f"{quantity(tx.fair_value)} {tx.fair_value_currency}",
+                     tx.label or "", tx.tx_hash or ""))
+
+
+@dataclass(frozen=True)
+class Package:
+    folder: Path
+    summary: dict
+    files: tuple[Path, ...]
+
+
+def _opt(value: Decimal | None, fmt=money) -> str:
+    return "" if value is None else fmt(value)
+
+
+def _id(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _other_gain(o) -> str:
+    """Only a transfer fee is a disposal with a gain; a gift, donation or loss shows its basis, not a 'loss'."""
+    return money(o.gain) if o.category == "transfer_fee" else ""
+
+
+def schedule_d_rows(view: ReportView) -> list[tuple]:
+    rows = []
+    for (part, box), t in view.totals_by_box.items():
+        rows.append((part, SCHEDULE_D_LINES[box], box, f"Form 8949 box {box}", t.lines, money(t.proceeds),
+                     money(t.cost_basis), money(t.adjustment), money(t.gain)))
+    rows.append(("I", "7", "", "Net short-term capital gain or (loss)", view.short.lines, money(view.short.proceeds),
+                 money(view.short.cost_basis), money(view.short.adjustment), money(view.short.gain)))
+    rows.append(("II", "15", "", "Net long-term capital gain or (loss)", view.long.lines, money(view.long.proceeds),
+                 money(view.long.cost_basis), money(view.long.adjustment), money(view.long.gain)))
+    rows.append(("III", "16", "", "Total (line 7 + line 15)", view.total.lines, money(view.total.proceeds),
+                 money(view.total.cost_basis), money(view.total.adjustment), money(view.total.gain)))
+    return rows
+
+
+def income_rows(view: ReportView) -> list[tuple]:
+    cur = view.params.currency
+    rows = [("event", i.date, i.timestamp.isoformat(), i.asset, quantity(i.amount), _opt(i.fair_value), cur, i.type,
+             i.account, _id(i.tx_id)) for i in view.income]
+    rows += [("total", "", "", "", "", money(v), cur, t, "", "") for t, v in view.income_by_type.items()]
+    rows.append(("total", "", "", "", "", money(view.income_total), cur, "all", "", ""))
+    return rows
+
+
+def _ref(refs: Mapping[int, tuple[str, str, str, str]], tx_id: int | None) -> tuple[str, str, str, str]:
+    return refs.get(tx_id, ("", "", "", "")) if tx_id is not None else ("", "", "", "")
+
+
+def audit_rows(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]]) -> Iterator[tuple]:
+    """Every disposal piece with both transactions' account, source, external id and origin (file:line or API)."""
+    for r in view.form8949:
+        yield ("form8949", f"{r.part}/{r.box}", r.description, r.date_acquired, r.date_sold, money(r.proceeds),
+               money(r.cost_basis), money(r.gain), r.account, _id(r.disposal_tx_id), *_ref(refs, r.disposal_tx_id),
+               _id(r.acquisition_tx_id), *_ref(refs, r.acquisition_tx_id))
+    for o in view.other_disposals:
+        yield ("other", o.category, o.description, o.date_acquired, o.date_disposed, money(o.proceeds),
+               money(o.cost_basis), _other_gain(o), o.account, _id(o.disposal_tx_id), *_ref(refs, o.disposal_tx_id),
+               _id(o.acquisition_tx_id), *_ref(refs, o.acquisition_tx_id))
+
+
+def referenced_ids(view: ReportView) -> set[int]:
+    ids = {r.disposal_tx_id for r in view.form8949} | {r.acquisition_tx_id for r in view.form8949}
+    ids |= {o.disposal_tx_id for o in view.other_disposals} | {o.acquisition_tx_id for o in view.other_disposals}
+    return {i for i in ids if i is not None}
+
+
+HEADERS = {
+    "schedule_d.csv": ("part", "line", "box", "description", "form8949_lines", "proceeds", "cost_basis",
+                       "adjustment", "gain_loss"),
+    "income.csv": ("row", "date", "timestamp", "asset", "amount", "fair_value", "currency", "type", "account",
+                   "tx_id"),
+    "holdings.csv": ("asset", "amount", "acquired", "cost_basis", "account", "acquisition_tx_id", "basis_missing",
+                     "market_value", "unrealized_gain"),
+    "other_disposals.csv": ("category", "date_acquired", "date_disposed", "description", "asset", "amount",
+                            "proceeds", "cost_basis", "gain_loss", "term", "account", "disposal_tx_id",
+                            "acquisition_tx_id"),
+    "audit.csv": ("section", "part_box_or_category", "description", "date_acquired", "date_sold", "proceeds",
+                  "cost_basis", "gain_loss", "account", "disposal_tx_id", "disposal_account", "disposal_source",
+                  "disposal_external_id", "disposal_origin", "acquisition_tx_id", "acquisition_account",
+                  "acquisition_source", "acquisition_external_id", "acquisition_origin"),
+    "warnings.csv": ("code", "account", "asset", "amount", "transaction_ids", "message", "action"),
+}
+
+
+def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]]) -> dict[str, bytes]:
+    """Every CSV and JSON file of the package, as bytes, in a fixed order."""
+    return {
+        "summary.json": json_bytes(view.summary()),
+        "form8949.csv": csv_bytes(form8949.HEADER, (r.csv_row() for r in view.form8949)),
+        "schedule_d.csv": csv_bytes(HEADERS["schedule_d.csv"], schedule_d_rows(view)),
+        "income.csv": csv_bytes(HEADERS["income.csv"], income_rows(view)),
+        "holdings.csv": csv_bytes(HEADERS["holdings.csv"], (
+            (h.asset, quantity(h.amount), h.acquired, money(h.cost_basis), h.account, _id(h.acquire_tx_id),
+             "yes" if h.basis_missing else "", _opt(h.market_value), _opt(h.unrealized_gain)) for h in view.holdings)),
+        "other_disposals.csv": csv_bytes(HEADERS["other_disposals.csv"], (
+            (o.category, o.date_acquired, o.date_disposed, o.description, o.asset, quantity(o.amount),
+             money(o.proceeds), money(o.cost_basis), _other_gain(o), o.term, o.account, _id(o.disposal_tx_id),
+             _id(o.acquisition_tx_id)) for o in view.other_disposals)),
+        "audit.csv": csv_bytes(HEADERS["audit.csv"], audit_rows(view, refs)),
+        "warnings.csv": csv_bytes(HEADERS["warnings.csv"], (
+            (w.code, w.account, w.asset, _opt(w.amount, quantity), " ".join(map(str, w.tx_ids)), w.message, w.action)
+            for w in view.warnings)),
+    }
+
+
+PdfRenderer = Callable[[ReportView, Path], None]
+
+
+def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
+                  fingerprint: LedgerFingerprint, *, formats: Iterable[str] = FORMATS,
+                  render_pdf: PdfRenderer | None = None) -> Package:
+    """Write the package into `out`: each file whole or not at all; manifest.json last, listing every file."""
+    formats = set(formats)
+    _prepare(out)
+    outputs = csv_outputs(view, refs) if "csv" in formats else {"summary.json": json_bytes(view.summary())}
+    written = []
+    for name, data in outputs.items():
+        write_bytes_atomic(out / name, data)
+        written.append(out / name)
+    if "pdf" in formats and render_pdf is not None:
+        render_pdf(view, out / "report.pdf")
+        written.append(out / "report.pdf")
+    manifest = {
+        "taxer_version": __version__,
+        "parameters": view.params.manifest(),
+        "ledger": {"transactions": fingerprint.transactions, "sha256": fingerprint.sha256},
+        "files": {p.name: {"sha256": sha256(p.read_bytes()), "bytes": p.stat().st_size} for p in written},
+    }
+    write_bytes_atomic(out / "manifest.json", json_bytes(manifest))
+    written.append(out / "manifest.json")
+    return Package(out, view.summary(), tuple(written))
+
+
+def _prepare(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".taxer-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise TaxerError(f"cannot write the report into {out}: {exc.strerror}. Pass --out with a folder you may "
+                         "write to.") from None

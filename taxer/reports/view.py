@@ -1,0 +1,202 @@
+"""The year's filing package as one view-model: every CSV, summary.json and the PDF are rendered from it.
+
+It selects the year's rows from the engine's result and rounds them for print; it never recomputes tax.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Mapping
+
+from taxer.engine import Disposal, Result
+from taxer.reports import form8949
+from taxer.reports.form8949 import Form8949Line, Totals
+from taxer.reports.money import cents, money, quantity
+
+ZERO = Decimal("0.00")
+
+# What the user can do about each kind of warning (shown in warnings.csv and the PDF).
+ACTIONS = {
+    "oversold": "Import the missing acquisitions (another account, an older export) or supply the cost basis; "
+                "until then the missing part has zero basis.",
+    "missing_value": "Import a price for the asset at that time or fill in the transaction's fair value.",
+    "unknown_origin": "If the coins came from another of your wallets, import that wallet; otherwise supply their "
+                      "cost basis and acquisition date.",
+    "unmatched_withdrawal": "Import the receiving wallet if it is yours; otherwise label the withdrawal (gift, "
+                            "payment, lost).",
+    "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
+}
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """The parameters a package was made with (stated in summary.json, manifest.json and the methodology page)."""
+
+    year: int
+    year_label: str
+    country: str
+    method: str
+    currency: str
+    timezone: str
+    pool: str
+    period_start: datetime
+    period_end: datetime      # exclusive
+    transfer_window_hours: float = 24.0  # float ok: hours of a time window, not money
+
+    def manifest(self) -> dict:
+        data = asdict(self)
+        data["period_start"] = self.period_start.isoformat()
+        data["period_end"] = self.period_end.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class IncomeLine:
+    date: str
+    timestamp: datetime
+    asset: str
+    amount: Decimal
+    fair_value: Decimal | None     # cents; None when unknown (a warning says so)
+    type: str
+    account: str
+    tx_id: int | None
+
+
+@dataclass(frozen=True)
+class HoldingLine:
+    asset: str
+    amount: Decimal
+    acquired: str
+    cost_basis: Decimal            # cents
+    account: str
+    acquire_tx_id: int | None
+    basis_missing: bool
+    market_value: Decimal | None = None   # cents, when a year-end price is known
+    unrealized_gain: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OtherDisposalLine:
+    category: str                  # transfer_fee | gift | donation | lost
+    date_acquired: str
+    date_disposed: str
+    description: str
+    asset: str
+    amount: Decimal
+    proceeds: Decimal              # cents: the fee's fair value; 0 for gifts, donations, losses
+    cost_basis: Decimal
+    gain: Decimal
+    term: str
+    account: str
+    disposal_tx_id: int | None
+    acquisition_tx_id: int | None
+
+
+@dataclass(frozen=True)
+class WarningLine:
+    code: str
+    message: str
+    action: str
+    account: str
+    asset: str
+    amount: Decimal | None
+    tx_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """A disposal piece joined to the acquisition it consumed, with both records' sources, for tracing."""
+
+    line: Form8949Line | OtherDisposalLine
+    disposal_ref: str              # "source:external_id @ origin"
+    acquisition_ref: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    params: ReportParams
+    form8949: tuple[Form8949Line, ...]
+    totals_by_box: dict[tuple[str, str], Totals]
+    short: Totals
+    long: Totals
+    total: Totals
+    income: tuple[IncomeLine, ...]
+    income_by_type: dict[str, Decimal]
+    income_total: Decimal
+    holdings: tuple[HoldingLine, ...]
+    other_disposals: tuple[OtherDisposalLine, ...]
+    warnings: tuple[WarningLine, ...]
+
+    def summary(self) -> dict:
+        """summary.json (INTERFACE.md fields first)."""
+        p = self.params
+        return {
+            "year": p.year if p.year_label == str(p.year) else p.year_label,
+            "method": p.method,
+            "currency": p.currency,
+            "proceeds": money(self.total.proceeds),
+            "cost_basis": money(self.total.cost_basis),
+            "short_term_gain": money(self.short.gain),
+            "long_term_gain": money(self.long.gain),
+            "total_gain": money(self.total.gain),
+            "income": money(self.income_total),
+            "disposals": self.total.lines,
+            "warnings": len(self.warnings),
+            "country": p.country,
+            "timezone": p.timezone,
+            "pool": p.pool,
+            "period_start": p.period_start.isoformat(),
+            "period_end": p.period_end.isoformat(),
+            "income_events": len(self.income),
+            "other_disposals": len(self.other_disposals),
+        }
+
+
+def _local_date(d: Disposal, acquired: bool) -> str:
+    value = d.acquired_date if acquired else d.disposed_date
+    return (value or (d.acquired_at if acquired else d.disposed_at).date()).isoformat()
+
+
+def build_view(params: ReportParams, result: Result, settings_by_account: Mapping[str, Mapping[str, object]]
+               ) -> ReportView:
+    start, end = params.period_start, params.period_end
+    from zoneinfo import ZoneInfo
+    tz = ZoneInfo(params.timezone)
+    in_year = [d for d in result.disposals if start <= d.disposed_at < end]
+    lines = tuple(form8949.lines(in_year, params.year, settings_by_account))
+    other = []
+    for d in in_year:
+        if d.is_sale:
+            continue
+        proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
+        other.append(OtherDisposalLine(d.category, _local_date(d, True), _local_date(d, False),
+                                       f"{quantity(d.amount)} {d.asset}", d.asset, d.amount, proceeds, basis,
+                                       proceeds - basis, d.term, d.account, d.dispose_tx_id, d.acquire_tx_id))
+    other.sort(key=lambda o: (o.date_disposed, o.category, o.asset, o.account, o.disposal_tx_id or 0,
+                              o.date_acquired, o.acquisition_tx_id or 0))
+    income = tuple(sorted(
+        (IncomeLine(i.timestamp.astimezone(tz).date().isoformat(), i.timestamp, i.asset, i.amount,
+                    None if i.fair_value is None else cents(i.fair_value), i.type, i.account, i.tx_id)
+         for i in result.income if start <= i.timestamp < end),
+        key=lambda i: (i.timestamp, i.account, i.asset, i.tx_id or 0)))
+    by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for i in income:
+        by_type[i.type] += i.fair_value if i.fair_value is not None else ZERO
+    holdings = tuple(sorted(
+        (HoldingLine(lot.asset, lot.amount, lot.acquired_at.astimezone(tz).date().isoformat(), cents(lot.cost_basis),
+                     lot.account, lot.acquire_tx_id, lot.basis_missing) for lot in result.holdings),
+        key=lambda h: (h.asset, h.account, h.acquired, h.acquire_tx_id or 0)))
+    warnings = tuple(
+        WarningLine(w.code, w.message, ACTIONS.get(w.code, "Review the transactions named."), w.account or "",
+                    w.asset or "", w.amount, tuple(t for t in w.tx_ids if t is not None))
+        for w in result.warnings)
+    return ReportView(
+        params=params, form8949=lines, totals_by_box=form8949.totals_by_box(lines),
+        short=form8949.totals(r for r in lines if r.part == "I"),
+        long=form8949.totals(r for r in lines if r.part == "II"), total=form8949.totals(lines),
+        income=income, income_by_type=dict(sorted(by_type.items())), income_total=sum(by_type.values(), ZERO),
+        holdings=holdings, other_disposals=tuple(other), warnings=warnings,
+    )
