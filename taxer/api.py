@@ -6,13 +6,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import Engine
 
-from taxer.errors import InputError, TaxerError
+from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.importers.csvfile import read_records
 from taxer.model import Transaction
+from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
+from taxer.reports.view import ReportParams, build_view
 from taxer.store import ledger
 from taxer.store.db import open_engine
 
@@ -94,3 +96,66 @@ def transactions(engine: Engine, *, account: str | None = None, asset: str | Non
             raise TaxerError(f"there is no account {account!r} in this ledger (accounts: {names}). "
                              "Check the name with `taxer accounts`.")
         yield from ledger.query_transactions(conn, account=account, asset=asset, since=since, until=until)
+
+
+COUNTRIES = {"us": "USD"}  # country -> default report currency; more countries plug in here
+
+
+def parse_tax_year(text: str | int) -> int:
+    """'2024' or '2024/25' -> 2024 (the year the tax year starts in)."""
+    value = str(text).strip()
+    head, _, tail = value.partition("/")
+    if head.isdigit() and len(head) == 4 and (not tail or (tail.isdigit() and len(tail) in (2, 4))):
+        year = int(head)
+        if not tail or int(tail) % 100 == (year + 1) % 100:
+            return year
+    raise ConfigError(f"tax year {value!r} is not a year: use the year the tax year starts in, such as 2024 or 2024/25")
+
+
+def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "fifo", country: str = "us",
+           currency: str | None = None, timezone: str = "UTC", pool: str = "auto",
+           formats: Sequence[str] = FORMATS, progress: Callable[[int, int], None] | None = None) -> Package:
+    """Compute tax year `year` from the whole ledger and write its report files into `out`."""
+    from taxer.engine import EngineSettings, compute, tax_year_bounds
+
+    country = country.lower()
+    if country not in COUNTRIES:
+        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(COUNTRIES)}")
+    unknown = set(formats) - set(FORMATS)
+    if unknown or not formats:
+        raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
+    start_year = parse_tax_year(year)
+    settings = EngineSettings(currency=(currency or COUNTRIES[country]).upper(), method=method.lower(),
+                              pool=pool.replace("-", "_"), timezone=timezone)
+    start, end = tax_year_bounds(start_year, settings.timezone)
+    fingerprint = LedgerFingerprint()
+    with engine.connect() as conn:
+        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
+        account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
+        as_of = ledger.last_import_time(conn)
+    if not any(tx.timestamp >= start for tx in txs):
+        span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
+            "it has no transactions before the end of that year"
+        raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
+                         "history first, or pick another --year.")
+    result = compute(txs, settings, until=end)
+    params = ReportParams(year=start_year, year_label=str(start_year), country=country,
+                          method=settings.method_for(start_year), currency=settings.currency,
+                          timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
+                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
+    view = build_view(params, result, account_settings)
+    by_id = {tx.id: tx for tx in txs}
+    wanted = referenced_ids(view)
+    with engine.connect() as conn:
+        origins = ledger.raw_records(conn, sorted(wanted))
+    refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
+            for i in wanted if i in by_id}
+    render = None
+    if "pdf" in formats:
+        from taxer.reports.pdf import PdfContext, render_pdf
+
+        context = PdfContext(as_of=as_of, fingerprint=fingerprint.sha256, transactions=fingerprint.transactions,
+                             taxpayer=None)
+        def render(v, path):  # noqa: E306
+            render_pdf(v, path, context, progress=progress)
+    return write_package(Path(out), view, refs, fingerprint, formats=formats, render_pdf=render)

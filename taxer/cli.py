@@ -12,7 +12,7 @@ import click
 from taxer import __version__, api
 from taxer.errors import TaxerError
 from taxer.model import UTC
-from taxer.views import LEDGER_HEADER, account_json, transaction_json, transaction_line
+from taxer.views import LEDGER_HEADER, progress_bar, render_summary, account_json, transaction_json, transaction_line
 
 
 def _errors_to_click(func):
@@ -132,6 +132,36 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
     for a in rows:
         where = f"{a.exchange_id}" + (f" via {a.api_url}" if a.api_url else "") if a.exchange_id else a.kind
         click.echo(f"{a.name:20}  {where:30}  {a.transactions} transactions")
+
+
+@main.command()
+@click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str), help="Folder for the report files.")
+@click.option("--method", default="fifo", show_default=True, metavar="fifo|lifo|hifo|average",
+              help="Cost-basis method for the year's disposals.")
+@click.option("--country", default="us", show_default=True, metavar="us", help="Tax rules to apply.")
+@click.option("--currency", metavar="USD", help="Report currency (default: the country's).")
+@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE",
+              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period.")
+@click.option("--pool", default="auto", show_default=True, type=click.Choice(["auto", "universal", "per-account"]),
+              help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
+                   "(Rev. Proc. 2024-28).")
+@click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
+              help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
+@click.pass_context
+@_errors_to_click
+def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats) -> None:
+    """Compute a tax year and write its filing package into OUT.
+
+    Files: summary.json, form8949.csv, schedule_d.csv, income.csv, holdings.csv, other_disposals.csv, audit.csv,
+    warnings.csv, report.pdf and manifest.json (SHA-256 of every file, the parameters, a ledger fingerprint).
+    """
+    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    with progress_bar("Rendering report.pdf") as progress:
+        package = api.report(_engine(ctx), year=year, out=out, method=method, country=country, currency=currency,
+                             timezone=timezone, pool=pool, formats=wanted, progress=progress)
+    click.echo(render_summary(package.summary))
+    click.echo(f"Reports written to {package.folder}")
 
 
 @main.group()

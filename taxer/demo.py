@@ -12,13 +12,14 @@ from taxer import api
 from taxer.errors import TaxerError
 from taxer.model import is_fiat
 from taxer.resources import sample_data_dir
+from taxer.views import render_summary
 
 # The sample's files and the ledger account each belongs to.
 SAMPLE_ACCOUNTS = {"coinbase.csv": "coinbase", "ledger_wallet.csv": "ledger"}
 
 
 def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
-    """Import the sample into a new workspace under `out` (or a temp folder) and summarise it; return the folder."""
+    """Import the sample into a new workspace under `out` (or a temp folder), report every year; return the reports folder."""
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="taxer-demo-"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -34,12 +35,21 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     for filename, account in SAMPLE_ACCOUNTS.items():
         result = api.import_csv_file(engine, samples / filename, account)
         echo(f"  imported {filename} into account {account!r}: {result.rows} rows ({result.format})")
-    _print_summary(engine, echo)
+    years = _print_summary(engine, echo)
+    reports = folder / "reports"
+    for year in years:
+        package = api.report(engine, year=year, out=reports / str(year), formats=("csv",))
+        s = package.summary
+        echo(f"  report {year}: {s['disposals']} disposals, total gain {s['total_gain']} {s['currency']}, income "
+             f"{s['income']} {s['currency']}, {s['warnings']} warnings")
+    echo("")
+    echo(render_summary(package.summary))
     echo(f"Ledger: {db_path}")
-    return folder
+    echo(f"Reports: {reports}")
+    return reports
 
 
-def _print_summary(engine, echo) -> None:
+def _print_summary(engine, echo) -> list[int]:
     kinds: Counter[str] = Counter()
     balances: dict[str, Decimal] = defaultdict(Decimal)
     years: Counter[int] = Counter()
@@ -55,3 +65,4 @@ def _print_summary(engine, echo) -> None:
     echo("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     echo("  by year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
     echo("  held now (all accounts): " + ", ".join(f"{b.normalize():f} {a}" for a, b in sorted(balances.items()) if b))
+    return sorted(years)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 from taxer.model import Leg, Transaction
 from taxer.store.ledger import AccountInfo
 
@@ -39,3 +42,38 @@ def transaction_line(tx: Transaction) -> str:
 def account_json(acct: AccountInfo) -> dict:
     return {"name": acct.name, "kind": acct.kind, "exchange": acct.exchange_id, "api_url": acct.api_url,
             "transactions": acct.transactions, "created_at": acct.created_at.isoformat()}
+
+
+def render_summary(summary: dict) -> str:
+    """The few lines of a report's summary.json a person reads on the terminal."""
+    cur = summary["currency"]
+    rows = [
+        f"Tax year {summary['year']} ({summary['country'].upper()}, {summary['method'].upper()}, {cur})",
+        f"  disposals on Form 8949 {summary['disposals']:>10}",
+        f"  proceeds               {summary['proceeds']:>16} {cur}",
+        f"  cost basis             {summary['cost_basis']:>16} {cur}",
+        f"  short-term gain        {summary['short_term_gain']:>16} {cur}",
+        f"  long-term gain         {summary['long_term_gain']:>16} {cur}",
+        f"  total gain             {summary['total_gain']:>16} {cur}",
+        f"  income                 {summary['income']:>16} {cur}",
+    ]
+    if summary["warnings"]:
+        rows.append(f"  WARNINGS: {summary['warnings']} (see warnings.csv): figures may be incomplete until resolved")
+    return "\n".join(rows)
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A progress callback (done, total) that draws a bar on a terminal and stays silent otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

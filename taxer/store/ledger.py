@@ -153,6 +153,11 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
     return read, count_transactions(conn, account_id) - before
 
 
+def last_import_time(conn: Connection) -> datetime | None:
+    """When the last successful import or sync finished: the ledger's "as of" time."""
+    return conn.execute(select(func.max(RUNS.c.finished_at)).where(RUNS.c.outcome == "ok")).scalar_one()
+
+
 def _leg(asset: str | None, amount: Decimal | None) -> Leg | None:
     return Leg(asset, amount) if asset is not None and amount is not None else None
 
