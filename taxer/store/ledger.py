@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, type_coerce, update
+from sqlalchemy.types import NullType
 
 from taxer.errors import TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
@@ -158,14 +159,24 @@ def last_import_time(conn: Connection) -> datetime | None:
     return conn.execute(select(func.max(RUNS.c.finished_at)).where(RUNS.c.outcome == "ok")).scalar_one()
 
 
-def _leg(asset: str | None, amount: Decimal | None) -> Leg | None:
-    return Leg(asset, amount) if asset is not None and amount is not None else None
+_KINDS = {k.value: k for k in Kind}
+
+
+def _readers(conn: Connection):
+    """Converters from raw driver values (the read fast path skips SQLAlchemy's per-value processing)."""
+    if conn.dialect.name == "sqlite":
+        return (lambda v: None if v is None else Decimal(v)), (lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC))
+    return (lambda v: v), (lambda v: v.astimezone(UTC))
 
 
 def query_transactions(conn: Connection, *, account: str | None = None, asset: str | None = None,
                        since: datetime | None = None, until: datetime | None = None) -> Iterator[Transaction]:
     """Ledger transactions in time order, filtered by account name, asset (any leg) and [since, until)."""
-    query = (select(TX, ACCOUNTS.c.name.label("account_name"))
+    raw = [type_coerce(TX.c[name], NullType()) for name in (
+        "timestamp", "sent_amount", "received_amount", "fee_amount", "fair_value")]
+    query = (select(TX.c.id, ACCOUNTS.c.name, TX.c.kind, *raw, TX.c.sent_asset, TX.c.received_asset, TX.c.fee_asset,
+                    TX.c.fair_value_currency, TX.c.label, TX.c.description, TX.c.tx_hash, TX.c.source,
+                    TX.c.external_id)
              .join(ACCOUNTS, ACCOUNTS.c.id == TX.c.account_id)
              .order_by(TX.c.timestamp, TX.c.id))
     if account is not None:
@@ -177,13 +188,16 @@ def query_transactions(conn: Connection, *, account: str | None = None, asset: s
         query = query.where(TX.c.timestamp >= since)
     if until is not None:
         query = query.where(TX.c.timestamp < until)
-    for row in conn.execute(query):
+    dec, ts = _readers(conn)
+    for (id_, name, kind, when, sent, received, fee, value, sent_asset, received_asset, fee_asset, value_currency,
+         label, description, tx_hash, source, external_id) in conn.execute(query):
         yield Transaction(
-            account=row.account_name, timestamp=row.timestamp, kind=Kind(row.kind),
-            sent=_leg(row.sent_asset, row.sent_amount), received=_leg(row.received_asset, row.received_amount),
-            fee=_leg(row.fee_asset, row.fee_amount), fair_value=row.fair_value,
-            fair_value_currency=row.fair_value_currency, label=row.label, description=row.description,
-            tx_hash=row.tx_hash, source=row.source, external_id=row.external_id, id=row.id,
+            account=name, timestamp=ts(when), kind=_KINDS[kind],
+            sent=Leg(sent_asset, dec(sent)) if sent is not None else None,
+            received=Leg(received_asset, dec(received)) if received is not None else None,
+            fee=Leg(fee_asset, dec(fee)) if fee is not None else None, fair_value=dec(value),
+            fair_value_currency=value_currency, label=label, description=description, tx_hash=tx_hash,
+            source=source, external_id=external_id, id=id_,
         )
 
 

@@ -71,7 +71,7 @@ class UTCDateTime(types.TypeDecorator):
             return None
         if isinstance(value, datetime):
             return value.astimezone(UTC)
-        return datetime.strptime(value, _SQLITE_TS).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)  # the _SQLITE_TS text; ~20x faster than strptime
 
 
 def sqlite_timestamp(value: datetime) -> str:
