@@ -159,3 +159,44 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
         def render(v, path):  # noqa: E306
             render_pdf(v, path, context, progress=progress)
     return write_package(Path(out), view, refs, fingerprint, formats=formats, render_pdf=render)
+
+
+def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:
+    """Register an exchange account (no credentials: those live in the environment or the keyring)."""
+    from taxer.exchanges.gateway import supported_exchanges
+
+    exchange = exchange.lower().strip()
+    if exchange not in supported_exchanges():
+        raise ConfigError(f"{exchange!r} is not an exchange id ccxt knows; use one such as bitget, binance, kraken, "
+                          "coinbase or okx")
+    if api_url is not None and not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--api-url {api_url!r} must start with http:// or https://")
+    with engine.begin() as conn:
+        found = ledger.find_account(conn, name)
+        if found and found.exchange_id and found.exchange_id != exchange:
+            raise TaxerError(f"account {name!r} already exists for {found.exchange_id}; pick another name")
+        if found:
+            ledger.update_account(conn, name, kind="exchange", exchange_id=exchange, api_url=api_url)
+            return ledger.find_account(conn, name)
+        return ledger.ensure_account(conn, name, kind="exchange", exchange_id=exchange, api_url=api_url)
+
+
+def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = None,
+         until: datetime | None = None, allow_trading_key: bool = False,
+         log: Callable[[str], None] = lambda s: None) -> list:
+    """Sync the named exchange accounts (all exchange accounts when none are named); one report per account."""
+    from taxer.sync import AccountSync
+
+    known = {a.name: a for a in accounts(engine)}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise TaxerError(f"no account {', '.join(map(repr, missing))} in this ledger; add it with `taxer account add "
+                         "NAME --exchange ID` (accounts: " + (", ".join(known) or "none yet") + ")")
+    chosen = [known[n] for n in names] if names else [a for a in known.values() if a.exchange_id]
+    if not chosen:
+        raise TaxerError("no exchange accounts to sync: add one with `taxer account add NAME --exchange ID`")
+    for a in chosen:
+        if not a.exchange_id:
+            raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API; nothing to sync")
+    return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key, log=log).run()
+            for a in chosen]

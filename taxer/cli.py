@@ -165,6 +165,73 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
 
 
 @main.group()
+def account() -> None:
+    """Register exchange accounts and their API keys."""
+
+
+@account.command("add")
+@click.argument("name")
+@click.option("--exchange", required=True, metavar="ID", help="ccxt exchange id: bitget, binance, kraken, coinbase, okx...")
+@click.option("--api-url", metavar="URL", help="Send every API call of this account to this base URL (regional "
+                                                "domain, proxy, local replica).")
+@click.pass_context
+@_errors_to_click
+def account_add(ctx: click.Context, name: str, exchange: str, api_url: str | None) -> None:
+    """Register exchange account NAME. Its key comes from TAXER_<NAME>_API_KEY/_SECRET/_PASSWORD or the keyring."""
+    from taxer.exchanges.credentials import env_prefix
+
+    acct = api.add_account(_engine(ctx), name, exchange=exchange, api_url=api_url)
+    click.echo(f"account {acct.name!r}: {acct.exchange_id}" + (f" via {acct.api_url}" if acct.api_url else ""))
+    click.echo(f"Give it a READ-ONLY API key: set {env_prefix(name)}API_KEY and {env_prefix(name)}SECRET (and "
+               f"{env_prefix(name)}PASSWORD if the exchange uses a passphrase), or run `taxer account set-key {name}`.")
+
+
+@account.command("set-key")
+@click.argument("name")
+@click.pass_context
+@_errors_to_click
+def account_set_key(ctx: click.Context, name: str) -> None:
+    """Prompt for account NAME's API key (input hidden) and keep it in the operating system's keyring."""
+    from taxer.exchanges import credentials
+
+    if not any(a.name == name for a in api.accounts(_engine(ctx))):
+        raise click.ClickException(f"no account {name!r}: add it first with `taxer account add {name} --exchange ID`")
+    key = click.prompt("API key", hide_input=True)
+    secret = click.prompt("API secret", hide_input=True)
+    password = click.prompt("Passphrase (empty if none)", hide_input=True, default="", show_default=False)
+    credentials.store(name, credentials.Credentials(key, secret, password or None, origin="keyring"))
+    click.echo(f"stored the key of {name!r} in the keyring")
+
+
+@main.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--since", type=DateParam(), help="Fetch history from this date (default: the exchange's start).")
+@click.option("--year", type=int, metavar="YYYY", help="Fetch only this calendar year.")
+@click.option("--allow-trading-key", is_flag=True, help="Accept a key that can trade (never one that can withdraw).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the final summary and errors.")
+@click.pass_context
+@_errors_to_click
+def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet: bool) -> None:
+    """Pull exchange accounts' full histories through their APIs with read-only keys.
+
+    Re-running fetches only what is new; an interrupted sync resumes where it stopped.
+    """
+    until = None
+    if year:
+        since, until = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    log = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
+    reports = api.sync(_engine(ctx), names, since=since, until=until, allow_trading_key=allow_trading_key, log=log)
+    for r in reports:
+        status = f"FAILED: {r.error}" if r.error else "ok"
+        click.echo(f"{r.account} ({r.exchange}): {r.records} records, {r.inserted} new, {r.requests} requests, "
+                   f"{r.retries} retries: {status}")
+    failed = [r for r in reports if r.error]
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(reports)} accounts did not finish; what was fetched is "
+                                   "kept, and running `taxer sync` again continues from there.")
+
+
+@main.group()
 def db() -> None:
     """Ledger database maintenance."""
 

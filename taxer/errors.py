@@ -32,3 +32,19 @@ class DatabaseError(TaxerError):
 
 class ConfigError(TaxerError):
     """A setting or option has a value taxer cannot use."""
+
+
+class ExchangeError(TaxerError):
+    """An exchange answered with an error taxer cannot work around (bad request, unsupported call)."""
+
+
+class ExchangeAuthError(ExchangeError):
+    """The exchange refused the API key: wrong key or secret, expired, or missing a permission."""
+
+
+class ExchangeUnavailable(ExchangeError):
+    """The exchange stayed down or kept refusing (rate limits, 5xx, timeouts) after every retry."""
+
+
+class KeyPermissionError(TaxerError):
+    """The API key may do more than read: taxer refuses keys that can withdraw or transfer funds."""

@@ -13,7 +13,7 @@ from sqlalchemy.types import NullType
 
 from taxer.errors import TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
-from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord
+from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord, SyncCursor
 from taxer.store.types import decimal_text, sqlite_timestamp
 
 TX = LedgerTransaction.__table__
@@ -208,3 +208,26 @@ def raw_records(conn: Connection, transaction_ids: Sequence[int]) -> dict[int, t
                    & (RAW.c.external_id == TX.c.external_id))
              .where(TX.c.id.in_(list(transaction_ids))))
     return {row.id: (row.origin, row.payload) for row in conn.execute(query)}
+
+
+CURSORS = SyncCursor.__table__
+
+
+def get_cursor(conn: Connection, account_id: int, stream: str) -> dict | None:
+    """The saved position of one account's stream (JSON object), or None before its first sync."""
+    value = conn.execute(select(CURSORS.c.cursor).where((CURSORS.c.account_id == account_id)
+                                                        & (CURSORS.c.stream == stream))).scalar_one_or_none()
+    return json.loads(value) if value is not None else None
+
+
+def set_cursor(conn: Connection, account_id: int, stream: str, cursor: dict) -> None:
+    """Save a stream's position; call it in the same database transaction as the data it covers."""
+    text = json.dumps(cursor, sort_keys=True)
+    updated = conn.execute(update(CURSORS).where((CURSORS.c.account_id == account_id) & (CURSORS.c.stream == stream))
+                           .values(cursor=text, updated_at=now()))
+    if updated.rowcount == 0:
+        conn.execute(insert(CURSORS).values(account_id=account_id, stream=stream, cursor=text, updated_at=now()))
+
+
+def update_account(conn: Connection, name: str, **values) -> None:
+    conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.name == name).values(**values))

@@ -1,0 +1,1 @@
+"""Exchange access: credentials, the one ccxt gateway, per-exchange quirks as data, and record normalization."""

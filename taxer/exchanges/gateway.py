@@ -1,0 +1,131 @@
+"""The one module that talks to ccxt: building clients, retries with backoff, Retry-After, error mapping.
+
+Only temporary failures are retried (ccxt's OperationFailed family, and exchange errors answered with HTTP 5xx);
+authentication errors stop at once. Every message that leaves this module is redacted of credentials.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import ccxt
+
+from taxer.errors import ExchangeAuthError, ExchangeError, ExchangeUnavailable, TaxerError
+from taxer.exchanges.credentials import Credentials, redact
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries: exponential backoff with jitter, or the server's Retry-After when it gives one."""
+
+    attempts: int = 6
+    base_delay: float = 0.5     # seconds (float ok: a delay, not money)
+    max_delay: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        return min(self.base_delay * (2 ** attempt), self.max_delay) * (0.5 + rng.random() / 2)
+
+
+def supported_exchanges() -> list[str]:
+    return list(ccxt.exchanges)
+
+
+def _rewrite_urls(urls: Any, base: str) -> Any:
+    """Every URL string of a nested ccxt `urls['api']` moved to `base` (scheme+host[:port]), keeping its path."""
+    if isinstance(urls, dict):
+        return {k: _rewrite_urls(v, base) for k, v in urls.items()}
+    if isinstance(urls, str) and "://" in urls:
+        rest = urls.split("://", 1)[1]
+        path = rest[rest.index("/"):] if "/" in rest else ""
+        return base.rstrip("/") + path
+    return urls
+
+
+def _retry_after_seconds(headers: dict | None) -> float | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(float(value), 0.0)  # float ok: seconds
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class Gateway:
+    """A ccxt client for one account, with taxer's retry and error policy around every call."""
+
+    def __init__(self, exchange_id: str, creds: Credentials | None, *, account: str, api_url: str | None = None,
+                 options: dict | None = None, rate_limit: bool = True, timeout_ms: int = 15000,
+                 retry: RetryPolicy = RetryPolicy()) -> None:
+        if exchange_id not in ccxt.exchanges:
+            raise TaxerError(f"account {account!r}: {exchange_id!r} is not an exchange ccxt knows; use a ccxt id "
+                             "such as bitget, binance, kraken, coinbase or okx")
+        self.exchange_id, self.account, self.creds, self.retry = exchange_id, account, creds, retry
+        config: dict[str, Any] = {"enableRateLimit": rate_limit, "timeout": timeout_ms, "options": dict(options or {})}
+        if creds is not None:
+            config.update(apiKey=creds.api_key, secret=creds.secret)
+            if creds.password:
+                config["password"] = creds.password
+        self.client = getattr(ccxt, exchange_id)(config)
+        if api_url:
+            self.client.urls["api"] = _rewrite_urls(self.client.urls["api"], api_url)
+        self.requests = 0
+        self.retries = 0
+        self._last_status: int | None = None
+        self._rng = random.Random()
+        original = self.client.on_rest_response
+
+        def on_rest_response(code, reason, url, method, headers, body, request_headers, request_body):
+            self.requests += 1
+            self._last_status = int(code) if code else None
+            return original(code, reason, url, method, headers, body, request_headers, request_body)
+
+        self.client.on_rest_response = on_rest_response
+
+    def _where(self) -> str:
+        return f"account {self.account!r} ({self.exchange_id})"
+
+    def _message(self, exc: Exception) -> str:
+        return redact(f"{type(exc).__name__}: {exc}", self.creds)[:600]
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a ccxt method (unified or implicit) by name, retrying what is temporary."""
+        func = getattr(self.client, method)
+        last: Exception | None = None
+        for attempt in range(self.retry.attempts):
+            self._last_status = None
+            try:
+                return func(*args, **kwargs)
+            except ccxt.AuthenticationError as exc:  # includes PermissionDenied, AccountSuspended
+                raise ExchangeAuthError(
+                    f"{self._where()} refused the API key ({self._message(exc)}). Check the key and secret (and "
+                    "passphrase), that the key is not expired, and that it may read account history.") from None
+            except (ccxt.OperationFailed, ccxt.ExchangeError) as exc:
+                temporary = isinstance(exc, ccxt.OperationFailed) or (self._last_status or 0) >= 500
+                if not temporary:
+                    raise ExchangeError(f"{self._where()}: the exchange rejected {method} "
+                                        f"({self._message(exc)}).") from None
+                last = exc
+                self.retries += 1
+                if attempt + 1 < self.retry.attempts:
+                    retry_after = _retry_after_seconds(self.client.last_response_headers) \
+                        if isinstance(exc, ccxt.DDoSProtection) else None
+                    self.retry.sleep(self.retry.delay(attempt, retry_after, self._rng))
+        raise ExchangeUnavailable(f"{self._where()}: {method} still failing after {self.retry.attempts} attempts "
+                                  f"({self._message(last)}).")
+
+    def markets(self) -> dict:
+        return self.call("load_markets")
+
+    def close(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None:
+            session.close()

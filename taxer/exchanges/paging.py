@@ -1,0 +1,92 @@
+"""taxer's own pagination (ccxt's `paginate` silently stops early, see EXCHANGES.md), one function per style.
+
+Each pager yields `Page`s: the records of one request and the position to resume from after them. The sync saves
+that position in the same database transaction as the records, so a run killed at any moment resumes exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+Fetch = Callable[[int | None, int, dict], list[dict]]  # (since_ms, limit, params) -> unified records
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[dict]
+    cursor: dict       # JSON-able position after this page
+    done: bool         # True on the stream's last page of this run
+
+
+def _int_id(record: dict) -> int:
+    return int(record["id"])
+
+
+def id_ascending(fetch: Fetch, cursor: dict | None, *, limit: int, id_param: str) -> Iterator[Page]:
+    """Ascending ids from a `fromId` style cursor (binance myTrades); the last short page ends the stream."""
+    from_id = int((cursor or {}).get("from_id", 0))
+    while True:
+        records = fetch(None, limit, {id_param: from_id})
+        if records:
+            from_id = max(_int_id(r) for r in records) + 1
+        done = len(records) < limit
+        yield Page(records, {"from_id": from_id}, done)
+        if done:
+            return
+
+
+def windows_id_descending(fetch: Fetch, cursor: dict | None, *, limit: int, window_ms: int, start_ms: int,
+                          now_ms: int, before_param: str, until_param: str = "until") -> Iterator[Page]:
+    """Time windows no longer than the exchange allows, each paged newest-first with an `idLessThan` cursor (bitget).
+
+    A window is finished when a page comes back short; the cursor then moves to the next window.
+    """
+    state = cursor or {}
+    start = int(state.get("window_start", start_ms))
+    before = state.get("before")
+    if start >= now_ms:
+        yield Page([], {"window_start": start, "before": None}, True)
+        return
+    while start < now_ms:
+        end = min(start + window_ms, now_ms)
+        params: dict[str, Any] = {until_param: end - 1}
+        if before is not None:
+            params[before_param] = before
+        records = fetch(start, limit, params)
+        if len(records) < limit:
+            start, before = end, None
+            yield Page(records, {"window_start": start, "before": None}, start >= now_ms)
+        else:
+            before = str(min(_int_id(r) for r in records))
+            yield Page(records, {"window_start": start, "before": before}, False)
+
+
+def windows_offset(fetch: Fetch, cursor: dict | None, *, limit: int, window_ms: int, start_ms: int, now_ms: int,
+                   until_param: str = "until", offset_param: str | None = "offset") -> Iterator[Page]:
+    """Time windows paged by offset inside each window (binance deposits, withdrawals).
+
+    Without an offset parameter (binance dividends) a full page means the window may hold more: it is narrowed
+    and asked again, so no record is cut off.
+    """
+    state = cursor or {}
+    start = int(state.get("window_start", start_ms))
+    offset = int(state.get("offset", 0))
+    span = window_ms
+    if start >= now_ms:
+        yield Page([], {"window_start": start, "offset": 0}, True)
+        return
+    while start < now_ms:
+        end = min(start + span, now_ms)
+        params: dict[str, Any] = {until_param: end - 1}
+        if offset and offset_param:
+            params[offset_param] = offset
+        records = fetch(start, limit, params)
+        if len(records) >= limit and offset_param:
+            offset += len(records)
+            yield Page(records, {"window_start": start, "offset": offset}, False)
+        elif len(records) >= limit and end - start > 1000:
+            span = max((end - start) // 2, 1000)
+        else:
+            start, offset, span = end, 0, window_ms
+            yield Page(records, {"window_start": start, "offset": 0}, start >= now_ms)

@@ -1,0 +1,61 @@
+"""What differs between exchanges, as data: streams, paging style, page sizes, windows, raw fields, permissions.
+
+A new exchange is one module in `taxer/exchanges/` defining an `ExchangeSpec`, plus a line in `SPECS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from taxer.exchanges.normalize import RawFields
+from taxer.model import Transaction
+
+if TYPE_CHECKING:
+    from taxer.exchanges.gateway import Gateway
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class KeyPermissions:
+    """What an API key may do, as the exchange reports it. `known` False: the exchange cannot say."""
+
+    read: bool = True
+    trade: bool = False
+    withdraw: bool = False      # withdraw or transfer funds out
+    known: bool = True
+    detail: str = ""
+
+
+# fetch(gw, symbol, since_ms, limit, params) -> list of records with at least 'id' (unified or raw)
+Fetcher = Callable[["Gateway", "str | None", "int | None", int, dict], list]
+# to_transaction(record, account, source) -> Transaction, or None to skip (e.g. a ledger entry another stream has)
+Converter = Callable[[dict, str, str], "Transaction | None"]
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str                       # "trades", "deposits", "withdrawals", "income"
+    fetch: Fetcher
+    convert: Converter
+    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset"
+    limit: int
+    window_days: int | None = None
+    per_symbol: bool = False
+    id_param: str | None = None     # fromId (ascending) or idLessThan (descending)
+    until_param: str = "until"
+    offset_param: str | None = None
+    assets: Callable[[dict], set[str]] = field(default=lambda r: set())  # assets a record shows the account held
+
+
+@dataclass(frozen=True)
+class ExchangeSpec:
+    id: str
+    options: dict
+    history_start: str              # ISO date: where a first sync starts without --since
+    raw: RawFields
+    streams: tuple[StreamSpec, ...]  # non-symbol streams first: they tell which assets to look for trades in
+    permissions: Callable[["Gateway"], KeyPermissions]
+    markets_of: str = "either"      # candidate markets: "both" assets seen, or "either" (base or quote seen)
+    needs_password: bool = False

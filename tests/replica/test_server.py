@@ -1,0 +1,80 @@
+"""The HTTP server itself: loopback only, keep-alive without stalls, request log, rate limiter, the CLI entry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import ccxt
+import pytest
+import requests
+
+from taxer.replica import Replica, generate_history
+from tests.replica.conftest import make_replica
+from tests.replica.helpers import client
+
+
+def test_binds_loopback_and_logs_requests(history):
+    rep = make_replica("bitget", history)
+    with pytest.raises(RuntimeError):
+        _ = rep.url
+    with rep:
+        assert rep.url.startswith("http://127.0.0.1:")
+        ex = client(rep)
+        ex.load_markets()
+        del rep.requests[:]
+        ex.fetch_time()
+        ex.fetch_balance({"coin": "BTC"})
+        assert rep.requests == [("GET", "/api/v2/public/time", {}),
+                                ("GET", "/api/v2/spot/account/assets", {"coin": "BTC"})]
+    assert rep._server is None
+
+
+def test_keep_alive_requests_do_not_stall(history):
+    with make_replica("binance", history) as rep:
+        session = requests.Session()
+        session.get(rep.url + "/api/v3/ping").raise_for_status()
+        t0 = time.perf_counter()
+        for _ in range(50):
+            r = session.get(rep.url + "/api/v3/time")
+            assert r.status_code == 200 and r.headers["Connection"] == "keep-alive"
+        per_request = (time.perf_counter() - t0) / 50
+    assert per_request < 0.02, f"{per_request * 1000:.1f} ms per request: Nagle/delayed-ACK stall?"
+
+
+def test_unknown_routes_and_exchanges(history):
+    with make_replica("bitget", history) as rep:
+        r = requests.get(rep.url + "/api/v2/spot/nothing")
+        assert r.status_code == 404 and r.json()["code"] == "40404"
+    with pytest.raises(ValueError, match="known: binance, bitget"):
+        Replica("kraken", history)
+
+
+def test_rate_limit_answers_429(history):
+    with make_replica("bitget", history, rate_limit=True) as rep:
+        ex = client(rep)
+        ex.load_markets()
+        with pytest.raises(ccxt.DDoSProtection):
+            for _ in range(40):
+                ex.fetch_balance()
+        assert rep.limiter.refused >= 1
+
+
+def test_python_dash_m_runs_one_replica():
+    proc = subprocess.Popen([sys.executable, "-m", "taxer.replica", "binance", "--port", "0", "--trades", "200"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert requests.get(url + "/api/v3/exchangeInfo", timeout=5).json()["symbols"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_replica_does_not_import_ccxt():
+    code = "import sys, taxer.replica; h = taxer.replica.generate_history(trades=50); print('ccxt' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    assert generate_history(trades=50).trades

@@ -1,0 +1,185 @@
+"""Sync with the real ccxt client over HTTP against the in-project replica: complete, idempotent, safe."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from taxer import api
+from taxer.cli import main
+from taxer.exchanges.gateway import Gateway, RetryPolicy
+from taxer.model import Kind
+from taxer.replica import Faults, Permissions, Replica, generate_history
+from taxer.store import ledger
+from taxer.sync import AccountSync
+
+EXCHANGES = ["bitget", "binance"]
+KEY, SECRET, PASSPHRASE = "ak-4f1e9c", "s3cr3t-Z9q8w7e6r5t4y3u2", "pass-phrase-77"
+FAST = functools.partial(Gateway, retry=RetryPolicy(attempts=8, base_delay=0.001, max_delay=0.01))
+
+
+@pytest.fixture(scope="module")
+def history():
+    # 1,500 trades over four years: many more than one page per market, and many 90-day windows.
+    return generate_history(seed=7, trades=1500, start="2022-01-01", end="2025-12-31")
+
+
+@pytest.fixture
+def creds(monkeypatch):
+    for name in ("main",):
+        monkeypatch.setenv(f"TAXER_{name.upper()}_API_KEY", KEY)
+        monkeypatch.setenv(f"TAXER_{name.upper()}_SECRET", SECRET)
+        monkeypatch.setenv(f"TAXER_{name.upper()}_PASSWORD", PASSPHRASE)
+
+
+def _replica(exchange, history, **kw):
+    kw.setdefault("permissions", Permissions.READ_ONLY)
+    return Replica(exchange, history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, **kw)
+
+
+def _workspace(tmp_path, rep):
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.add_account(engine, "main", exchange=rep.exchange, api_url=rep.url)
+    return engine
+
+
+def _sync(engine, **kw):
+    (acct,) = [a for a in api.accounts(engine) if a.name == "main"]
+    return AccountSync(engine, acct, gateway_factory=kw.pop("factory", FAST), **kw).run()
+
+
+def _ledger(engine):
+    return {(t.kind, t.external_id): t for t in api.transactions(engine)}
+
+
+def _expected_ids(history):
+    ids = {(Kind.TRADE, f"trade:{t.symbol}:{t.id}") for t in history.trades}
+    ids |= {(Kind.DEPOSIT, f"deposit:{d.id}") for d in history.deposits}
+    ids |= {(Kind.WITHDRAWAL, f"withdrawal:{w.id}") for w in history.withdrawals}
+    return ids
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_full_history_arrives_exactly_once_with_exact_amounts(tmp_path, history, creds, exchange):
+    with _replica(exchange, history) as rep:
+        engine = _workspace(tmp_path, rep)
+        report = _sync(engine)
+        assert report.error is None, report.error
+        got = _ledger(engine)
+        core = {k for k in got if k[0] is not Kind.INCOME}
+        assert core == _expected_ids(history)
+        assert len(list(api.transactions(engine))) == len(got)  # nothing twice
+        for t in history.trades:
+            tx = got[(Kind.TRADE, f"trade:{t.symbol}:{t.id}")]
+            base, quote = t.symbol.split("/")
+            legs = {tx.sent.asset: tx.sent.amount, tx.received.asset: tx.received.amount}
+            assert legs == {base: t.amount, quote: t.cost}
+            assert (tx.fee.asset, tx.fee.amount) == (t.fee_currency, t.fee)
+            assert int(tx.timestamp.timestamp() * 1000) == t.timestamp
+        for w in history.withdrawals:
+            tx = got[(Kind.WITHDRAWAL, f"withdrawal:{w.id}")]
+            assert (tx.sent.asset, tx.sent.amount, tx.fee.amount, tx.tx_hash) == (w.currency, w.amount, w.fee, w.txid)
+        for d in history.deposits:
+            assert got[(Kind.DEPOSIT, f"deposit:{d.id}")].received.amount == d.amount
+        income = sorted((t.received.asset, t.received.amount, t.label) for t in got.values() if t.kind is Kind.INCOME)
+        assert income == sorted((r.currency, r.amount, r.label) for r in history.rewards)
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_second_sync_adds_nothing_and_asks_little(tmp_path, history, creds, exchange):
+    with _replica(exchange, history) as rep:
+        engine = _workspace(tmp_path, rep)
+        first = _sync(engine)
+        count = len(list(api.transactions(engine)))
+        second = _sync(engine)
+        assert second.error is None and second.inserted == 0
+        assert len(list(api.transactions(engine))) == count
+        assert second.requests < first.requests / 5, (first.requests, second.requests)
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_faults_on_a_fifth_of_requests_still_give_the_complete_ledger(tmp_path, history, creds, exchange):
+    faults = Faults(rate=0.2, seed=3, retry_after=0, delay=0.2)
+    with _replica(exchange, history, faults=faults) as rep:
+        engine = _workspace(tmp_path, rep)
+        fast_timeout = functools.partial(FAST, timeout_ms=150)
+        report = _sync(engine, factory=fast_timeout)
+        assert report.error is None, report.error
+        assert report.retries > 0 and sum(rep.fault_counts.values()) > 0
+        assert {k for k in _ledger(engine) if k[0] is not Kind.INCOME} == _expected_ids(history)
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_wrong_secret_is_a_clear_error_and_reads_nothing(tmp_path, history, creds, monkeypatch, exchange):
+    monkeypatch.setenv("TAXER_MAIN_SECRET", "not-the-secret")
+    with _replica(exchange, history) as rep:
+        engine = _workspace(tmp_path, rep)
+        report = _sync(engine)
+    assert "refused the API key" in report.error and "main" in report.error
+    assert "not-the-secret" not in report.error
+    assert list(api.transactions(engine)) == []
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_withdraw_key_is_refused_before_any_history_is_read(tmp_path, history, creds, exchange):
+    with _replica(exchange, history, permissions=Permissions.WITHDRAW) as rep:
+        engine = _workspace(tmp_path, rep)
+        report = _sync(engine, allow_trading_key=True)
+        paths = [path for _method, path, _query in rep.requests]
+    assert "can withdraw or transfer funds" in report.error and "read-only key" in report.error
+    assert len(paths) == 1 and ("apiRestrictions" in paths[0] or "account/info" in paths[0]), paths
+    assert list(api.transactions(engine)) == []
+
+
+@pytest.mark.parametrize("exchange", EXCHANGES)
+def test_trading_key_needs_the_flag_and_is_warned_about(tmp_path, history, creds, exchange):
+    with _replica(exchange, history, permissions=Permissions.TRADE) as rep:
+        engine = _workspace(tmp_path, rep)
+        refused = _sync(engine)
+        assert "can trade" in refused.error and "--allow-trading-key" in refused.error
+        allowed = _sync(engine, allow_trading_key=True)
+    assert allowed.error is None and any("TRADE" in w for w in allowed.warnings)
+    assert len(list(api.transactions(engine))) > len(history.trades)
+
+
+def test_secret_never_reaches_database_logs_or_output(tmp_path, history, creds):
+    with _replica("bitget", history, faults=Faults(rate=0.2, seed=5, retry_after=0, delay=0.2)) as rep:
+        db = tmp_path / "w.db"
+        runner = CliRunner()
+        assert runner.invoke(main, ["--db", str(db), "account", "add", "main", "--exchange", "bitget",
+                                    "--api-url", rep.url]).exit_code == 0
+        result = runner.invoke(main, ["--db", str(db), "sync", "main"])
+        wrong = runner.invoke(main, ["--db", str(db), "sync", "main"], env={"TAXER_MAIN_SECRET": "other-secret-x"})
+        accounts = runner.invoke(main, ["--db", str(db), "accounts", "--json"])
+    output = result.output + wrong.output + accounts.output
+    assert "records" in result.output
+    for secret in (SECRET, PASSPHRASE, KEY, "other-secret-x"):
+        assert secret not in output
+        for path in tmp_path.iterdir():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_sync_unknown_and_file_accounts_get_clear_errors(tmp_path, write_koinly):
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.import_csv_file(engine, write_koinly(["2024-03-01 14:05 UTC,,,1,SOL,,,,,,,"]), "files")
+    runner = CliRunner()
+    for args, words in ((["sync", "ghost"], "no account 'ghost'"), (["sync", "files"], "nothing to sync"),
+                        (["account", "add", "x", "--exchange", "notanexchange"], "not an exchange id"),
+                        (["sync"], "no exchange accounts to sync")):
+        result = runner.invoke(main, ["--db", str(tmp_path / "w.db"), *args])
+        assert result.exit_code != 0 and words in result.output, (args, result.output)
+
+
+def test_missing_key_names_the_variables(tmp_path, history, monkeypatch):
+    for v in ("API_KEY", "SECRET", "PASSWORD"):
+        monkeypatch.delenv(f"TAXER_MAIN_{v}", raising=False)
+    monkeypatch.setattr("taxer.exchanges.credentials._keyring", lambda: (None, Exception))
+    with _replica("binance", history) as rep:
+        engine = _workspace(tmp_path, rep)
+        report = _sync(engine)
+    assert "TAXER_MAIN_API_KEY" in report.error and "read-only" in report.error
+    with engine.connect() as conn:
+        assert ledger.count_transactions(conn) == 0
