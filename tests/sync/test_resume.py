@@ -1,0 +1,69 @@
+"""A sync killed with SIGKILL at random points, then run again, ends with exactly the uninterrupted ledger."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from taxer import api
+from taxer.replica import Permissions, Replica, generate_history
+from taxer.reports.package import LedgerFingerprint
+
+KEY, SECRET, PASSPHRASE = "resume-key", "resume-secret-0123456789", "resume-pass"
+
+
+def _count(db) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM transactions").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _fingerprint(db) -> tuple[int, str]:
+    fp = LedgerFingerprint()
+    for _ in fp.watch(api.transactions(api.workspace(str(db)))):
+        pass
+    return fp.transactions, fp.sha256
+
+
+def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path):
+    history = generate_history(seed=11, trades=3000, start="2022-01-01", end="2025-12-31")
+    env = dict(os.environ, TAXER_MAIN_API_KEY=KEY, TAXER_MAIN_SECRET=SECRET, TAXER_MAIN_PASSWORD=PASSPHRASE)
+    rng = random.Random(20261121)
+    with Replica("bitget", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
+                 permissions=Permissions.READ_ONLY) as rep:
+        def run(db, *, kill_after_rows: int | None = None) -> int | None:
+            cmd = [sys.executable, "-m", "taxer.cli", "--db", str(db), "sync", "main", "--quiet"]
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if kill_after_rows is None:
+                return proc.wait(timeout=300)
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and _count(db) < kill_after_rows and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return None
+            return proc.returncode
+
+        for db in (tmp_path / "whole.db", tmp_path / "killed.db"):
+            api.add_account(api.workspace(str(db)), "main", exchange="bitget", api_url=rep.url)
+
+        assert run(tmp_path / "whole.db") == 0
+        whole = _fingerprint(tmp_path / "whole.db")
+        total = whole[0]
+        assert total > 3000
+
+        kills = 0
+        for fraction in sorted(rng.uniform(0.05, 0.95) for _ in range(4)):
+            if run(tmp_path / "killed.db", kill_after_rows=int(total * fraction)) is None:
+                kills += 1
+        assert kills >= 3, "the sync finished before it could be killed: the test did not test resuming"
+        assert run(tmp_path / "killed.db") == 0
+    assert _fingerprint(tmp_path / "killed.db") == whole
