@@ -131,11 +131,10 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
     Returns (records read, transactions inserted). Runs inside the caller's database transaction, so a failure
     anywhere in `records` leaves nothing behind when the caller rolls back.
     """
-    before = count_transactions(conn, account_id)
     tx_sql = _bulk_insert_sql(conn, "transactions", TX_COLUMNS)
     raw_sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
     dec, ts = _converters(conn)
-    read = 0
+    read = inserted = 0
     tx_rows: list[tuple] = []
     raw_rows: list[tuple] = []
     for tx, origin, payload in records:
@@ -145,13 +144,13 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
         tx_rows.append(_tx_tuple(tx, account_id, run_id, dec, ts))
         raw_rows.append((account_id, tx.source, tx.external_id, origin, payload, run_id))
         if len(tx_rows) >= CHUNK:
-            conn.exec_driver_sql(tx_sql, tx_rows)
+            inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount  # sqlite3 and psycopg sum executemany
             conn.exec_driver_sql(raw_sql, raw_rows)
             tx_rows, raw_rows = [], []
     if tx_rows:
-        conn.exec_driver_sql(tx_sql, tx_rows)
+        inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount
         conn.exec_driver_sql(raw_sql, raw_rows)
-    return read, count_transactions(conn, account_id) - before
+    return read, inserted
 
 
 def last_import_time(conn: Connection) -> datetime | None:
