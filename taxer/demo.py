@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
+from datetime import datetime
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Callable
 
 from taxer import api
 from taxer.errors import TaxerError
-from taxer.model import is_fiat
+from taxer.model import UTC, is_fiat
 from taxer.resources import sample_data_dir
 from taxer.views import render_summary
 
@@ -35,6 +37,7 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     for filename, account in SAMPLE_ACCOUNTS.items():
         result = api.import_csv_file(engine, samples / filename, account)
         echo(f"  imported {filename} into account {account!r}: {result.rows} rows ({result.format})")
+    _sync_replica(engine, echo)
     years = _print_summary(engine, echo)
     reports = folder / "reports"
     for year in years:
@@ -47,6 +50,35 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     echo(f"Ledger: {db_path}")
     echo(f"Reports: {reports}")
     return reports
+
+
+def _sync_replica(engine, echo) -> None:
+    """Sync a bitget account from the in-project exchange replica: the real ccxt client over HTTP, end to end."""
+    from taxer.replica import Permissions, Replica, generate_history
+
+    history = generate_history(seed=3, trades=120, start="2023-01-01", end="2025-06-30", assets=("BTC",),
+                               quote="USD", deposits=2, withdrawals=1, rewards=0)
+    # A throw-away read-only key that only the replica knows, given to this process alone.
+    key = {"TAXER_BITGET_API_KEY": "demo-key", "TAXER_BITGET_SECRET": "demo-secret",
+           "TAXER_BITGET_PASSWORD": "demo-passphrase"}
+    saved = {k: os.environ.get(k) for k in key}
+    os.environ.update(key)
+    try:
+        with Replica("bitget", history, api_key=key["TAXER_BITGET_API_KEY"], secret=key["TAXER_BITGET_SECRET"],
+                     passphrase=key["TAXER_BITGET_PASSWORD"], permissions=Permissions.READ_ONLY) as replica:
+            url = replica.url
+            api.add_account(engine, "bitget", exchange="bitget", api_url=url)
+            (report,) = api.sync(engine, ["bitget"], since=datetime(2023, 1, 1, tzinfo=UTC))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if report.error:
+        raise TaxerError(f"the demo's sync from the exchange replica failed: {report.error}")
+    echo(f"  synced account 'bitget' from the bitget replica at {url} through ccxt: {report.records} "
+         f"records in {report.requests} requests (read-only key checked)")
 
 
 def _print_summary(engine, echo) -> list[int]:
