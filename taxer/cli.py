@@ -12,7 +12,7 @@ import click
 from taxer import __version__, api
 from taxer.errors import TaxerError
 from taxer.model import UTC
-from taxer.views import LEDGER_HEADER, progress_bar, render_summary, account_json, transaction_json, transaction_line
+from taxer.views import LEDGER_HEADER, progress_bar, render_summary, sync_status, account_json, transaction_json, transaction_line
 
 
 def _errors_to_click(func):
@@ -220,7 +220,9 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet:
     if year:
         since, until = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     log = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
-    reports = api.sync(_engine(ctx), names, since=since, until=until, allow_trading_key=allow_trading_key, log=log)
+    with sync_status(log, enabled=not quiet) as (on_page, log):
+        reports = api.sync(_engine(ctx), names, since=since, until=until, allow_trading_key=allow_trading_key,
+                           log=log, on_page=on_page)
     for r in reports:
         status = f"FAILED: {r.error}" if r.error else "ok"
         click.echo(f"{r.account} ({r.exchange}): {r.records} records, {r.inserted} new, {r.requests} requests, "

@@ -109,13 +109,15 @@ class AccountSync:
     """One account's sync run."""
 
     def __init__(self, engine: Engine, account: ledger.AccountInfo, *, since: datetime | None = None,
-                 until: datetime | None = None, allow_trading_key: bool = False, log: Log = lambda s: None, gateway_factory=None,
+                 until: datetime | None = None, allow_trading_key: bool = False, log: Log = lambda s: None,
+                 on_page: Callable[[str, StreamProgress], None] | None = None, gateway_factory=None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         if not account.exchange_id:
             raise TaxerError(f"account {account.name!r} is not an exchange account; add one with `taxer account add "
                              "NAME --exchange ID`")
         self.engine, self.account, self.since, self.until, self.log = engine, account, since, until, log
         self.allow_trading_key = allow_trading_key
+        self.on_page = on_page or (lambda account, progress: None)
         self.spec = spec_for(account.exchange_id)
         self.now = now
         self.gateway_factory = gateway_factory
@@ -198,6 +200,7 @@ class AccountSync:
             progress.pages += 1
             progress.records += len(records)
             progress.inserted += inserted
+            self.on_page(self.account.name, progress)
         if progress.records or progress.pages > 1:
             self.log(f"{self.account.name}: {key}: {progress.records} records, {progress.inserted} new, "
                      f"{progress.pages} pages, {time.monotonic() - started:.1f} s")

@@ -77,3 +77,23 @@ def progress_bar(label: str):
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def sync_status(log, enabled: bool = True):
+    """(on_page, log) for a sync: a live status line per page on a terminal, with log lines printed above it.
+
+    Elsewhere (a pipe, a file, --quiet) there is no status line and log lines go to `log` as they are.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield None, log
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    with console.status("connecting...") as status:
+        def update(account: str, progress) -> None:
+            status.update(f"{account}: {progress.stream} page {progress.pages}, {progress.records:,} records, "
+                          f"{progress.inserted:,} new")
+
+        yield update, lambda line: console.print(line, markup=False)
