@@ -147,7 +147,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
     by_id = {tx.id: tx for tx in txs}
     wanted = referenced_ids(view)
     with engine.connect() as conn:
-        origins = ledger.raw_records(conn, sorted(wanted))
+        origins = ledger.raw_records(conn, sorted(wanted), payload=False)
     refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
             for i in wanted if i in by_id}
     render = None

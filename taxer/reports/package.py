@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
@@ -22,27 +22,39 @@ SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3"
 FORMATS = ("csv", "pdf")
 
 
-@dataclass
 class LedgerFingerprint:
-    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared."""
+    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared.
 
-    transactions: int = 0
-    _lines: list[str] = field(default_factory=list)
+    Independent of row ids and of the order of transactions with equal timestamps (each timestamp's group is
+    sorted), so the same ledger in another database gives the same fingerprint. Expects time-ordered input.
+    """
+
+    def __init__(self) -> None:
+        self.transactions = 0
+        self._digest = hashlib.sha256()
+        self._group: list[str] = []
+        self._at = None
+
+    def _flush(self) -> None:
+        for line in sorted(self._group):
+            self._digest.update(line.encode())
+            self._digest.update(b"\n")
+        self._group = []
 
     def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
-        """Pass transactions through, remembering each one's canonical text."""
+        """Pass transactions through (in time order), hashing each one's canonical text."""
         for tx in txs:
+            if tx.timestamp != self._at:
+                self._flush()
+                self._at = tx.timestamp
             self.transactions += 1
-            self._lines.append(_canonical(tx))
+            self._group.append(_canonical(tx))
             yield tx
+        self._flush()
 
     @property
     def sha256(self) -> str:
-        digest = hashlib.sha256()
-        for line in sorted(self._lines):
-            digest.update(line.encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+        return self._digest.hexdigest()
 
 
 def _leg(leg: Leg | None) -> str:

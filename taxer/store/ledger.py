@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, func, insert, literal, select, type_coerce, update
 from sqlalchemy.types import NullType
 
 from taxer.errors import TaxerError
@@ -200,13 +200,21 @@ def query_transactions(conn: Connection, *, account: str | None = None, asset: s
         )
 
 
-def raw_records(conn: Connection, transaction_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """{transaction id: (origin, payload JSON)} for the audit trail."""
-    query = (select(TX.c.id, RAW.c.origin, RAW.c.payload)
-             .join(RAW, (RAW.c.account_id == TX.c.account_id) & (RAW.c.source == TX.c.source)
-                   & (RAW.c.external_id == TX.c.external_id))
-             .where(TX.c.id.in_(list(transaction_ids))))
-    return {row.id: (row.origin, row.payload) for row in conn.execute(query)}
+def raw_records(conn: Connection, transaction_ids: Sequence[int], *, payload: bool = True
+                ) -> dict[int, tuple[str, str | None]]:
+    """{transaction id: (origin, payload JSON or None)} for the audit trail, looked up in chunks of ids.
+
+    One query with a huge IN list makes SQLite abandon the index (minutes at a million rows); chunks stay lookups.
+    """
+    out: dict[int, tuple[str, str]] = {}
+    ids = list(transaction_ids)
+    for i in range(0, len(ids), CHUNK):
+        query = (select(TX.c.id, RAW.c.origin, RAW.c.payload if payload else literal(None).label("payload"))
+                 .join(RAW, (RAW.c.account_id == TX.c.account_id) & (RAW.c.source == TX.c.source)
+                       & (RAW.c.external_id == TX.c.external_id))
+                 .where(TX.c.id.in_(ids[i:i + CHUNK])))
+        out.update((row.id, (row.origin, row.payload)) for row in conn.execute(query))
+    return out
 
 
 CURSORS = SyncCursor.__table__
