@@ -83,7 +83,7 @@ def _id(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _other_gain(o) -> str:
+def other_gain(o) -> str:
     """Only a transfer fee is a disposal with a gain; a gift, donation or loss shows its basis, not a 'loss'."""
     return money(o.gain) if o.category == "transfer_fee" else ""
 
@@ -123,7 +123,7 @@ def audit_rows(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]]) 
                _id(r.acquisition_tx_id), *_ref(refs, r.acquisition_tx_id))
     for o in view.other_disposals:
         yield ("other", o.category, o.description, o.date_acquired, o.date_disposed, money(o.proceeds),
-               money(o.cost_basis), _other_gain(o), o.account, _id(o.disposal_tx_id), *_ref(refs, o.disposal_tx_id),
+               money(o.cost_basis), other_gain(o), o.account, _id(o.disposal_tx_id), *_ref(refs, o.disposal_tx_id),
                _id(o.acquisition_tx_id), *_ref(refs, o.acquisition_tx_id))
 
 
@@ -163,7 +163,7 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
              "yes" if h.basis_missing else "", _opt(h.market_value), _opt(h.unrealized_gain)) for h in view.holdings)),
         "other_disposals.csv": csv_bytes(HEADERS["other_disposals.csv"], (
             (o.category, o.date_acquired, o.date_disposed, o.description, o.asset, quantity(o.amount),
-             money(o.proceeds), money(o.cost_basis), _other_gain(o), o.term, o.account, _id(o.disposal_tx_id),
+             money(o.proceeds), money(o.cost_basis), other_gain(o), o.term, o.account, _id(o.disposal_tx_id),
              _id(o.acquisition_tx_id)) for o in view.other_disposals)),
         "audit.csv": csv_bytes(HEADERS["audit.csv"], audit_rows(view, refs)),
         "warnings.csv": csv_bytes(HEADERS["warnings.csv"], (

@@ -1,0 +1,268 @@
+"""report.pdf: what it states (checked against the CSVs and summary.json), its page numbering, byte-identical re-runs,
+and the chunked (process pool) render printing the same pages as the single render."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from taxer import __version__, api
+from taxer.demo import SAMPLE_ACCOUNTS
+from taxer.reports import form8949, pdf_listing
+from taxer.reports.form8949 import Form8949Line
+from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
+from taxer.reports.pdf_chunks import PageCountError
+from taxer.reports.pdf_listing import WIDTH, Column, Listing, paginate
+from taxer.reports.view import HoldingLine, IncomeLine, OtherDisposalLine, ReportParams, ReportView, WarningLine
+from tests.conftest import SAMPLE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    """The bundled sample's 2024 package with CSVs and the PDF, made through the library API."""
+    folder = tmp_path_factory.mktemp("pdf")
+    engine = api.workspace(str(folder / "taxer.db"))
+    for name, account in SAMPLE_ACCOUNTS.items():
+        api.import_csv_file(engine, SAMPLE / name, account)
+    calls = []
+    api.report(engine, year=2024, out=folder / "out", formats=("csv", "pdf"), progress=lambda *a: calls.append(a))
+    return folder / "out", calls
+
+
+def _pages(path_or_bytes) -> list[str]:
+    source = path_or_bytes if isinstance(path_or_bytes, Path) else __import__("io").BytesIO(path_or_bytes)
+    return [page.extract_text() for page in PdfReader(source).pages]
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _line_with(text: str, *parts: str) -> str:
+    """The one line of `text` holding all `parts` in this order, separated by whitespace."""
+    pattern = re.compile(r"(?:^|\s)" + r"\s+".join(re.escape(p) for p in parts) + r"(?:\s|$)")
+    hits = [line for line in text.splitlines() if pattern.search(line)]
+    assert hits, f"no line with {parts!r}"
+    return hits[0]
+
+
+def test_cover_states_the_parameters_and_the_ledger(package):
+    out, _ = package
+    cover = _pages(out / "report.pdf")[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "Crypto-asset tax report 2024" in cover
+    assert "United States" in cover and "FIFO (first in, first out)" in cover and "amounts in USD" in cover
+    assert re.search(r"^Ledger as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$", cover, re.MULTILINE)
+    assert f"35 transactions, SHA-256 {manifest['ledger']['sha256'][:16]}" in cover
+    assert f"taxer {__version__}" in cover
+    assert "Period start 2024-01-01 00:00:00 (UTC)" in cover
+    assert "Period end 2025-01-01 00:00:00 (UTC), exclusive" in cover
+    assert "one universal pool per asset (option: auto)" in cover
+    assert "1 warning needs attention before filing" in cover
+
+
+def test_every_total_equals_the_csvs_and_summary(package):
+    out, _ = package
+    pages = _pages(out / "report.pdf")
+    summary_page = pages[1]
+    text = "\n".join(pages)
+    summary = json.loads((out / "summary.json").read_text())
+    sched = _rows(out / "schedule_d.csv")
+    for r in sched:
+        # the summary's Schedule D table: line, description, count and the four amounts on one line
+        _line_with(summary_page, r["line"], *([r["box"]] if r["box"] else []), r["description"], r["form8949_lines"],
+                   r["proceeds"], r["cost_basis"], r["adjustment"], r["gain_loss"])
+        if r["box"]:  # the statement's totals row of the box
+            _line_with(text, f"Totals, box {r['box']} (Schedule D line {r['line']})", r["proceeds"],
+                       r["cost_basis"], r["adjustment"], r["gain_loss"])
+    line16 = next(r for r in sched if r["line"] == "16")
+    assert (line16["proceeds"], line16["cost_basis"], line16["gain_loss"]) == \
+        (summary["proceeds"], summary["cost_basis"], summary["total_gain"])
+    assert next(r for r in sched if r["line"] == "7")["gain_loss"] == summary["short_term_gain"]
+    assert next(r for r in sched if r["line"] == "15")["gain_loss"] == summary["long_term_gain"]
+    income_totals = [r for r in _rows(out / "income.csv") if r["row"] == "total"]
+    for r in income_totals:
+        label = "Total income" if r["type"] == "all" else r["type"]
+        _line_with(summary_page, label, r["fair_value"])
+        _line_with(text, "Total income" if r["type"] == "all" else f"Total {r['type']}", r["fair_value"])
+    _line_with(summary_page, "Total income", summary["income"])
+    other = _rows(out / "other_disposals.csv")
+    for category in {r["category"] for r in other}:
+        group = [r for r in other if r["category"] == category]
+        sums = [str(sum(Decimal(r[c] or "0") for r in group)) for c in ("proceeds", "cost_basis", "gain_loss")]
+        if category != "transfer_fee":
+            assert {r["gain_loss"] for r in group} == {""}
+            sums = sums[:2]
+        _line_with(summary_page, category.replace("_", " "), str(len(group)), *sums)
+        _line_with(text, f"Total {category.replace('_', ' ')}", *sums)
+    holdings = _rows(out / "holdings.csv")
+    basis = sum(Decimal(r["cost_basis"]) for r in holdings)
+    assert f"{len(holdings)} open lots" in summary_page and f"total cost basis {basis} USD" in summary_page
+
+
+def test_form8949_rows_appear_in_order(package):
+    out, _ = package
+    text = "\n".join(_pages(out / "report.pdf"))
+    at = 0
+    for r in _rows(out / "form8949.csv"):
+        line = _line_with(text[at:], r["description"], r["date_acquired"], r["date_sold"], r["proceeds"],
+                          r["cost_basis"], r["adjustment_amount"], r["gain_loss"])
+        at = text.index(line, at) + len(line)
+    assert "Box C: short-term transactions not reported to you on Form 1099-B" in text
+    assert "Box F: long-term transactions not reported to you on Form 1099-B" in text
+
+
+def test_warnings_come_before_the_statement(package):
+    out, _ = package
+    text = "\n".join(_pages(out / "report.pdf"))
+    warning = _rows(out / "warnings.csv")[0]
+    first_words = warning["message"][:40]
+    assert text.index("Warnings (1)") < text.index(first_words) < text.index("Form 8949 Part I: short-term\nBox")
+    assert text.index("Action: " + warning["action"][:30]) < text.index("Methodology: rules and options used\n")
+
+
+def test_page_x_of_y_on_every_page(package):
+    out, calls = package
+    pages = _pages(out / "report.pdf")
+    for n, page in enumerate(pages, start=1):
+        assert page.rstrip().endswith(f"Page {n} of {len(pages)}"), page[-200:]
+    assert calls[0] == (0, len(pages)) and calls[-1] == (len(pages), len(pages))
+
+
+def test_methodology_states_the_rules(package):
+    out, _ = package
+    text = " ".join(" ".join(_pages(out / "report.pdf")).split())
+    for words in ("oldest lots in the pool are used first", "Rev. Proc. 2024-28", "after the anniversary",
+                  "time zone, UTC", "by its fiat leg", "by the value the source states", "by a market price",
+                  "within 24 hours", "rounded half-up to cents", "zero cost basis", "never treated so silently"):
+        assert words in text, words
+
+
+def small_view(lines: int = 130, warnings: bool = True) -> ReportView:
+    """A hand-made view: enough Form 8949 lines for several pages, one long description, one of everything else."""
+    rows = []
+    for n in range(lines):
+        short = n % 3 != 0
+        proceeds, basis = Decimal(n * 7919 % 100000).scaleb(-2), Decimal(n * 104729 % 100000).scaleb(-2)
+        description = f"{Decimal(n + 1).scaleb(-18) + n:f} BTC"
+        if n == 5:
+            description = "1.123456789012345678 SOMEVERYLONGTOKENNAMEFROMACHAIN " + "X" * 40
+        rows.append(Form8949Line(
+            "I" if short else "II", "C" if short else "F", description, "2023-01-02", f"2024-03-{1 + n % 28:02d}",
+            proceeds, basis, "", Decimal("0.00"), proceeds - basis, "short" if short else "long", "exchange", "BTC",
+            Decimal(1), n, n + 1, "fifo", "basis_missing" if n == 7 else ""))
+    rows.sort(key=lambda r: (r.part, r.box, r.date_sold, r.disposal_tx_id))
+    income = (IncomeLine("2024-02-01", datetime(2024, 2, 1, tzinfo=UTC), "SOL", Decimal("0.5"), Decimal("50.00"),
+                         "staking", "wallet <&>", 900),)
+    other = (OtherDisposalLine("transfer_fee", "2023-01-02", "2024-05-01", "0.001 ETH", "ETH", Decimal("0.001"),
+                               Decimal("3.00"), Decimal("1.00"), Decimal("2.00"), "long", "wallet", 901, 902),)
+    holdings = (HoldingLine("BTC", Decimal("0.25"), "2023-01-02", Decimal("5000.00"), "exchange", 3, False),)
+    found = (WarningLine("oversold", "transaction 7: sold 0.1 BTC more than held.", "Import the missing history.",
+                         "exchange", "BTC", Decimal("0.1"), (7,)),) if warnings else ()
+    params = ReportParams(2024, "2024", "us", "hifo", "USD", "America/New_York", "auto",
+                          datetime(2024, 1, 1, 5, tzinfo=UTC), datetime(2025, 1, 1, 5, tzinfo=UTC))
+    return ReportView(params, tuple(rows), form8949.totals_by_box(rows),
+                      form8949.totals(r for r in rows if r.part == "I"),
+                      form8949.totals(r for r in rows if r.part == "II"), form8949.totals(rows), income,
+                      {"staking": Decimal("50.00")}, Decimal("50.00"), holdings, other, found)
+
+
+CONTEXT = PdfContext(as_of=datetime(2025, 1, 15, 9, 30, tzinfo=UTC), fingerprint="0123456789abcdef" * 4,
+                     transactions=1234, taxpayer="Jane Q. </style> Example")
+
+
+@pytest.fixture(scope="module")
+def single():
+    """The hand-made view rendered in one WeasyPrint pass."""
+    return pdf_bytes(small_view(), CONTEXT)
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory):
+    """The same view rendered two listing pages per chunk by the process pool, and its progress calls."""
+    path = tmp_path_factory.mktemp("chunked") / "report.pdf"
+    calls = []
+    render_pdf(small_view(), path, CONTEXT, progress=lambda d, t: calls.append((d, t)), chunk_pages=2, workers=2)
+    return path, calls
+
+
+def test_single_render_is_byte_identical_and_undated(single):
+    assert pdf_bytes(small_view(), CONTEXT) == single
+    assert b"/CreationDate" not in single and b"/ModDate" not in single and b"/ID" not in single
+
+
+def test_chunked_render_prints_the_same_pages_as_the_single_render(single, chunked):
+    path, calls = chunked
+    pages = _pages(path)
+    assert len(pages) >= 9 and pages == _pages(single)
+    for n, page in enumerate(pages, start=1):
+        assert page.rstrip().endswith(f"Page {n} of {len(pages)}")
+    assert calls[0] == (0, len(pages)) and calls[-1] == (len(pages), len(pages))
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    outline = [item["/Title"] for item in PdfReader(path).outline]
+    assert outline[:3] == ["Cover", "Summary", "Warnings (1)"] and "Form 8949 Part II: long-term, box F" in outline
+    assert b"/CreationDate" not in path.read_bytes() and b"/ID" not in path.read_bytes()
+    assert [p.name for p in path.parent.iterdir()] == ["report.pdf"]  # the temporary file was renamed
+    fonts = {id(f): f for page in PdfReader(path).pages for f in
+             (ref.get_object() for ref in page["/Resources"]["/Font"].values())}
+    names = [str(f["/BaseFont"]) for f in fonts.values()]
+    assert len(names) > 4 and len(set(names)) == len(names)  # each part's font subsets have their own tag
+
+
+def test_a_page_plan_that_does_not_fit_fails_loudly(monkeypatch):
+    monkeypatch.setattr(pdf_listing, "PAGE_LINES", 80)
+    with pytest.raises(PageCountError, match="laid out to"):
+        pdf_bytes(small_view(lines=100), CONTEXT)
+
+
+def test_chunked_bytes_are_the_same_in_another_process_without_the_pool(chunked):
+    """Another interpreter (another hash seed) rendering the chunks one by one gives the pool's bytes."""
+    script = ("import sys; from tests.reports.test_pdf import small_view, CONTEXT; "
+              "from taxer.reports.pdf import pdf_bytes; "
+              "sys.stdout.buffer.write(pdf_bytes(small_view(), CONTEXT, chunk_pages=2, workers=1))")
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    other = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, check=True).stdout
+    assert other == chunked[0].read_bytes()
+
+
+def test_long_cells_wrap_and_nothing_is_lost(single):
+    view = small_view()
+    text = "\n".join(_pages(single))
+    long = next(r for r in view.form8949 if "SOMEVERYLONG" in r.description)
+    assert "SOMEVERYLONGTOKENNAMEFROMACHAIN" in text and "X" * 40 in text
+    _line_with(text, "1.123456789012345678", "2023-01-02", long.date_sold, str(long.proceeds))
+    listing = Listing("S", "H", "s", "S", (Column(("a",), 5), Column(("b",), 0)), (("x" * 12, "y"),), ())
+    [page] = paginate(listing)
+    assert [line.text.rstrip() for line in page.lines] == ["xxxxx  y", "xxxxx", "xx"]
+    assert all(len(line.text) == WIDTH for line in page.lines if line.kind != "row")  # shading spans the width
+
+
+def test_no_warnings_no_taxpayer_no_import(tmp_path):
+    context = PdfContext(as_of=None, fingerprint="f" * 64, transactions=0, taxpayer=None)
+    pages = _pages(pdf_bytes(small_view(lines=3, warnings=False), context))
+    text = "\n".join(pages)
+    assert "Ledger as of: no import recorded" in pages[0]
+    assert "\nNo warnings\n" in text and "Prepared for" not in text
+    assert "Period start 2024-01-01 00:00:00 (America/New_York)" in pages[0]
+    assert "HIFO (highest unit cost first)" in pages[0]
+
+
+def test_taxpayer_is_escaped_in_html_and_css(single):
+    text = "\n".join(_pages(single))
+    assert "Prepared for Jane Q. </style> Example" in text
+    assert "Crypto-asset tax report 2024 · Jane Q. </style> Example" in text  # the running head, from CSS
+    assert "<" not in css_string("</style>") and css_string("a b") == '"a\\000020 b"'
+    assert "wallet <&>" in text
