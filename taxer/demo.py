@@ -41,7 +41,7 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     years = _print_summary(engine, echo)
     reports = folder / "reports"
     for year in years:
-        package = api.report(engine, year=year, out=reports / str(year), formats=("csv",))
+        package = api.report(engine, year=year, out=reports / str(year))
         s = package.summary
         echo(f"  report {year}: {s['disposals']} disposals, total gain {s['total_gain']} {s['currency']}, income "
              f"{s['income']} {s['currency']}, {s['warnings']} warnings")
