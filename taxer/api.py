@@ -138,7 +138,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
             "it has no transactions before the end of that year"
         raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
                          "history first, or pick another --year.")
-    result = compute(txs, settings, until=end)
+    result = compute(txs, settings, until=end, keep_from=start)
     params = ReportParams(year=start_year, year_label=str(start_year), country=country,
                           method=settings.method_for(start_year), currency=settings.currency,
                           timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,

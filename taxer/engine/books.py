@@ -50,7 +50,12 @@ class Books:
         self.income: list[IncomeEvent] = []
         self.warnings: list[Warning] = []
         self.transfers: list[Transfer] = []
+        self.keep_from: int | None = None  # micros; results before it are computed but not kept
         self._seq = count()
+
+    def kept(self, m: Moment, rows: list) -> list:
+        """`rows` when results at `m` are kept, else a throw-away list."""
+        return rows if self.keep_from is None or m.t >= self.keep_from else []
 
     def pool(self, account: str, asset: str, method: Method) -> Pool:
         """The pool `account`'s `asset` belongs to (created ordered for `method`)."""
@@ -88,7 +93,7 @@ class Books:
         if short:
             parts.append(short)
         shares = allocate(proceeds, parts, amount)
-        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.disposals
+        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.kept(m, self.disposals)
         for lot, proceeds_part in zip(lots, shares):
             rows.append(Disposal(
                 asset=asset, amount=lot.amount, account=account, acquired_at=lot.acquired_at, disposed_at=at,

@@ -34,19 +34,26 @@ _OUTFLOW_CATEGORY = {
 
 
 def compute(transactions: Iterable[Transaction], settings: EngineSettings | None = None,
-            until: datetime | None = None, price: PriceFn | None = None) -> Result:
+            until: datetime | None = None, price: PriceFn | None = None,
+            keep_from: datetime | None = None) -> Result:
     """Compute lots, disposals, income and holdings from ledger transactions (only those before `until`).
+
+    `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
+    this instant are kept in the result; a report of one year passes its start, which bounds memory.
 
     `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
     None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
     warnings in the result; only bad arguments raise (`ConfigError`).
     """
     settings = settings if settings is not None else EngineSettings()
-    if until is not None and (until.tzinfo is None or until.utcoffset() is None):
-        raise ConfigError(f"until must be a timezone-aware datetime, not {until!r}")
+    for name, value in (("until", until), ("keep_from", keep_from)):
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ConfigError(f"{name} must be a timezone-aware datetime, not {value!r}")
     valuer = Valuer(settings.currency, price, getcontext().copy())
     with localcontext(EXACT):
-        return _Computation(settings, valuer).run(transactions, until)
+        computation = _Computation(settings, valuer)
+        computation.books.keep_from = micros(keep_from) if keep_from is not None else None
+        return computation.run(transactions, until)
 
 
 class _Computation:
@@ -154,7 +161,7 @@ class _Computation:
             if value is None:
                 missing.append(tx.received)
             label = (tx.label or "").lower()
-            self.books.income.append(IncomeEvent(
+            self.books.kept(m, self.books.income).append(IncomeEvent(
                 timestamp=tx.timestamp, asset=tx.received.asset, amount=tx.received.amount, fair_value=value,
                 type=label if label in INCOME_TYPES else "income", account=tx.account, tx_id=m.tx_id,
                 value_missing=value is None))

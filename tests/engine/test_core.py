@@ -318,3 +318,31 @@ def test_settings_are_normalised_and_hashable():
 def test_numbered_keeps_existing_ids():
     ledger = [buy("2024-01-01", "BTC", "1", "1", id=7), buy("2024-01-01", "BTC", "1", "1")]
     assert [tx.id for tx in numbered(ledger)] == [7, 2]
+
+
+def test_keep_from_keeps_only_later_results_and_changes_nothing_else():
+    from datetime import datetime, timezone
+
+    from taxer.engine import compute
+    from taxer.model import Kind, Leg, Transaction
+
+    utc = timezone.utc
+    txs = [
+        Transaction("a", datetime(2023, 1, 5, tzinfo=utc), Kind.TRADE, Leg("USD", Decimal("100")), Leg("BTC", Decimal("2")),
+                    source="t", external_id="1", id=1),
+        Transaction("a", datetime(2023, 6, 5, tzinfo=utc), Kind.TRADE, Leg("BTC", Decimal("1")), Leg("USD", Decimal("80")),
+                    source="t", external_id="2", id=2),
+        Transaction("a", datetime(2024, 6, 5, tzinfo=utc), Kind.INCOME, received=Leg("BTC", Decimal("1")),
+                    fair_value=Decimal("30"), fair_value_currency="USD", label="staking", source="t", external_id="3",
+                    id=3),
+        Transaction("a", datetime(2024, 7, 5, tzinfo=utc), Kind.TRADE, Leg("BTC", Decimal("1.5")),
+                    Leg("USD", Decimal("90")), source="t", external_id="4", id=4),
+    ]
+    full = compute(txs)
+    kept = compute(txs, keep_from=datetime(2024, 1, 1, tzinfo=utc))
+    assert [d.dispose_tx_id for d in full.disposals] == [2, 4, 4]
+    assert [d.dispose_tx_id for d in kept.disposals] == [4, 4]
+    assert kept.disposals == full.disposals[1:] and kept.income == full.income
+    # the 2024 sale still consumes the 2023 lot at 50/BTC first: 1 BTC at 50 + 0.5 BTC of income at 30
+    assert [d.cost_basis for d in kept.disposals] == [Decimal("50"), Decimal("15")]
+    assert kept.holdings == full.holdings and kept.warnings == full.warnings
