@@ -12,7 +12,8 @@ import click
 from taxer import __version__, api
 from taxer.errors import TaxerError
 from taxer.model import UTC
-from taxer.views import LEDGER_HEADER, progress_bar, render_summary, sync_status, account_json, transaction_json, transaction_line
+from taxer.views import (LEDGER_HEADER, account_json, progress_bar, render_summary, sync_status, transaction_json,
+                         transaction_line)
 
 
 def _errors_to_click(func):
@@ -136,7 +137,8 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str), help="Folder for the report files.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the report files.")
 @click.option("--method", default="fifo", show_default=True, metavar="fifo|lifo|hifo|average",
               help="Cost-basis method for the year's disposals.")
 @click.option("--country", default="us", show_default=True, metavar="us", help="Tax rules to apply.")
@@ -171,7 +173,8 @@ def account() -> None:
 
 @account.command("add")
 @click.argument("name")
-@click.option("--exchange", required=True, metavar="ID", help="ccxt exchange id: bitget, binance, kraken, coinbase, okx...")
+@click.option("--exchange", required=True, metavar="ID",
+              help="ccxt exchange id: bitget, binance, kraken, coinbase, okx...")
 @click.option("--api-url", metavar="URL", help="Send every API call of this account to this base URL (regional "
                                                 "domain, proxy, local replica).")
 @click.pass_context

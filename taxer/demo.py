@@ -21,7 +21,10 @@ SAMPLE_ACCOUNTS = {"coinbase.csv": "coinbase", "ledger_wallet.csv": "ledger"}
 
 
 def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
-    """Import the sample into a new workspace under `out` (or a temp folder), report every year; return the reports folder."""
+    """Import and sync the sample into a new workspace under `out` (or a temp folder), report every year.
+
+    Returns the reports folder.
+    """
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="taxer-demo-"))
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -6,25 +6,13 @@ from decimal import Decimal
 
 from taxer.exchanges import normalize
 from taxer.exchanges.normalize import RawFields
-from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec
+from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
 
 RAW = RawFields(trade_amount=("qty",), trade_cost=("quoteQty",), trade_fee=("commission",),
                 transfer_amount=("amount",), transfer_fee=("transactionFee",))
 RISKY = ("enableSpotAndMarginTrading", "enableMargin", "enableFutures", "enableVanillaOptions",
          "enablePortfolioMarginTrading")
 MOVES_FUNDS = ("enableWithdrawals", "enableInternalTransfer", "permitsUniversalTransfer")
-
-
-def _fetch_trades(gw, symbol, since, limit, params):
-    return gw.call("fetch_my_trades", symbol, since, limit, params)
-
-
-def _fetch_deposits(gw, symbol, since, limit, params):
-    return gw.call("fetch_deposits", None, since, limit, params)
-
-
-def _fetch_withdrawals(gw, symbol, since, limit, params):
-    return gw.call("fetch_withdrawals", None, since, limit, params)
 
 
 def _fetch_dividends(gw, symbol, since, limit, params):
@@ -67,16 +55,15 @@ SPEC = ExchangeSpec(
     history_start="2017-07-01",
     raw=RAW,
     streams=(
-        StreamSpec("deposits", _fetch_deposits, lambda r, a, s: normalize.transfer(r, account=a, source=s, raw=RAW,
-                                                                                   direction="deposit"),
+        StreamSpec("deposits", unified("fetch_deposits"), normalize.as_transfer(RAW, "deposit"),
                    paging="windows_offset", limit=1000, window_days=90, offset_param="offset", assets=_assets),
-        StreamSpec("withdrawals", _fetch_withdrawals, lambda r, a, s: normalize.transfer(
-            r, account=a, source=s, raw=RAW, direction="withdrawal"),
+        # ccxt ignores `until` for withdrawals when `since` is given: the window end goes in as endTime
+        StreamSpec("withdrawals", unified("fetch_withdrawals"), normalize.as_transfer(RAW, "withdrawal"),
                    paging="windows_offset", limit=1000, window_days=90, offset_param="offset", assets=_assets,
-                   until_param="endTime"),  # ccxt ignores `until` for withdrawals when `since` is given
+                   until_param="endTime"),
         StreamSpec("dividends", _fetch_dividends, _dividend, paging="windows_offset", limit=500, window_days=180,
                    offset_param=None, assets=_assets),
-        StreamSpec("trades", _fetch_trades, lambda r, a, s: normalize.trade(r, account=a, source=s, raw=RAW),
+        StreamSpec("trades", unified("fetch_my_trades", with_symbol=True), normalize.as_trade(RAW),
                    paging="id_ascending", limit=1000, id_param="fromId", per_symbol=True),
     ),
     permissions=permissions,

@@ -108,3 +108,14 @@ def income(*, account: str, source: str, when_ms: int, asset: str, amount: Decim
 
 
 payload = _payload
+
+
+def as_trade(raw: RawFields):
+    """A stream converter: unified trade -> Transaction."""
+    return lambda record, account, source: trade(record, account=account, source=source, raw=raw)
+
+
+def as_transfer(raw: RawFields, direction: str):
+    """A stream converter: unified deposit or withdrawal -> Transaction."""
+    return lambda record, account, source: transfer(record, account=account, source=source, raw=raw,
+                                                    direction=direction)

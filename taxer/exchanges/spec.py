@@ -34,6 +34,14 @@ Fetcher = Callable[["Gateway", "str | None", "int | None", int, dict], list]
 Converter = Callable[[dict, str, str], "Transaction | None"]
 
 
+def unified(method: str, *, with_symbol: bool = False) -> Fetcher:
+    """A fetcher for ccxt's unified `method(symbol_or_code, since, limit, params)`: trades take the market's
+    symbol, deposits/withdrawals/ledger None (all currencies)."""
+    def fetch(gw, symbol, since, limit, params):
+        return gw.call(method, symbol if with_symbol else None, since, limit, params)
+    return fetch
+
+
 @dataclass(frozen=True)
 class StreamSpec:
     name: str                       # "trades", "deposits", "withdrawals", "income"

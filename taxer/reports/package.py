@@ -14,7 +14,7 @@ from taxer.model import Leg, Transaction
 from taxer.reports import form8949
 from taxer.reports.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
 from taxer.reports.money import money, quantity
-from taxer.reports.view import ReportParams, ReportView
+from taxer.reports.view import ReportView
 
 # Schedule D line for each Form 8949 box (2025+ digital-asset boxes G-L share lines with A-F).
 SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",

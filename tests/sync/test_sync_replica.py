@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
