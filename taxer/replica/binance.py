@@ -75,7 +75,7 @@ class Api(Exchange):
         return Response(500, body)
 
     def rate_limit_key(self, request: Request) -> tuple[str, float, float]:
-        return ("weight", float(WEIGHTS.get(request.path, 1)), 100.0)
+        return ("weight", float(WEIGHTS.get(request.path, 1)), 100.0)  # float ok: a request weight, not money
 
     def authenticate(self, request: Request) -> None:
         creds = self.credentials

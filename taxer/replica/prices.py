@@ -44,7 +44,7 @@ def _noise(*parts: int) -> float:
     for p in parts:
         x = ((x ^ (p & 0xFFFFFFFFFFFFFFFF)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
         x ^= x >> 31
-    return (x >> 11) / float(1 << 53)
+    return (x >> 11) / float(1 << 53)  # float ok: a uniform draw in [0, 1) for the price walk
 
 
 class PricePaths:
