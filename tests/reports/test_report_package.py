@@ -132,3 +132,14 @@ def test_unwritable_output_folder(sample_db, tmp_path):
     result = CliRunner().invoke(main, ["--db", sample_db, "report", "--year", "2024", "--out", str(blocker / "r"),
                                        "--format", "csv"])
     assert result.exit_code != 0 and "cannot write the report" in result.output
+
+
+def test_report_is_the_same_on_sqlite_and_postgresql(db_url, tmp_path):
+    """The golden 2024 package comes out byte for byte from either database backend."""
+    engine = api.workspace(db_url)
+    for name, account in SAMPLE_ACCOUNTS.items():
+        api.import_csv_file(engine, SAMPLE / name, account)
+    package = api.report(engine, year=2024, out=tmp_path, formats=("csv",))
+    for name in ("summary.json", "form8949.csv", "schedule_d.csv", "income.csv", "holdings.csv", "audit.csv"):
+        assert (tmp_path / name).read_bytes() == (GOLDEN / "us_2024_fifo" / name).read_bytes(), name
+    assert package.summary["total_gain"] == "11195.46"

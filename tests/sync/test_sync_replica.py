@@ -182,3 +182,14 @@ def test_missing_key_names_the_variables(tmp_path, history, monkeypatch):
     assert "TAXER_MAIN_API_KEY" in report.error and "read-only" in report.error
     with engine.connect() as conn:
         assert ledger.count_transactions(conn) == 0
+
+
+def test_sync_into_postgresql(db_url, history, creds):
+    """The same complete, idempotent sync with the ledger on PostgreSQL (and SQLite)."""
+    with _replica("binance", history) as rep:
+        engine = api.workspace(db_url)
+        api.add_account(engine, "main", exchange="binance", api_url=rep.url)
+        first = _sync(engine)
+        again = _sync(engine)
+    assert first.error is None and again.inserted == 0
+    assert {k for k in _ledger(engine) if k[0] is not Kind.INCOME} == _expected_ids(history)
