@@ -97,11 +97,32 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "holdings_assets": len({h.asset for h in view.holdings}),
         "holdings_basis": sum((h.cost_basis for h in view.holdings), ZERO),
         "holdings_missing": sum(1 for h in view.holdings if h.basis_missing),
-        "warnings": view.warnings,
+        **_warnings_shown(view),
         "basis_missing_lines": sum(1 for r in view.form8949 if "basis_missing" in r.flags),
         "pool_this_year": _pool_in_force(p.pool, p.year),
         "window_hours": f"{p.transfer_window_hours:g}",
     }
+
+
+WARNINGS_PER_KIND = 25  # the PDF prints this many of each kind in full; warnings.csv lists every one
+
+
+def _warnings_shown(view: ReportView) -> dict:
+    """The warnings the PDF prints in full, and how many more of each kind warnings.csv holds.
+
+    A history synced before prices are known can carry one warning per trade; laying out 100,000 boxed
+    paragraphs would take hours and help no reader.
+    """
+    shown, hidden = [], {}
+    seen: dict[str, int] = {}
+    for w in view.warnings:
+        seen[w.code] = seen.get(w.code, 0) + 1
+        if seen[w.code] <= WARNINGS_PER_KIND:
+            shown.append(w)
+        else:
+            hidden[w.code] = hidden.get(w.code, 0) + 1
+    return {"warnings": shown, "warnings_total": len(view.warnings), "warnings_hidden": hidden,
+            "warnings_per_kind": WARNINGS_PER_KIND}
 
 
 def _pool_in_force(pool: str, year: int) -> str:

@@ -266,3 +266,21 @@ def test_taxpayer_is_escaped_in_html_and_css(single):
     assert "Crypto-asset tax report 2024 · Jane Q. </style> Example" in text  # the running head, from CSS
     assert "<" not in css_string("</style>") and css_string("a b") == '"a\\000020 b"'
     assert "wallet <&>" in text
+
+
+def test_thousands_of_warnings_print_the_first_of_each_kind_and_count_the_rest():
+    import dataclasses
+    import time
+
+    base = small_view(lines=3, warnings=False)
+    many = tuple(WarningLine("missing_value", f"transaction {i}: no value for 1 ETH.", "Import a price.", "x", "ETH",
+                             Decimal(1), (i,)) for i in range(3000))
+    many += (WarningLine("oversold", "transaction 9: sold more than held.", "Import the history.", "x", "BTC",
+                         Decimal(1), (9,)),)
+    started = time.monotonic()
+    text = "\n".join(_pages(pdf_bytes(dataclasses.replace(base, warnings=many), CONTEXT)))
+    assert time.monotonic() - started < 60  # laying out 3,001 boxes took minutes; 26 take seconds
+    assert "3001 warnings need attention before filing" in text and "Warnings (3001)" in text
+    assert "transaction 24: no value" in text and "transaction 25: no value" not in text
+    assert "2975 more missing value warnings are listed in warnings.csv" in " ".join(text.split())
+    assert "transaction 9: sold more than held." in text
