@@ -15,7 +15,8 @@ from taxer.importers.csvfile import read_records
 from taxer.model import Transaction
 from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
 from taxer.reports.view import ReportParams, build_view
-from taxer.store import ledger
+from taxer.pricing.book import PriceBook
+from taxer.store import ledger, prices
 from taxer.store.db import open_engine
 
 
@@ -133,12 +134,13 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
         txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
         account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
         as_of = ledger.last_import_time(conn)
+        book = PriceBook(prices.load(conn, quote=settings.currency, until=end))
     if not any(tx.timestamp >= start for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
             "it has no transactions before the end of that year"
         raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
                          "history first, or pick another --year.")
-    result = compute(txs, settings, until=end, keep_from=start)
+    result = compute(txs, settings, until=end, keep_from=start, price=book.price)
     params = ReportParams(year=start_year, year_label=str(start_year), country=country,
                           method=settings.method_for(start_year), currency=settings.currency,
                           timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
@@ -200,3 +202,34 @@ def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = 
             raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API; nothing to sync")
     return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key, log=log,
                         on_page=on_page).run() for a in chosen]
+
+
+def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str, int]]:
+    """Import user price files (timestamp, asset, quote, price); each file whole or not at all. User prices win."""
+    from taxer.pricing.userfile import read_prices
+    from taxer.store import prices
+
+    done = []
+    for path in paths:
+        rows = read_prices(Path(path))
+        with engine.begin() as conn:
+            prices.upsert(conn, rows, ledger.now())
+        done.append((str(path), len(rows)))
+    return done
+
+
+def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) -> int:
+    """Write the price cache as CSV (timestamp, asset, quote, price, resolution, source); returns the row count."""
+    from taxer.reports.files import csv_bytes, write_bytes_atomic
+    from taxer.store import prices
+
+    with engine.connect() as conn:
+        rows = prices.load(conn, quote=quote.upper() if quote else None)
+    data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
+                     ((r.bucket_start.isoformat(), r.asset, r.quote, format(r.price, "f"), r.resolution, r.source)
+                      for r in rows))
+    try:
+        write_bytes_atomic(Path(out), data)
+    except OSError as exc:
+        raise TaxerError(f"cannot write {out}: {exc.strerror}") from None
+    return len(rows)

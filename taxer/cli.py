@@ -237,6 +237,35 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet:
 
 
 @main.group()
+def prices() -> None:
+    """Prices for valuing events that carry no fiat value (crypto-to-crypto trades, rewards, crypto fees)."""
+
+
+@prices.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.pass_context
+@_errors_to_click
+def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Import your own prices from CSV FILES with columns timestamp, asset, quote, price.
+
+    A bare date (2024-03-01) is a daily price for that UTC day; a timestamp is a price at that moment, used for
+    events up to 24 hours after it. Your prices win over fetched ones. Each file is imported whole or not at all.
+    """
+    for path, count in api.import_prices(_engine(ctx), files):
+        click.echo(f"{path}: {count} prices")
+
+
+@prices.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str), help="CSV file to write.")
+@click.option("--quote", metavar="USD", help="Only prices in this currency.")
+@click.pass_context
+@_errors_to_click
+def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
+    """Write the ledger's price cache as CSV, for the accountant."""
+    click.echo(f"{api.export_prices(_engine(ctx), out, quote=quote)} prices written to {out}")
+
+
+@main.group()
 def db() -> None:
     """Ledger database maintenance."""
 

@@ -112,3 +112,26 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_type=Text)
+
+
+class Price(SQLModel, table=True):
+    """A cached or user-supplied price of one asset in a quote currency for a time bucket.
+
+    `resolution` is the bucket's length ("1m", "1h", "1d" for exchange candles, "point" for a user's price at an
+    instant); `source` is "user" or the exchange it came from. User prices win over fetched ones.
+    """
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        UniqueConstraint("asset", "quote", "resolution", "bucket_start", "source", name="uq_prices_bucket"),
+        Index("ix_prices_lookup", "asset", "quote", "bucket_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset: str = Field(max_length=40)
+    quote: str = Field(max_length=40)
+    resolution: str = Field(max_length=10)
+    bucket_start: datetime = Field(sa_type=UTCDateTime)
+    price: Decimal = Field(sa_type=ExactDecimal)
+    source: str = Field(max_length=40)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
