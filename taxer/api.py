@@ -233,3 +233,50 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
     except OSError as exc:
         raise TaxerError(f"cannot write {out}: {exc.strerror}") from None
     return len(rows)
+
+
+def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", api_url: str | None = None,
+                 currency: str = "USD", timezone: str = "UTC", method: str = "fifo", pool: str = "auto"):
+    """Fetch and cache the candles tax year `year` needs to value its events; returns a FetchReport.
+
+    Public market data only: no API key is used. A report afterwards runs offline from the cache.
+    """
+    from taxer.engine import EngineSettings, compute, tax_year_bounds
+    from taxer.exchanges.gateway import Gateway, is_loopback
+    from taxer.pricing.fetch import CANDLE_LIMITS, FetchReport, NeedRecorder, fetch_candles
+
+    start_year = parse_tax_year(year)
+    settings = EngineSettings(currency=currency.upper(), method=method.lower(), pool=pool.replace("-", "_"),
+                              timezone=timezone)
+    _start, end = tax_year_bounds(start_year, settings.timezone)
+    with engine.connect() as conn:
+        txs = list(ledger.query_transactions(conn, until=end))
+    total, gateway, tried = FetchReport(), None, set()  # tried: (asset, quote, moment) already asked for
+
+    def save(rows):
+        with engine.begin() as conn:
+            prices.upsert(conn, rows, ledger.now())
+
+    try:
+        for _ in range(3):  # a pass may reveal fallbacks (the sent asset) whose first choice had no market
+            with engine.connect() as conn:
+                book = PriceBook(prices.load(conn, quote=settings.currency, until=end))
+            recorder = NeedRecorder(book)
+            compute(txs, settings, until=end, keep_from=end, price=recorder)  # keeps no rows: needs only
+            needs = {k: {at for at in v if (*k, at) not in tried} for k, v in recorder.needs.items()}
+            needs = {k: v for k, v in needs.items() if v}
+            if not needs:
+                break
+            tried |= {(*k, at) for k, v in needs.items() for at in v}
+            if gateway is None:
+                gateway = Gateway(exchange.lower(), None, account=f"price source {exchange}", api_url=api_url,
+                                  rate_limit=not is_loopback(api_url))
+            found = fetch_candles(gateway, needs, save, limit=CANDLE_LIMITS.get(gateway.exchange_id, 100))
+            total.needed += found.needed
+            total.candles += found.candles
+            total.requests += found.requests
+            total.unavailable.update(found.unavailable)
+        return total
+    finally:
+        if gateway is not None:
+            gateway.close()

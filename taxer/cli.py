@@ -255,6 +255,24 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
         click.echo(f"{path}: {count} prices")
 
 
+@prices.command("fetch")
+@click.option("--year", required=True, metavar="YYYY", help="Tax year whose events need prices.")
+@click.option("--exchange", default="kraken", show_default=True, metavar="ID",
+              help="ccxt exchange to take candles from (public data, no key).")
+@click.option("--api-url", metavar="URL", help="Send the exchange's calls to another base URL (proxy, replica).")
+@click.option("--currency", default="USD", show_default=True, metavar="USD", help="Report currency to price in.")
+@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE", help="The taxpayer's time zone.")
+@click.pass_context
+@_errors_to_click
+def prices_fetch(ctx: click.Context, year, exchange, api_url, currency, timezone) -> None:
+    """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
+    r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, currency=currency,
+                         timezone=timezone)
+    click.echo(f"{r.needed} values needed, {r.candles} candles cached in {r.requests} requests")
+    for symbol, count in r.unavailable.items():
+        click.echo(f"  no {symbol} prices on {exchange} for {count} moments: import them with `taxer prices import`")
+
+
 @prices.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str), help="CSV file to write.")
 @click.option("--quote", metavar="USD", help="Only prices in this currency.")

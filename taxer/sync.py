@@ -8,7 +8,6 @@ transaction, so a run killed at any moment resumes where it stopped, with nothin
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -23,7 +22,6 @@ from taxer.model import UTC
 from taxer.store import ledger
 
 Log = Callable[[str], None]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -124,7 +122,7 @@ class AccountSync:
         self.report = SyncReport(account.name, account.exchange_id)
 
     def _gateway(self):
-        from taxer.exchanges.gateway import Gateway
+        from taxer.exchanges.gateway import Gateway, is_loopback
 
         creds = credentials.load(self.account.name)
         if self.spec.needs_password and not creds.password:
@@ -132,9 +130,8 @@ class AccountSync:
                              f"{credentials.env_prefix(self.account.name)}PASSWORD too.")
         factory = self.gateway_factory or Gateway
         # ccxt's rate limiter protects real exchanges; a replica or proxy on this machine does not need it.
-        local = bool(self.account.api_url) and urlsplit(self.account.api_url).hostname in LOOPBACK
         return factory(self.spec.id, creds, account=self.account.name, api_url=self.account.api_url,
-                       options=self.spec.options, rate_limit=not local)
+                       options=self.spec.options, rate_limit=not is_loopback(self.account.api_url))
 
     def run(self) -> SyncReport:
         with self.engine.begin() as conn:

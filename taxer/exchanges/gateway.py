@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,6 +31,14 @@ class RetryPolicy:
         if retry_after is not None:
             return min(retry_after, self.max_delay)
         return min(self.base_delay * (2 ** attempt), self.max_delay) * (0.5 + rng.random() / 2)
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(url: str | None) -> bool:
+    """True for a base URL on this machine (a replica or local proxy): ccxt's rate limiter is for real exchanges."""
+    return bool(url) and urlsplit(url).hostname in LOOPBACK
 
 
 def supported_exchanges() -> list[str]:

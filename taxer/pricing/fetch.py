@@ -1,0 +1,97 @@
+"""Fetching the candles a tax year needs through the ccxt gateway, in as few requests as the exchange allows.
+
+The engine is run once with a price function that records what it could not value; those (asset, moment) pairs
+are covered by candle pages greedily (one page covers `limit` candles from the first uncovered moment), at the
+finest timeframe the exchange has for them (1m, then 1h, then 1d). Candle closes go into the price cache.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from taxer.exchanges.normalize import EPOCH, from_ms
+from taxer.store.prices import PriceRow
+
+TIMEFRAMES = (("1m", 60_000), ("1h", 3_600_000), ("1d", 86_400_000))
+# Candles per request (EXCHANGES.md); an exchange not listed gets a cautious 100.
+CANDLE_LIMITS = {"binance": 1000, "bitget": 1000, "kraken": 720, "coinbase": 299, "okx": 100}
+
+
+@dataclass
+class FetchReport:
+    needed: int = 0                  # distinct (asset, moment) values the year lacked
+    candles: int = 0
+    requests: int = 0
+    unavailable: dict[str, int] = field(default_factory=dict)  # "SOL/USD" -> moments left without a price
+
+
+class NeedRecorder:
+    """A price callable for the engine: answers from the book, and remembers what the book could not answer.
+
+    The engine asks for a trade's received asset, then for its sent asset when the first has no price: an ask
+    right after a failed one for the same moment is that fallback, not a need of its own. A fallback whose first
+    choice stays unpriced shows up as a need in the next pass (see `api.fetch_prices`).
+    """
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.needs: dict[tuple[str, str], set[datetime]] = defaultdict(set)
+        self._failed_at: datetime | None = None
+
+    def __call__(self, asset: str, quote: str, at: datetime) -> Decimal | None:
+        price = self.book.price(asset, quote, at)
+        if price is not None:
+            self._failed_at = None
+            return price
+        if at != self._failed_at:
+            self.needs[(asset, quote)].add(at)
+        self._failed_at = at
+        return None
+
+
+def _ms(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(milliseconds=1)
+
+
+def plan_pages(moments_ms: list[int], step_ms: int, limit: int) -> list[int]:
+    """Start times of the fewest pages of `limit` candles covering every moment (sorted input)."""
+    pages: list[int] = []
+    end = None
+    for t in moments_ms:
+        if end is None or t >= end:
+            start = t - t % step_ms
+            pages.append(start)
+            end = start + limit * step_ms
+    return pages
+
+
+def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *, limit: int) -> FetchReport:
+    """Fetch candles for every need and `save(rows)` each page as it arrives (a crash keeps what was saved)."""
+    report = FetchReport(needed=sum(len(v) for v in needs.values()))
+    markets = gateway.markets()
+    for (asset, quote), moments in sorted(needs.items()):
+        symbol = f"{asset}/{quote}"
+        if symbol not in markets:
+            report.unavailable[symbol] = len(moments)
+            continue
+        left = sorted(_ms(m) for m in moments)
+        for timeframe, step in TIMEFRAMES:
+            if not left:
+                break
+            covered: set[int] = set()
+            for since in plan_pages(left, step, limit):
+                candles = gateway.call("fetch_ohlcv", symbol, timeframe, since, limit)
+                report.requests += 1
+                rows = [PriceRow(asset, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
+                        for c in candles if c[4] is not None]  # close; the float's repr is the exchange's string
+                save(rows)
+                report.candles += len(rows)
+                opens = {c[0] for c in candles}
+                covered |= {t for t in left if t - t % step in opens}
+            left = [t for t in left if t not in covered]
+        if left:
+            report.unavailable[symbol] = len(left)
+    return report
