@@ -145,7 +145,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
                           method=settings.method_for(start_year), currency=settings.currency,
                           timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
                           transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
-    view = build_view(params, result, account_settings)
+    view = build_view(params, result, account_settings, book.used)
     by_id = {tx.id: tx for tx in txs}
     wanted = referenced_ids(view)
     with engine.connect() as conn:

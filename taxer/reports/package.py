@@ -148,6 +148,7 @@ HEADERS = {
                   "disposal_external_id", "disposal_origin", "acquisition_tx_id", "acquisition_account",
                   "acquisition_source", "acquisition_external_id", "acquisition_origin"),
     "warnings.csv": ("code", "account", "asset", "amount", "transaction_ids", "message", "action"),
+    "prices.csv": ("timestamp", "asset", "quote", "price", "found"),
 }
 
 
@@ -169,6 +170,8 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
         "warnings.csv": csv_bytes(HEADERS["warnings.csv"], (
             (w.code, w.account, w.asset, _opt(w.amount, quantity), " ".join(map(str, w.tx_ids)), w.message, w.action)
             for w in view.warnings)),
+        "prices.csv": csv_bytes(HEADERS["prices.csv"], (
+            (u.at.isoformat(), u.asset, u.quote, format(u.price, "f"), u.found) for u in view.prices_used)),
     }
 
 

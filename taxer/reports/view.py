@@ -22,7 +22,8 @@ ZERO = Decimal("0.00")
 ACTIONS = {
     "oversold": "Import the missing acquisitions (another account, an older export) or supply the cost basis; "
                 "until then the missing part has zero basis.",
-    "missing_value": "Import a price for the asset at that time or fill in the transaction's fair value.",
+    "missing_value": "Run `taxer prices fetch --year YYYY` for market prices, or `taxer prices import` your own "
+                     "price for the asset at that time.",
     "unknown_origin": "If the coins came from another of your wallets, import that wallet; otherwise supply their "
                       "cost basis and acquisition date.",
     "unmatched_withdrawal": "Import the receiving wallet if it is yours; otherwise label the withdrawal (gift, "
@@ -116,6 +117,17 @@ class AuditLine:
 
 
 @dataclass(frozen=True)
+class PriceUsed:
+    """A price the engine used to value an event, and where it came from (for the accountant)."""
+
+    at: datetime
+    asset: str
+    quote: str
+    price: Decimal
+    found: str          # "1m candle of ...", "user price of ..."
+
+
+@dataclass(frozen=True)
 class ReportView:
     params: ReportParams
     form8949: tuple[Form8949Line, ...]
@@ -129,6 +141,7 @@ class ReportView:
     holdings: tuple[HoldingLine, ...]
     other_disposals: tuple[OtherDisposalLine, ...]
     warnings: tuple[WarningLine, ...]
+    prices_used: tuple[PriceUsed, ...] = ()
 
     def summary(self) -> dict:
         """summary.json (INTERFACE.md fields first)."""
@@ -160,8 +173,8 @@ def _local_date(d: Disposal, acquired: bool) -> str:
     return (value or (d.acquired_at if acquired else d.disposed_at).date()).isoformat()
 
 
-def build_view(params: ReportParams, result: Result, settings_by_account: Mapping[str, Mapping[str, object]]
-               ) -> ReportView:
+def build_view(params: ReportParams, result: Result, settings_by_account: Mapping[str, Mapping[str, object]],
+               prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None) -> ReportView:
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
@@ -199,4 +212,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
         long=form8949.totals(r for r in lines if r.part == "II"), total=form8949.totals(lines),
         income=income, income_by_type=dict(sorted(by_type.items())), income_total=sum(by_type.values(), ZERO),
         holdings=holdings, other_disposals=tuple(other), warnings=warnings,
+        prices_used=tuple(sorted((PriceUsed(at, asset, quote, price, found)
+                                  for (asset, quote, at), (price, found) in (prices_used or {}).items()),
+                                 key=lambda u: (u.at, u.asset, u.quote))),
     )

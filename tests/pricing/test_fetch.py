@@ -63,6 +63,9 @@ def test_fetched_candles_value_crypto_trades_and_rewards(tmp_path, write_koinly,
     assert summary["warnings"] == 0
     assert Decimal(summary["proceeds"]) == (20 * sol_at_trade).quantize(cents)
     assert Decimal(summary["income"]) == (Decimal("0.75") * sol_at_reward).quantize(cents)
+    used = (tmp_path / "r" / "prices.csv").read_text().splitlines()
+    assert used[0] == "timestamp,asset,quote,price,found" and len(used) == 3
+    assert used[1].startswith("2024-03-05T14:07:30+00:00,SOL,USD,") and "1m candle of 2024-03-05T14:07:00" in used[1]
     # nothing is missing any more: a second fetch asks the exchange nothing
     again = runner.invoke(main, ["--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance",
                                  "--api-url", rep.url])
