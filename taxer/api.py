@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -145,7 +145,9 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
                           method=settings.method_for(start_year), currency=settings.currency,
                           timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
                           transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
-    view = build_view(params, result, account_settings, book.used)
+    last = end - timedelta(microseconds=1)  # the year's last moment: year-end market values
+    view = build_view(params, result, account_settings, book.used,
+                      year_end_price=lambda asset: book.price(asset, settings.currency, last))
     by_id = {tx.id: tx for tx in txs}
     wanted = referenced_ids(view)
     with engine.connect() as conn:
@@ -262,7 +264,9 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", a
             with engine.connect() as conn:
                 book = PriceBook(prices.load(conn, quote=settings.currency, until=end))
             recorder = NeedRecorder(book)
-            compute(txs, settings, until=end, keep_from=end, price=recorder)  # keeps no rows: needs only
+            result = compute(txs, settings, until=end, keep_from=end, price=recorder)  # keeps no rows: needs only
+            for asset in {lot.asset for lot in result.holdings}:
+                recorder.need(asset, settings.currency, end - timedelta(microseconds=1))  # year-end values
             needs = {k: {at for at in v if (*k, at) not in tried} for k, v in recorder.needs.items()}
             needs = {k: v for k, v in needs.items() if v}
             if not needs:

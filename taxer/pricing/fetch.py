@@ -51,6 +51,11 @@ class NeedRecorder:
         self._failed_at = at
         return None
 
+    def need(self, asset: str, quote: str, at: datetime) -> None:
+        """Record a value wanted on its own (a holding's year-end price), unless the book has it."""
+        if self.book.price(asset, quote, at) is None:
+            self.needs[(asset, quote)].add(at)
+
 
 def _ms(at: datetime) -> int:
     return (at - EPOCH) // timedelta(milliseconds=1)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Mapping
+from typing import Callable, Mapping
 
 from taxer.engine import Disposal, Result
 from taxer.reports import form8949
@@ -174,7 +174,9 @@ def _local_date(d: Disposal, acquired: bool) -> str:
 
 
 def build_view(params: ReportParams, result: Result, settings_by_account: Mapping[str, Mapping[str, object]],
-               prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None) -> ReportView:
+               prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None,
+               year_end_price: Callable[[str], Decimal | None] | None = None) -> ReportView:
+    """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value)."""
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
@@ -198,10 +200,16 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
     by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for i in income:
         by_type[i.type] += i.fair_value if i.fair_value is not None else ZERO
-    holdings = tuple(sorted(
-        (HoldingLine(lot.asset, lot.amount, lot.acquired_at.astimezone(tz).date().isoformat(), cents(lot.cost_basis),
-                     lot.account, lot.acquire_tx_id, lot.basis_missing) for lot in result.holdings),
-        key=lambda h: (h.asset, h.account, h.acquired, h.acquire_tx_id or 0)))
+    end_prices = {asset: year_end_price(asset) if year_end_price else None
+                  for asset in sorted({lot.asset for lot in result.holdings})}
+    holdings = []
+    for lot in result.holdings:
+        basis, price = cents(lot.cost_basis), end_prices[lot.asset]
+        value = None if price is None else cents(lot.amount * price)
+        holdings.append(HoldingLine(lot.asset, lot.amount, lot.acquired_at.astimezone(tz).date().isoformat(), basis,
+                                    lot.account, lot.acquire_tx_id, lot.basis_missing, value,
+                                    None if value is None else value - basis))
+    holdings = tuple(sorted(holdings, key=lambda h: (h.asset, h.account, h.acquired, h.acquire_tx_id or 0)))
     warnings = tuple(
         WarningLine(w.code, w.message, ACTIONS.get(w.code, "Review the transactions named."), w.account or "",
                     w.asset or "", w.amount, tuple(t for t in w.tx_ids if t is not None))

@@ -49,7 +49,8 @@ def test_fetched_candles_value_crypto_trades_and_rewards(tmp_path, write_koinly,
     fetched = runner.invoke(main, ["--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance",
                                    "--api-url", rep.url])
     assert fetched.exit_code == 0, fetched.output
-    assert "2 values needed" in fetched.output and "in 2 requests" in fetched.output  # one 1m page per moment
+    # the trade's SOL, the reward's SOL, and the year-end values of the ETH and SOL still held: one 1m page each
+    assert "4 values needed" in fetched.output and "in 4 requests" in fetched.output
     requests_after_fetch = len(rep.requests)
 
     report = runner.invoke(main, ["--db", db, "report", "--year", "2024", "--out", str(tmp_path / "r"),
@@ -64,7 +65,7 @@ def test_fetched_candles_value_crypto_trades_and_rewards(tmp_path, write_koinly,
     assert Decimal(summary["proceeds"]) == (20 * sol_at_trade).quantize(cents)
     assert Decimal(summary["income"]) == (Decimal("0.75") * sol_at_reward).quantize(cents)
     used = (tmp_path / "r" / "prices.csv").read_text().splitlines()
-    assert used[0] == "timestamp,asset,quote,price,found" and len(used) == 3
+    assert used[0] == "timestamp,asset,quote,price,found" and len(used) == 5  # 2 events + 2 year-end values
     assert used[1].startswith("2024-03-05T14:07:30+00:00,SOL,USD,") and "1m candle of 2024-03-05T14:07:00" in used[1]
     # nothing is missing any more: a second fetch asks the exchange nothing
     again = runner.invoke(main, ["--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance",
@@ -78,7 +79,24 @@ def test_an_asset_without_a_market_stays_a_warning(tmp_path, write_koinly, marke
     api.import_csv_file(api.workspace(db), write_koinly(["2024-03-05 14:07:30 UTC,,,5,DOGE,,,,,airdrop,,"]), "w")
     result = CliRunner().invoke(main, ["--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance",
                                        "--api-url", rep.url])
-    assert result.exit_code == 0 and "no DOGE/USD prices on binance for 1 moments" in result.output
+    # the airdrop's value and the year-end value of the DOGE still held
+    assert result.exit_code == 0 and "no DOGE/USD prices on binance for 2 moments" in result.output
     CliRunner().invoke(main, ["--db", db, "report", "--year", "2024", "--out", str(tmp_path / "r"),
                               "--format", "csv"])
-    assert json.loads((tmp_path / "r" / "summary.json").read_text())["warnings"] == 1
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["warnings"] == 1  # holdings stay unvalued
+
+
+def test_year_end_holdings_get_market_value_and_unrealized_gain(tmp_path, write_koinly, market):
+    history, rep = market
+    db = str(tmp_path / "w.db")
+    api.import_csv_file(api.workspace(db), write_koinly(["2024-02-01 10:00:00 UTC,3000,USD,1.5,ETH,,,,,,,"]), "w")
+    runner = CliRunner()
+    fetched = runner.invoke(main, ["--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance",
+                                   "--api-url", rep.url])
+    assert "1 values needed" in fetched.output
+    runner.invoke(main, ["--db", db, "report", "--year", "2024", "--out", str(tmp_path / "r"), "--format", "csv"])
+    (lot,) = [line.split(",") for line in (tmp_path / "r" / "holdings.csv").read_text().splitlines()[1:]]
+    # the replica's history ends 2024-12-31: its last 1m candle holds the year's last moment
+    close = _close(history, "ETH/USD", "1m", datetime(2024, 12, 31, 23, 59, tzinfo=UTC))
+    value = (Decimal("1.5") * close).quantize(Decimal("0.01"))
+    assert lot[0] == "ETH" and (lot[3], lot[7], lot[8]) == ("3000.00", str(value), str(value - Decimal("3000.00")))
