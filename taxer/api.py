@@ -134,7 +134,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
         txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
         account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
         as_of = ledger.last_import_time(conn)
-        book = PriceBook(prices.load(conn, quote=settings.currency, until=end))
+        book = PriceBook(prices.load(conn, until=end))  # all quotes: triangulation may need them
     if not any(tx.timestamp >= start for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
             "it has no transactions before the end of that year"
@@ -262,7 +262,7 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", a
     try:
         for _ in range(3):  # a pass may reveal fallbacks (the sent asset) whose first choice had no market
             with engine.connect() as conn:
-                book = PriceBook(prices.load(conn, quote=settings.currency, until=end))
+                book = PriceBook(prices.load(conn, until=end))
             recorder = NeedRecorder(book)
             result = compute(txs, settings, until=end, keep_from=end, price=recorder)  # keeps no rows: needs only
             for asset in {lot.asset for lot in result.holdings}:

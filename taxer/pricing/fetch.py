@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxer.exchanges.normalize import EPOCH, from_ms
+from taxer.pricing.book import VIA
 from taxer.store.prices import PriceRow
 
 TIMEFRAMES = (("1m", 60_000), ("1h", 3_600_000), ("1d", 86_400_000))
@@ -73,15 +74,40 @@ def plan_pages(moments_ms: list[int], step_ms: int, limit: int) -> list[int]:
     return pages
 
 
+def route(markets, asset: str, quote: str) -> list[str] | None:
+    """The market symbols that price `asset` in `quote`: the pair, its inverse, or two legs through one of VIA."""
+    def pair(a: str, b: str) -> str | None:
+        for symbol in (f"{a}/{b}", f"{b}/{a}"):
+            if symbol in markets:
+                return symbol
+        return None
+
+    direct = pair(asset, quote)
+    if direct:
+        return [direct]
+    for via in VIA:
+        if via in (asset, quote):
+            continue
+        first, second = pair(asset, via), pair(via, quote)
+        if first and second:
+            return [first, second]
+    return None
+
+
 def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *, limit: int) -> FetchReport:
     """Fetch candles for every need and `save(rows)` each page as it arrives (a crash keeps what was saved)."""
     report = FetchReport(needed=sum(len(v) for v in needs.values()))
     markets = gateway.markets()
+    by_symbol: dict[str, set[datetime]] = defaultdict(set)
     for (asset, quote), moments in sorted(needs.items()):
-        symbol = f"{asset}/{quote}"
-        if symbol not in markets:
-            report.unavailable[symbol] = len(moments)
+        symbols = route(markets, asset, quote)
+        if symbols is None:
+            report.unavailable[f"{asset}/{quote}"] = len(moments)
             continue
+        for symbol in symbols:
+            by_symbol[symbol] |= moments
+    for symbol, moments in sorted(by_symbol.items()):
+        base, quote = symbol.split("/")
         left = sorted(_ms(m) for m in moments)
         for timeframe, step in TIMEFRAMES:
             if not left:
@@ -90,7 +116,7 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
             for since in plan_pages(left, step, limit):
                 candles = gateway.call("fetch_ohlcv", symbol, timeframe, since, limit)
                 report.requests += 1
-                rows = [PriceRow(asset, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
+                rows = [PriceRow(base, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
                         for c in candles if c[4] is not None]  # close; the float's repr is the exchange's string
                 save(rows)
                 report.candles += len(rows)

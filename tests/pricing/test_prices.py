@@ -62,8 +62,30 @@ def test_lookup_rules():
     assert book.price("SOL", "USD", at(2024, 3, 2, 11, 59)) == Decimal("125")       # point reaches 24 h
     assert book.price("SOL", "USD", at(2024, 3, 2, 12, 1)) is None
     assert book.price("USD", "USD", at(2024, 3, 1)) == Decimal(1)
-    assert book.used[("ETH", "USD", at(2024, 3, 1, 14, 5, 30))] == (Decimal("3105"), "1m candle of "
+    assert book.used[("ETH", "USD", at(2024, 3, 1, 14, 5, 30))] == (Decimal("3105"), "ETH/USD 1m candle of "
                                                                     "2024-03-01T14:05:00+00:00")
+
+
+def test_triangulation_and_inverse_pairs():
+    from taxer.pricing.fetch import route
+
+    book = PriceBook([
+        PriceRow("PEPE", "USDT", "1h", at(2024, 3, 1, 14), Decimal("0.0000025"), "binance"),
+        PriceRow("USDT", "USD", "1h", at(2024, 3, 1, 14), Decimal("0.9990"), "kraken"),
+        PriceRow("EUR", "USD", "1h", at(2024, 3, 1, 14), Decimal("1.0800"), "kraken"),
+        PriceRow("ETH", "USD", "1h", at(2024, 3, 1, 14), Decimal("3456"), "kraken"),
+    ])
+    moment = at(2024, 3, 1, 14, 30)
+    assert book.price("PEPE", "USD", moment) == Decimal("0.0000025") * Decimal("0.9990")   # via USDT
+    assert book.price("USD", "EUR", moment) == 1 / Decimal("1.0800")                       # inverse pair
+    assert book.price("ETH", "EUR", moment) == Decimal("3456") * (1 / Decimal("1.0800"))   # via USD, inverted leg
+    assert "(via USDT)" in book.lookup("PEPE", "USD", moment)[1]
+    assert book.price("PEPE", "EUR", moment) is None  # two intermediates away: not guessed
+    markets = {"PEPE/USDT": {}, "USDT/USD": {}, "EUR/USD": {}, "ETH/BTC": {}, "BTC/USD": {}}
+    assert route(markets, "PEPE", "USD") == ["PEPE/USDT", "USDT/USD"]
+    assert route(markets, "USD", "EUR") == ["EUR/USD"]
+    assert route(markets, "ETH", "USD") == ["ETH/BTC", "BTC/USD"]
+    assert route(markets, "DOGE", "USD") is None
 
 
 @pytest.mark.parametrize("body, line, column, words", [
