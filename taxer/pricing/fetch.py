@@ -116,12 +116,14 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
             for since in plan_pages(left, step, limit):
                 candles = gateway.call("fetch_ohlcv", symbol, timeframe, since, limit)
                 report.requests += 1
+                wanted = {t - t % step for t in left if since <= t < since + limit * step}
+                # Only the candles holding a needed moment are kept: a page of 1,000 minutes for one reward
+                # would otherwise fill the cache with 999 prices nobody asked for.
                 rows = [PriceRow(base, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
-                        for c in candles if c[4] is not None]  # close; the float's repr is the exchange's string
+                        for c in candles if c[4] is not None and c[0] in wanted]  # close, as the exchange wrote it
                 save(rows)
                 report.candles += len(rows)
-                opens = {c[0] for c in candles}
-                covered |= {t for t in left if t - t % step in opens}
+                covered |= {t for t in left if t - t % step in {r[0] for r in candles}}
             left = [t for t in left if t not in covered]
         if left:
             report.unavailable[symbol] = len(left)

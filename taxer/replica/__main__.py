@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--trades", type=int, default=6000)
     parser.add_argument("--start", default="2022-01-01")
     parser.add_argument("--end", default="2025-12-31")
+    parser.add_argument("--quote", default="USDT", help="quote currency of the markets (USD for fiat markets)")
+    parser.add_argument("--assets", default="BTC,ETH,SOL,BNB", help="comma-separated base assets")
     parser.add_argument("--api-key", default="key")
     parser.add_argument("--secret", default="secret")
     parser.add_argument("--passphrase", default="passphrase")
@@ -23,7 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--rate-limit", action="store_true")
     args = parser.parse_args(argv)
-    history = generate_history(seed=args.seed, trades=args.trades, start=args.start, end=args.end)
+    history = generate_history(seed=args.seed, trades=args.trades, start=args.start, end=args.end,
+                               assets=tuple(a.strip().upper() for a in args.assets.split(",") if a.strip()),
+                               quote=args.quote.upper())
     replica = Replica(args.exchange, history, api_key=args.api_key, secret=args.secret, passphrase=args.passphrase,
                       permissions=Permissions(args.permissions), faults=Faults(rate=args.fault_rate, seed=args.seed),
                       rate_limit=args.rate_limit, port=args.port)
