@@ -7,6 +7,7 @@ finest timeframe the exchange has for them (1m, then 1h, then 1d). Candle closes
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -116,14 +117,16 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
             for since in plan_pages(left, step, limit):
                 candles = gateway.call("fetch_ohlcv", symbol, timeframe, since, limit)
                 report.requests += 1
-                wanted = {t - t % step for t in left if since <= t < since + limit * step}
+                page = left[bisect_left(left, since):bisect_left(left, since + limit * step)]
+                wanted = {t - t % step for t in page}
                 # Only the candles holding a needed moment are kept: a page of 1,000 minutes for one reward
                 # would otherwise fill the cache with 999 prices nobody asked for.
                 rows = [PriceRow(base, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
                         for c in candles if c[4] is not None and c[0] in wanted]  # close, as the exchange wrote it
                 save(rows)
                 report.candles += len(rows)
-                covered |= {t for t in left if t - t % step in {r[0] for r in candles}}
+                opens = {c[0] for c in candles}
+                covered.update(t for t in page if t - t % step in opens)
             left = [t for t in left if t not in covered]
         if left:
             report.unavailable[symbol] = len(left)
