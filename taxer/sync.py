@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from taxer.errors import ExchangeError, KeyPermissionError, TaxerError
 from taxer.exchanges import credentials, paging
+from taxer.exchanges.normalize import payload
 from taxer.exchanges.registry import spec_for
 from taxer.exchanges.spec import DAY_MS, ExchangeSpec, KeyPermissions, StreamSpec
 from taxer.model import UTC
@@ -190,7 +191,7 @@ class AccountSync:
                 assets |= stream.assets(raw)
                 tx = stream.convert(raw, self.account.name, self.spec.id)
                 if tx is not None:
-                    records.append((tx, f"{self.spec.id} {key}", _payload(raw)))
+                    records.append((tx, f"{self.spec.id} {key}", payload(raw)))
             with self.engine.begin() as conn:
                 _read, inserted = ledger.insert_records(conn, self.account.id, self.run_id, records)
                 ledger.set_cursor(conn, self.account.id, key, page.cursor)
@@ -203,8 +204,3 @@ class AccountSync:
                      f"{progress.pages} pages, {time.monotonic() - started:.1f} s")
         return assets
 
-
-def _payload(raw: dict) -> str:
-    from taxer.exchanges.normalize import payload
-
-    return payload(raw)

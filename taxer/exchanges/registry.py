@@ -19,6 +19,3 @@ def spec_for(exchange_id: str) -> ExchangeSpec:
                          f"{', '.join(sorted(specs))}). Import its CSV export with `taxer import csv` instead.")
     return specs[exchange_id]
 
-
-def syncable() -> list[str]:
-    return sorted(_specs())
