@@ -92,8 +92,11 @@ def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None,
                                  now_ms=now_ms, until_param=stream.until_param, offset_param=stream.offset_param)
 
 
-def _candidate_symbols(spec: ExchangeSpec, markets: dict, assets: set[str]) -> list[str]:
-    out = []
+def candidate_symbols(spec: ExchangeSpec, markets: dict, assets: set[str], known: set[str] = frozenset()
+                      ) -> list[str]:
+    """Markets the account could have traded: by the assets seen, plus every market an earlier sync already
+    followed (its coins may be gone from balances and this run's pages, but new trades there must not be missed)."""
+    out = [symbol for symbol in known if symbol in markets]
     for symbol, market in markets.items():
         if not market.get("spot"):
             continue
@@ -101,7 +104,7 @@ def _candidate_symbols(spec: ExchangeSpec, markets: dict, assets: set[str]) -> l
         hit = (base in assets and quote in assets) if spec.markets_of == "both" else (base in assets or quote in assets)
         if hit:
             out.append(symbol)
-    return sorted(out)
+    return sorted(set(out))
 
 
 class AccountSync:
@@ -159,7 +162,9 @@ class AccountSync:
             for stream in self.spec.streams:
                 if not stream.per_symbol:
                     continue
-                for symbol in _candidate_symbols(self.spec, markets, assets):
+                with self.engine.connect() as conn:
+                    known = {k.split(":", 1)[1] for k in ledger.cursor_streams(conn, self.account.id, f"{stream.name}:")}
+                for symbol in candidate_symbols(self.spec, markets, assets, known):
                     self._sync_stream(gateway, stream, symbol, start_ms, now_ms)
         except (TaxerError, ExchangeError) as exc:
             self.report.error = str(exc)

@@ -227,6 +227,13 @@ def get_cursor(conn: Connection, account_id: int, stream: str) -> dict | None:
     return json.loads(value) if value is not None else None
 
 
+def cursor_streams(conn: Connection, account_id: int, prefix: str = "") -> list[str]:
+    """Names of an account's saved streams starting with `prefix` (e.g. "trades:")."""
+    query = select(CURSORS.c.stream).where((CURSORS.c.account_id == account_id)
+                                           & CURSORS.c.stream.startswith(prefix, autoescape=True))
+    return [row.stream for row in conn.execute(query)]
+
+
 def set_cursor(conn: Connection, account_id: int, stream: str, cursor: dict) -> None:
     """Save a stream's position; call it in the same database transaction as the data it covers."""
     text = json.dumps(cursor, sort_keys=True)

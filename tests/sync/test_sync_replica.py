@@ -193,3 +193,17 @@ def test_sync_into_postgresql(db_url, history, creds):
         again = _sync(engine)
     assert first.error is None and again.inserted == 0
     assert {k for k in _ledger(engine) if k[0] is not Kind.INCOME} == _expected_ids(history)
+
+
+def test_markets_followed_before_stay_candidates_when_their_coins_are_gone():
+    from taxer.exchanges.registry import spec_for
+    from taxer.sync import candidate_symbols
+
+    markets = {s: {"spot": True, "base": s.split("/")[0], "quote": s.split("/")[1]}
+               for s in ("BTC/USDT", "PEPE/USDT", "ETH/BTC", "SOL/EUR")}
+    spec = spec_for("binance")  # "either" asset seen
+    assert candidate_symbols(spec, markets, {"BTC"}) == ["BTC/USDT", "ETH/BTC"]
+    # PEPE was bought and sold back for USDT long ago; nothing of it or of USDT shows in this run
+    assert candidate_symbols(spec, markets, {"BTC"}, {"PEPE/USDT", "GONE/USDT"}) == \
+        ["BTC/USDT", "ETH/BTC", "PEPE/USDT"]
+    assert candidate_symbols(spec_for("bitget"), markets, {"BTC", "ETH"}) == ["ETH/BTC"]  # "both" seen
