@@ -163,7 +163,8 @@ class AccountSync:
                 if not stream.per_symbol:
                     continue
                 with self.engine.connect() as conn:
-                    known = {k.split(":", 1)[1] for k in ledger.cursor_streams(conn, self.account.id, f"{stream.name}:")}
+                    followed = ledger.cursor_streams(conn, self.account.id, f"{stream.name}:")
+                known = {k.split(":", 1)[1] for k in followed}
                 for symbol in candidate_symbols(self.spec, markets, assets, known):
                     self._sync_stream(gateway, stream, symbol, start_ms, now_ms)
         except (TaxerError, ExchangeError) as exc:

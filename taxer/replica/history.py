@@ -234,7 +234,9 @@ def _ledger(h: History) -> Iterator[LedgerEntry]:
 
 
 def to_ms(value: str | date | datetime | int, *, end_of_day: bool = False) -> int:
-    """ms UTC of an ISO date/datetime string, a date, an aware datetime or ms; a bare date's end is the next midnight."""
+    """ms UTC of an ISO date/datetime string, a date, an aware datetime or ms.
+
+    A bare date's end is the next midnight."""
     if isinstance(value, int):
         return value
     if isinstance(value, str):
