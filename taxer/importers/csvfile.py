@@ -84,14 +84,15 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
                 fields = fmt.parse_row(row)
             except RowError as exc:
                 raise InputError(exc.message, file=str(path), line=line, column=exc.column) from None
-            external_id = (row.get(fmt.id_column) or "").strip() if fmt.id_column else ""
+            external_id = fields.pop("external_id", None) or (
+                (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
             if not external_id:
                 # Identical rows are legitimate (two equal fills in one second): number their occurrences so
                 # a re-import of the same or a longer export maps each row to the same id.
                 digest = _fingerprint(fields)
                 seen[digest] = seen.get(digest, 0) + 1
                 external_id = f"{digest}-{seen[digest]}"
-            tx = Transaction(account=account, source=fmt.name, external_id=external_id, **fields)
+            tx = Transaction(account=account, source=fmt.ledger_source, external_id=external_id, **fields)
             yield SourceRecord(tx, f"{name}:{line}", json.dumps(row, ensure_ascii=False))
 
     return fmt, records()

@@ -7,8 +7,9 @@ from typing import Callable, Mapping
 
 
 # A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
-# account, source and external_id (the driver adds those, so each record is built once), or raises
-# taxer.importers.rows.RowError.
+# account and source (the driver adds those, so each record is built once), or raises
+# taxer.importers.rows.RowError. It may return `external_id` (e.g. the exchange API's id scheme, so a file and a
+# sync of one account never hold a record twice); else `id_column` or a content hash gives it.
 RowParser = Callable[[Mapping[str, str]], dict]
 
 
@@ -21,6 +22,12 @@ class CsvFormat:
     required: tuple[str, ...]  # header columns that must all be present (order free)
     parse_row: RowParser
     id_column: str | None = None  # a column holding the source's own stable id, if the file has one
+    source: str | None = None     # the ledger `source` when it is not `name`: an exchange's export shares its
+                                  # API's source ("bitget"), so records from both paths dedupe
+
+    @property
+    def ledger_source(self) -> str:
+        return self.source or self.name
 
 
 _FORMATS: dict[str, CsvFormat] = {}
