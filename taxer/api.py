@@ -11,7 +11,7 @@ from typing import Callable, Iterator, Sequence
 from sqlalchemy import Engine
 
 from taxer.errors import ConfigError, InputError, TaxerError
-from taxer.importers.csvfile import read_records
+from taxer.importers.csvfile import read_rows
 from taxer.model import Transaction
 from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
 from taxer.reports.view import ReportParams, build_view
@@ -54,14 +54,13 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
     Raises InputError (file, line, column) for a bad file; the failed attempt is recorded as an import run.
     """
     path = Path(path)
-    fmt, records = read_records(path, account)  # detects the format before anything is written
+    fmt, rows = read_rows(path, account)  # detects the format before anything is written
     target = f"{path} sha256={_sha256(path)}"
     try:
         with engine.begin() as conn:
             acct = ledger.ensure_account(conn, account)
             run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
-            read, inserted = ledger.insert_records(
-                conn, acct.id, run_id, ((r.transaction, r.origin, r.payload) for r in records))
+            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
             ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     except TaxerError as exc:
         with engine.begin() as conn:

@@ -78,5 +78,8 @@ class Transaction:
     id: int | None = None
 
     def __post_init__(self) -> None:
-        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+        zone = self.timestamp.tzinfo
+        if zone is UTC:
+            return  # the common case, checked first: millions of records are built per report
+        if zone is None or self.timestamp.utcoffset() is None:
             raise ValueError(f"transaction {self.external_id!r}: naive timestamp {self.timestamp!r}; must be UTC-aware")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass
+import multiprocessing
+import os
+import threading
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -13,6 +18,7 @@ from taxer.errors import InputError
 from taxer.importers import formats
 from taxer.importers.rows import RowError
 from taxer.model import Leg, Transaction
+from taxer.store.ledger import stored_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,38 +70,134 @@ def open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[i
     return fmt, [h.strip() for h in header], lines()
 
 
+# Files above this size parse in worker processes (the main one reads cells and writes the database meanwhile);
+# below it, starting workers costs more than it saves.
+PARALLEL_BYTES = 8 << 20
+BATCH = 2000
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def default_workers(path: Path) -> int:
+    """How many parser processes suit this file on this machine (1: parse in this process)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 1
+    return min(os.cpu_count() or 1, 4) if size > PARALLEL_BYTES else 1
+
+
 def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[SourceRecord]]:
     """The file's format and a lazy iterator of its records; a bad row raises InputError naming file/line/column."""
     fmt, header, lines = open_csv(path)
-    name = path.name
+    parsed = (_parse_batch(fmt.name, account, header, batch) for batch in _batches(lines, BATCH))
+    return fmt, (SourceRecord(replace(tx, external_id=external_id), origin, payload)
+                 for tx, external_id, origin, payload in _with_ids(path, parsed))
 
-    def records() -> Iterator[SourceRecord]:
-        seen: dict[str, int] = {}
-        width = len(header)
-        for line, cells in lines:
-            if not any(c.strip() for c in cells):
-                continue  # blank lines carry nothing
-            if len(cells) != width:
-                raise InputError(f"has {len(cells)} cells but the header has {width} columns; check for a "
-                                 "missing or extra comma, or quote values that contain commas",
-                                 file=str(path), line=line)
-            row = dict(zip(header, cells))
-            try:
-                fields = fmt.parse_row(row)
-            except RowError as exc:
-                raise InputError(exc.message, file=str(path), line=line, column=exc.column) from None
-            external_id = fields.pop("external_id", None) or (
-                (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
+
+def read_rows(path: Path, account: str, *, workers: int | None = None, batch: int = BATCH
+              ) -> tuple[formats.CsvFormat, Iterator[tuple[tuple, str, str]]]:
+    """`read_records` as (`ledger.stored_row`, origin, payload) for `ledger.insert_rows`, parsed in `workers`
+    processes when more than one (default: by file size and cores). Same rows, same order, same errors."""
+    fmt, header, lines = open_csv(path)
+    workers = default_workers(path) if workers is None else workers
+    batches = _batches(lines, batch)
+    if workers > 1:
+        parsed = _parse_parallel(fmt.name, account, header, batches, workers)
+    else:
+        parsed = (_stored(_parse_batch(fmt.name, account, header, b)) for b in batches)
+    return fmt, ((row[:-1] + (external_id,), origin, payload)
+                 for row, external_id, origin, payload in _with_ids(path, parsed))
+
+
+def _with_ids(path: Path, parsed: Iterator) -> Iterator[tuple]:
+    """Give every parsed row its external id and origin; raise the first bad row as an InputError."""
+    seen: dict[str, int] = {}
+    name = path.name
+    for rows in parsed:
+        if isinstance(rows, _Failure):
+            raise InputError(rows.message, file=str(path), line=rows.line, column=rows.column)
+        for line, item, external_id, digest, payload in rows:
             if not external_id:
                 # Identical rows are legitimate (two equal fills in one second): number their occurrences so
                 # a re-import of the same or a longer export maps each row to the same id.
-                digest = _fingerprint(fields)
                 seen[digest] = seen.get(digest, 0) + 1
                 external_id = f"{digest}-{seen[digest]}"
-            tx = Transaction(account=account, source=fmt.ledger_source, external_id=external_id, **fields)
-            yield SourceRecord(tx, f"{name}:{line}", json.dumps(row, ensure_ascii=False))
+            yield item, external_id, f"{name}:{line}", payload
 
-    return fmt, records()
+
+@dataclass(frozen=True)
+class _Failure:
+    """A bad row found by a parser (process): exceptions with keyword arguments do not cross processes."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+
+def _batches(lines: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for item in lines:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]]):
+    """Rows of a batch as (line, transaction without its id, own id or "", content hash or "", payload),
+    or the first bad row as a _Failure."""
+    fmt = formats.by_name(fmt_name)
+    source = fmt.ledger_source
+    width = len(header)
+    out = []
+    for line, cells in batch:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines carry nothing
+        if len(cells) != width:
+            return _Failure(line, None, f"has {len(cells)} cells but the header has {width} columns; check for a "
+                                        "missing or extra comma, or quote values that contain commas")
+        row = dict(zip(header, cells))
+        try:
+            fields = fmt.parse_row(row)
+        except RowError as exc:
+            return _Failure(line, exc.column, exc.message)
+        external_id = fields.pop("external_id", None) or (
+            (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
+        digest = "" if external_id else _fingerprint(fields)
+        out.append((line, Transaction(account=account, source=source, **fields), external_id, digest, _PAYLOAD(row)))
+    return out
+
+
+def _stored(rows):
+    """`_parse_batch`'s rows with each transaction as a `ledger.stored_row` (plain values: cheap to pickle)."""
+    if isinstance(rows, _Failure):
+        return rows
+    return [(line, stored_row(tx), external_id, digest, payload) for line, tx, external_id, digest, payload in rows]
+
+
+def _parse_stored(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]]):
+    return _stored(_parse_batch(fmt_name, account, header, batch))
+
+
+def _parse_parallel(fmt_name: str, account: str, header: list[str], batches: Iterator[list], workers: int):
+    """`_parse_stored` over `batches` in worker processes, results in file order, at most 2 batches per worker
+    in flight so memory stays flat whatever the file's size."""
+    # fork starts fast and needs no `if __name__ == "__main__"` guard in the caller's script; it is unsafe only
+    # when other threads may hold locks (a test server, a GUI), where spawn is used instead.
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pending: deque = deque()
+    try:
+        for batch in batches:
+            pending.append(pool.submit(_parse_stored, fmt_name, account, header, batch))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _leg_text(leg: Leg | None) -> str:

@@ -38,6 +38,12 @@ def register(fmt: CsvFormat) -> CsvFormat:
     return fmt
 
 
+def by_name(name: str) -> CsvFormat:
+    if not _FORMATS:
+        import taxer.importers  # noqa: F401  (a fresh worker process: the format modules register on import)
+    return _FORMATS[name]
+
+
 def formats() -> tuple[CsvFormat, ...]:
     return tuple(_FORMATS.values())
 

@@ -14,7 +14,6 @@ from sqlalchemy.types import NullType
 from taxer.errors import TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
 from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord, SyncCursor
-from taxer.store.types import decimal_text, sqlite_timestamp
 
 TX = LedgerTransaction.__table__
 RAW = RawRecord.__table__
@@ -97,24 +96,30 @@ def _bulk_insert_sql(conn: Connection, table: str, columns: tuple[str, ...]) -> 
             "ON CONFLICT DO NOTHING")
 
 
-def _converters(conn: Connection):
-    """Value converters for the bulk path, which bypasses SQLAlchemy's per-value type processing for speed.
-
-    They must write exactly what ExactDecimal and UTCDateTime write (text on SQLite, native on PostgreSQL).
-    """
-    if conn.dialect.name == "sqlite":
-        return (lambda d: None if d is None else decimal_text(d)), sqlite_timestamp
-    return (lambda d: d), (lambda t: t)
+def _text(d: Decimal | None) -> str | None:
+    if d is None:
+        return None
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {d}")
+    return format(d, "f")
 
 
-def _tx_tuple(tx: Transaction, account_id: int, run_id: int | None, dec, ts) -> tuple:
+def stored_row(tx: Transaction) -> tuple:
+    """A transaction as the bulk path writes it (without account and run): plain text values, cheap to send
+    between processes. Amounts are `decimal_text`; the time is UTC in the sortable `sqlite_timestamp` form
+    (exactly what ExactDecimal and UTCDateTime write on SQLite; PostgreSQL casts the text exactly)."""
     s, r, f = tx.sent, tx.received, tx.fee
-    return (account_id, ts(tx.timestamp), tx.kind.value,
-            s.asset if s else None, dec(s.amount) if s else None,
-            r.asset if r else None, dec(r.amount) if r else None,
-            f.asset if f else None, dec(f.amount) if f else None,
-            dec(tx.fair_value), tx.fair_value_currency, tx.label, tx.description, tx.tx_hash,
-            tx.source, tx.external_id, run_id)
+    when = tx.timestamp
+    if when.tzinfo is not UTC:
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ValueError(f"naive timestamp {when!r} in transaction {tx.external_id!r}")
+        when = when.astimezone(UTC)
+    return (when.isoformat(" ", "microseconds")[:26], tx.kind.value,
+            s.asset if s else None, _text(s.amount) if s else None,
+            r.asset if r else None, _text(r.amount) if r else None,
+            f.asset if f else None, _text(f.amount) if f else None,
+            _text(tx.fair_value), tx.fair_value_currency, tx.label, tx.description, tx.tx_hash,
+            tx.source, tx.external_id)
 
 
 def count_transactions(conn: Connection, account_id: int | None = None) -> int:
@@ -131,18 +136,23 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
     Returns (records read, transactions inserted). Runs inside the caller's database transaction, so a failure
     anywhere in `records` leaves nothing behind when the caller rolls back.
     """
+    return insert_rows(conn, account_id, run_id, ((stored_row(tx), origin, payload) for tx, origin, payload in records))
+
+
+def insert_rows(conn: Connection, account_id: int, run_id: int | None,
+                rows: Iterable[tuple[tuple, str, str]]) -> tuple[int, int]:
+    """`insert_records` for transactions already in `stored_row` form (the CSV import's parallel path)."""
     tx_sql = _bulk_insert_sql(conn, "transactions", TX_COLUMNS)
     raw_sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
-    dec, ts = _converters(conn)
+    # PostgreSQL reads a timestamp without offset in the session's time zone: say it is UTC.
+    zone = "" if conn.dialect.name == "sqlite" else "+00:00"
     read = inserted = 0
     tx_rows: list[tuple] = []
     raw_rows: list[tuple] = []
-    for tx, origin, payload in records:
-        if tx.timestamp.tzinfo is None:
-            raise ValueError(f"naive timestamp in {origin}")
+    for row, origin, payload in rows:
         read += 1
-        tx_rows.append(_tx_tuple(tx, account_id, run_id, dec, ts))
-        raw_rows.append((account_id, tx.source, tx.external_id, origin, payload, run_id))
+        tx_rows.append((account_id, row[0] + zone, *row[1:], run_id))
+        raw_rows.append((account_id, row[13], row[14], origin, payload, run_id))
         if len(tx_rows) >= CHUNK:
             inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount  # sqlite3 and psycopg sum executemany
             conn.exec_driver_sql(raw_sql, raw_rows)
