@@ -84,6 +84,8 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
                 fields = fmt.parse_row(row)
             except RowError as exc:
                 raise InputError(exc.message, file=str(path), line=line, column=exc.column) from None
+            if fields is None:
+                continue  # a row the format says holds nothing for the ledger (kraken ledgers.csv's trade legs)
             external_id = fields.pop("external_id", None) or (
                 (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
             if not external_id:
