@@ -6,6 +6,7 @@ authentication errors stop at once. Every message that leaves this module is red
 
 from __future__ import annotations
 
+import binascii
 import random
 import time
 from urllib.parse import urlsplit
@@ -117,6 +118,10 @@ class Gateway:
                 raise ExchangeAuthError(
                     f"{self._where()} refused the API key ({self._message(exc)}). Check the key and secret (and "
                     "passphrase), that the key is not expired, and that it may read account history.") from None
+            except binascii.Error:   # ccxt decodes base64 secrets (kraken) while signing
+                raise ExchangeAuthError(
+                    f"{self._where()}: the API secret is not valid base64, which this exchange's secrets are. Copy "
+                    "the secret again from the exchange's API key page, whole.") from None
             except (ccxt.OperationFailed, ccxt.ExchangeError) as exc:
                 temporary = isinstance(exc, ccxt.OperationFailed) or (self._last_status or 0) >= 500
                 if not temporary:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from taxer.errors import ExchangeError
+
 Fetch = Callable[[int | None, int, dict], list[dict]]  # (since_ms, limit, params) -> unified records
 
 
@@ -90,3 +92,44 @@ def windows_offset(fetch: Fetch, cursor: dict | None, *, limit: int, window_ms: 
         else:
             start, offset, span = end, 0, window_ms
             yield Page(records, {"window_start": start, "offset": 0}, start >= now_ms)
+
+
+class Counted(list):
+    """A page of records with the total the exchange counts for the whole query (kraken's `count`)."""
+
+    def __init__(self, records=(), total: int | None = None) -> None:
+        super().__init__(records)
+        self.total = total
+
+
+class CountMismatch(ExchangeError):
+    """Fewer records arrived than the exchange counted: a page was lost or the offsets moved."""
+
+
+def offset_counted(fetch: Fetch, cursor: dict | None, *, limit: int, start_ms: int, now_ms: int,
+                   offset_param: str = "ofs", until_param: str = "until") -> Iterator[Page]:
+    """One time range paged newest-first by offset, checked against the total the exchange counts (kraken).
+
+    The range's end is fixed for the whole walk and saved in the cursor, so records arriving meanwhile do not shift
+    the offsets, and a killed run resumes at the same offset of the same range. The next run starts where this
+    range ended. The walk ends when `total` records arrived (or, without a total, on a short page).
+    """
+    state = cursor or {}
+    start = int(state.get("start", start_ms))
+    end = int(state.get("end", now_ms))
+    offset = int(state.get("offset", 0))
+    if start >= end:
+        yield Page([], {"start": start}, True)
+        return
+    while True:
+        records = fetch(start, limit, {until_param: end, offset_param: offset})
+        total = getattr(records, "total", None)
+        offset += len(records)
+        if total is not None and not records and offset < total:
+            raise CountMismatch(f"the exchange counts {total} records in this range but only {offset} arrived; "
+                                "run the sync again (it resumes from the last complete page)")
+        done = offset >= total if total is not None else len(records) < limit
+        if done:
+            yield Page(list(records), {"start": end}, True)
+            return
+        yield Page(list(records), {"start": start, "end": end, "offset": offset}, False)

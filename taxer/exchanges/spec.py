@@ -47,7 +47,7 @@ class StreamSpec:
     name: str                       # "trades", "deposits", "withdrawals", "income"
     fetch: Fetcher
     convert: Converter
-    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset"
+    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset" | "offset_counted"
     limit: int
     window_days: int | None = None
     per_symbol: bool = False

@@ -163,6 +163,8 @@ def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tup
             fields = fmt.parse_row(row)
         except RowError as exc:
             return _Failure(line, exc.column, exc.message)
+        if fields is None:
+            continue  # a row the format says holds nothing for the ledger (kraken ledgers.csv's trade legs)
         external_id = fields.pop("external_id", None) or (
             (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
         digest = "" if external_id else _fingerprint(fields)

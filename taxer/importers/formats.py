@@ -9,8 +9,9 @@ from typing import Callable, Mapping
 # A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
 # account and source (the driver adds those, so each record is built once), or raises
 # taxer.importers.rows.RowError. It may return `external_id` (e.g. the exchange API's id scheme, so a file and a
-# sync of one account never hold a record twice); else `id_column` or a content hash gives it.
-RowParser = Callable[[Mapping[str, str]], dict]
+# sync of one account never hold a record twice); else `id_column` or a content hash gives it. It returns None for
+# a row that holds nothing for the ledger (a trade leg in a ledger export whose trades come from another file).
+RowParser = Callable[[Mapping[str, str]], "dict | None"]
 
 
 @dataclass(frozen=True)

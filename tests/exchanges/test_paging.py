@@ -59,3 +59,43 @@ def test_windows_offset_narrows_a_full_window_without_an_offset_parameter():
     pages = list(paging.windows_offset(fetch, None, limit=100, window_ms=100_000, start_ms=0, now_ms=3000,
                                        offset_param=None))
     assert sorted(collect(pages), key=int) == [str(i) for i in range(1, 251)]
+
+
+def counted_newest_first(records, calls, *, lose_page_at=None):
+    """kraken's ofs paging: (since, until] newest first, 50 a page, with the total `count`."""
+    def fetch(since, limit, params):
+        calls.append((since, params["until"], params["ofs"]))
+        inside = [r for r in records if since < r["t"] <= params["until"]][::-1]
+        page = [] if params["ofs"] == lose_page_at else inside[params["ofs"]:params["ofs"] + 50]
+        return paging.Counted(page, total=len(inside))
+    return fetch
+
+
+def test_offset_counted_walks_one_fixed_range_and_resumes_at_the_offset():
+    calls = []
+    pages = list(paging.offset_counted(counted_newest_first(RECORDS, calls), None, limit=50, start_ms=0,
+                                       now_ms=2000))
+    assert collect(pages) == [str(i) for i in range(200, 0, -1)]   # t <= 2000: ids 200..1, newest first
+    assert [c[2] for c in calls] == [0, 50, 100, 150]                # the last page completes the count
+    assert all(c[:2] == (0, 2000) for c in calls)
+    assert [p.done for p in pages] == [False, False, False, True] and pages[-1].cursor == {"start": 2000}
+    assert pages[1].cursor == {"start": 0, "end": 2000, "offset": 100}
+    # a run killed after page 2 resumes at offset 100 of the same range, though newer records exist now
+    calls.clear()
+    rest = list(paging.offset_counted(counted_newest_first(RECORDS, calls), pages[1].cursor, limit=50,
+                                      start_ms=0, now_ms=2500))
+    assert collect(rest) == [str(i) for i in range(100, 0, -1)] and calls[0] == (0, 2000, 100)
+    # the next run asks only for what is newer than the range already walked
+    calls.clear()
+    new = list(paging.offset_counted(counted_newest_first(RECORDS, calls), rest[-1].cursor, limit=50,
+                                     start_ms=0, now_ms=2500))
+    assert collect(new) == [str(i) for i in range(250, 200, -1)] and calls == [(2000, 2500, 0)]
+
+
+def test_offset_counted_refuses_to_finish_short_of_the_count():
+    import pytest
+
+    pages = paging.offset_counted(counted_newest_first(RECORDS, [], lose_page_at=100), None, limit=50,
+                                  start_ms=0, now_ms=2000)
+    with pytest.raises(paging.CountMismatch, match="counts 200 records in this range but only 100 arrived"):
+        list(pages)

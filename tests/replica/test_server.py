@@ -48,7 +48,7 @@ def test_unknown_routes_and_exchanges(history):
         r = requests.get(rep.url + "/api/v2/spot/nothing")
         assert r.status_code == 404 and r.json()["code"] == "40404"
     with pytest.raises(ValueError, match="known: binance, bitget"):
-        Replica("kraken", history)
+        Replica("mtgox", history)
 
 
 def test_rate_limit_answers_429(history):
