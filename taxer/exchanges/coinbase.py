@@ -66,7 +66,7 @@ def _money(value: dict | None) -> tuple[Decimal, str] | None:
 
 
 def _when(row: dict) -> datetime:
-    return datetime.fromisoformat(str(row["created_at"]).replace("Z", "+00:00"))
+    return datetime.fromisoformat(str(row["created_at"]))
 
 
 def transaction(row: dict, account: str, source: str) -> Transaction | None:

@@ -59,7 +59,7 @@ class StreamSpec:
     newest_first: bool = False      # cursor_chain: the chain runs newest to oldest (a time floor bounds it)
     # partitions(gw) -> ids the stream is paged separately for (coinbase: one transaction list per v2 account);
     # each gets its own cursor, and the id is passed where a symbol would be
-    partitions: Callable[["Gateway"], list[str]] | None = None
+    partitions: Callable[[Gateway], list[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def iso(ms: int, *, fraction: bool = True) -> str:
 
 
 def _parse_iso(text: str) -> int:
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp()) * 1000 + dt.microsecond // 1000
