@@ -73,8 +73,8 @@ def test_a_secret_that_is_not_a_pem_key_is_refused_without_echoing_it(tmp_path, 
     history = generate_history(seed=2, trades=50, start="2024-01-01", end="2024-03-31")
     mangled = PEM.replace("\n", "\\n")        # a PEM pasted from JSON with its line breaks escaped
     with Replica("coinbase", history, api_key=KEY, secret=PEM) as rep:
-        for secret, words in ((mangled, "line breaks"), ("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC "
-                                                         "PRIVATE KEY-----\n", "readable"),
+        broken = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+        for secret, words in ((mangled, "line breaks"), (broken, "readable"),
                               ("plainly-not-a-key", "not a PEM private key")):
             engine, acct = _setup(tmp_path, monkeypatch, rep, secret=secret, name=f"{len(secret)}.db")
             report = AccountSync(engine, acct, gateway_factory=FAST).run()
