@@ -86,6 +86,10 @@ def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None,
     if stream.paging == "offset_counted":
         return paging.offset_counted(fetch, cursor, limit=stream.limit, start_ms=start_ms, now_ms=now_ms,
                                      offset_param=stream.offset_param or "ofs", until_param=stream.until_param)
+    if stream.paging == "cursor_chain":
+        return paging.cursor_chain(fetch, cursor, limit=stream.limit, cursor_param=stream.id_param,
+                                   token_path=stream.token_path, start_ms=start_ms, now_ms=now_ms,
+                                   newest_first=stream.newest_first, until_param=stream.until_param)
     window = (stream.window_days or 90) * DAY_MS
     if stream.paging == "windows_id_descending":
         return paging.windows_id_descending(fetch, cursor, limit=stream.limit, window_ms=window, start_ms=start_ms,
@@ -160,7 +164,8 @@ class AccountSync:
             for stream in self.spec.streams:
                 if stream.per_symbol:
                     continue
-                assets |= self._sync_stream(gateway, stream, None, start_ms, now_ms)
+                for part in stream.partitions(gateway) if stream.partitions else [None]:
+                    assets |= self._sync_stream(gateway, stream, part, start_ms, now_ms)
             assets |= self._balance_assets(gateway)
             for stream in self.spec.streams:
                 if not stream.per_symbol:

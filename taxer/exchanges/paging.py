@@ -133,3 +133,44 @@ def offset_counted(fetch: Fetch, cursor: dict | None, *, limit: int, start_ms: i
             yield Page(list(records), {"start": end}, True)
             return
         yield Page(list(records), {"start": start, "end": end, "offset": offset}, False)
+def _token(records: list[dict], path: str) -> str | None:
+    """The next-page token a fetcher left on one of the page's records (at the dotted `path`), if any."""
+    for record in records:
+        value: Any = record
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def cursor_chain(fetch: Fetch, cursor: dict | None, *, limit: int, cursor_param: str, token_path: str,
+                 start_ms: int, now_ms: int | None = None, newest_first: bool = False,
+                 until_param: str = "until") -> Iterator[Page]:
+    """An opaque token chain (coinbase fills `cursor`, v2 `starting_after`): each page names the next, none ends it.
+
+    Oldest-first chains resume after the last record seen, so the end of one run is where the next run starts.
+    Newest-first chains run from the newest record down to a time floor; a finished run raises the floor to the
+    newest time it saw, so the next run asks only for what is newer (the record on the floor comes again, deduped).
+    """
+    state = cursor or {}
+    token = state.get("next")
+    floor = int(state.get("floor", start_ms))
+    top = state.get("top")
+    while True:
+        params: dict[str, Any] = {cursor_param: token} if token else {}
+        if newest_first and now_ms is not None:
+            params[until_param] = now_ms
+        records = fetch(floor if newest_first else None, limit, params)
+        if newest_first and records:
+            top = max([int(top or floor)] + [int(r["timestamp"]) for r in records])
+        following = _token(records, token_path)
+        if following:
+            token = following
+            yield Page(records, {"next": token, "floor": floor, "top": top}, False)
+        elif newest_first:
+            yield Page(records, {"next": None, "floor": int(top or floor), "top": None}, True)
+            return
+        else:
+            yield Page(records, {"next": str(records[-1]["id"]) if records else token}, True)
+            return

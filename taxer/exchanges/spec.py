@@ -47,7 +47,8 @@ class StreamSpec:
     name: str                       # "trades", "deposits", "withdrawals", "income"
     fetch: Fetcher
     convert: Converter
-    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset" | "offset_counted"
+    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset" |
+                                    # "offset_counted" | "cursor_chain"
     limit: int
     window_days: int | None = None
     per_symbol: bool = False
@@ -55,6 +56,11 @@ class StreamSpec:
     until_param: str = "until"
     offset_param: str | None = None
     assets: Callable[[dict], set[str]] = field(default=lambda r: set())  # assets a record shows the account held
+    token_path: str = ""            # cursor_chain: where a page's next token sits on a record ("info.cursor")
+    newest_first: bool = False      # cursor_chain: the chain runs newest to oldest (a time floor bounds it)
+    # partitions(gw) -> ids the stream is paged separately for (coinbase: one transaction list per v2 account);
+    # each gets its own cursor, and the id is passed where a symbol would be
+    partitions: Callable[[Gateway], list[str]] | None = None
 
 
 @dataclass(frozen=True)

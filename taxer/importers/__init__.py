@@ -1,4 +1,3 @@
 """Importers turn exchange APIs and exported files into ledger records. Each CSV format is one module here."""
 
-from taxer.importers import koinly  # noqa: F401  (registers the format)
-from taxer.importers import kraken_csv  # noqa: F401  (registers kraken's trades.csv and ledgers.csv)
+from taxer.importers import coinbase_csv, koinly, kraken_csv  # noqa: F401  (register their formats)

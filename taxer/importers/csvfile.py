@@ -21,6 +21,9 @@ from taxer.model import Leg, Transaction
 from taxer.store.ledger import stored_row
 
 
+PREAMBLE_LINES = 10
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
     """A parsed transaction with where it came from and the row as the file gave it."""
@@ -43,6 +46,8 @@ def open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[i
     reader = csv.reader(handle)
     try:
         header = next(reader, None)
+        while header is not None and not any(c.strip() for c in header) and reader.line_num < PREAMBLE_LINES:
+            header = next(reader, None)   # blank lines before a preamble or header
     except (UnicodeDecodeError, csv.Error) as exc:
         handle.close()
         raise InputError(f"cannot be read as a UTF-8 CSV file ({exc}); export it again as CSV (UTF-8)",
@@ -51,7 +56,21 @@ def open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[i
         handle.close()
         raise InputError("the file is empty; expected a header row and one row per transaction", file=str(path))
     fmt = formats.detect(header)
+    first = header
+    # Some exports (Coinbase) put a few lines of notice before the header row: look a little further.
+    for _ in range(PREAMBLE_LINES if fmt is None else 0):
+        try:
+            row = next(reader, None)
+        except (UnicodeDecodeError, csv.Error):
+            break
+        if row is None:
+            break
+        fmt = formats.detect(row)
+        if fmt is not None:
+            header = row
+            break
     if fmt is None:
+        header = first
         known = "; ".join(f"{f.title}: {','.join(f.required)}" for f in formats.formats())
         handle.close()
         raise InputError(f"unknown CSV format: the header row is {','.join(header)[:200]!r}. taxer reads these "

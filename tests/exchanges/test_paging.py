@@ -99,3 +99,65 @@ def test_offset_counted_refuses_to_finish_short_of_the_count():
                                   start_ms=0, now_ms=2000)
     with pytest.raises(paging.CountMismatch, match="counts 200 records in this range but only 100 arrived"):
         list(pages)
+def oldest_first_tokens(records, calls):
+    """A v2-style list: `starting_after` an id, the next token on the page's last record while more remain."""
+    def fetch(since, limit, params):
+        calls.append(params.get("starting_after"))
+        after = params.get("starting_after")
+        start = 0 if after is None else [r["id"] for r in records].index(after) + 1
+        page = [dict(r) for r in records[start:start + limit]]
+        if page and start + limit < len(records):
+            page[-1]["next"] = page[-1]["id"]
+        return page
+    return fetch
+
+
+def newest_first_tokens(records, calls):
+    """A fills-style list: newest first above a time floor, an opaque cursor on the first record of a page."""
+    def fetch(since, limit, params):
+        calls.append((since, params.get("cursor")))
+        below = int(params["cursor"][1:]) if params.get("cursor") else len(records)
+        inside = [(i, r) for i, r in enumerate(records[:below]) if r["timestamp"] >= since]
+        chosen = inside[::-1][:limit]
+        page = [dict(r, info={}) for _, r in chosen]
+        if page and len(inside) > limit:
+            page[0]["info"]["cursor"] = f"c{chosen[-1][0]}"
+        return page
+    return fetch
+
+
+def test_cursor_chain_oldest_first_reads_once_and_resumes_after_the_last_record():
+    calls = []
+    pages = list(paging.cursor_chain(oldest_first_tokens(RECORDS, calls), None, limit=100,
+                                     cursor_param="starting_after", token_path="next", start_ms=0))
+    assert collect(pages) == [str(i) for i in range(1, 251)] and pages[-1].done
+    assert calls == [None, "100", "200"]
+    resumed = list(paging.cursor_chain(oldest_first_tokens(RECORDS, []), pages[0].cursor, limit=100,
+                                       cursor_param="starting_after", token_path="next", start_ms=0))
+    assert collect(resumed) == [str(i) for i in range(101, 251)]
+    # the next run asks once, after record 250, and learns nothing is new; with one more record it gets that one
+    again, more = [], RECORDS + [{"id": "251", "t": 2510}]
+    assert collect(paging.cursor_chain(oldest_first_tokens(more, again), pages[-1].cursor, limit=100,
+                                       cursor_param="starting_after", token_path="next", start_ms=0)) == ["251"]
+    assert again == ["250"]
+
+
+def test_cursor_chain_newest_first_stops_at_the_floor_and_raises_it():
+    timed = [dict(r, timestamp=r["t"]) for r in RECORDS]
+    calls = []
+    pages = list(paging.cursor_chain(newest_first_tokens(timed, calls), None, limit=100, cursor_param="cursor",
+                                     token_path="info.cursor", start_ms=0, newest_first=True))
+    assert sorted(collect(pages), key=int) == [str(i) for i in range(1, 251)]
+    assert [len(p.records) for p in pages] == [100, 100, 50] and pages[-1].done
+    assert pages[-1].cursor == {"next": None, "floor": 2500, "top": None}
+    # killed after the first page: the resumed chain keeps the run's floor and finds the rest
+    resumed = list(paging.cursor_chain(newest_first_tokens(timed, []), pages[0].cursor, limit=100,
+                                       cursor_param="cursor", token_path="info.cursor", start_ms=0,
+                                       newest_first=True))
+    assert sorted(collect(pages[:1]) + collect(resumed), key=int) == [str(i) for i in range(1, 251)]
+    assert resumed[-1].cursor["floor"] == 2500
+    # the next run starts at the floor: one request, the newest record again (the ledger skips it)
+    again = []
+    later = list(paging.cursor_chain(newest_first_tokens(timed, again), pages[-1].cursor, limit=100,
+                                     cursor_param="cursor", token_path="info.cursor", start_ms=0, newest_first=True))
+    assert collect(later) == ["250"] and again == [(2500, None)]

@@ -1,0 +1,164 @@
+"""Coinbase (Advanced Trade with CDP keys): fills by `cursor`, newest first; deposits, withdrawals and income from
+the v2 transactions of every account (one per currency), oldest first by `starting_after`.
+
+A CDP key is a key name ("organizations/.../apiKeys/...") and an EC private key in PEM form; ccxt signs every
+request with a short-lived ES256 JWT, so the PEM never travels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from taxer.errors import ExchangeAuthError
+from taxer.exchanges import normalize, paging
+from taxer.exchanges.normalize import RawFields
+from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
+from taxer.model import Kind, Leg, Transaction
+
+RAW = RawFields(trade_amount=("size",), trade_fee=("commission",))
+# Coinbase gives a fill's price and size, not its quote amount: what moved is price x size in the quote
+# currency's smallest unit (8 decimals for crypto; exact for fiat pairs, whose products have fewer digits).
+QUOTE_STEP = Decimal("1E-8")
+# v2 transaction types that are income, and their ledger labels
+INCOME_TYPES = {"staking_reward": "staking", "inflation_reward": "staking", "interest": "interest",
+                "lending_interest": "interest", "earn_payout": "reward", "incentives_rewards_payout": "airdrop",
+                "coinbase_one_reward": "reward"}
+# Transfers in and out. Advanced Trade fills also appear here ("advanced_trade_fill"): they come from the fills
+# stream, so they are skipped, as are internal moves between the user's own wallets and portfolios.
+FAILED = {"canceled", "cancelled", "failed", "expired", "declined"}
+TRANSFER_TYPES = {"send", "receive", "fiat_deposit", "fiat_withdrawal", "exchange_deposit", "exchange_withdrawal"}
+
+
+def _fetch_accounts(gw, _symbol, _since, limit, params):
+    response = gw.call("v2PrivateGetAccounts", {"limit": limit, **params}) or {}
+    rows = list(response.get("data") or [])
+    following = (response.get("pagination") or {}).get("next_starting_after")
+    if rows and following:
+        rows[-1] = dict(rows[-1], next_starting_after=following)
+    return rows
+
+
+def accounts(gw) -> list[str]:
+    """The ids of every v2 account (wallet) of the user: the partitions of the transactions stream."""
+    pages = paging.cursor_chain(lambda s, n, p: _fetch_accounts(gw, None, s, n, p), None, limit=100,
+                                cursor_param="starting_after", token_path="next_starting_after", start_ms=0)
+    return [str(row["id"]) for page in pages for row in page.records]
+
+
+def _fetch_transactions(gw, account_id, _since, limit, params):
+    # The raw v2 list, oldest first: the last id seen is where the next sync starts. (ccxt's fetch_ledger
+    # would parse and drop the pagination; the trade legs, most of the list, are skipped anyway.)
+    request = {"account_id": account_id, "limit": limit, "order": "asc", **params}
+    response = gw.call("v2PrivateGetAccountsAccountIdTransactions", request) or {}
+    rows = list(response.get("data") or [])
+    following = (response.get("pagination") or {}).get("next_starting_after")
+    if rows and following:
+        rows[-1] = dict(rows[-1], next_starting_after=following)
+    return rows
+
+
+def _money(value: dict | None) -> tuple[Decimal, str] | None:
+    if not value or value.get("amount") in (None, ""):
+        return None
+    return Decimal(str(value["amount"])), str(value["currency"])
+
+
+def _when(row: dict) -> datetime:
+    return datetime.fromisoformat(str(row["created_at"]))
+
+
+def transaction(row: dict, account: str, source: str) -> Transaction | None:
+    """A v2 transaction -> a deposit, withdrawal or income; None for what other streams (fills) or nothing carry."""
+    kind, (amount, currency) = row.get("type"), _money(row.get("amount"))
+    if row.get("status") in FAILED:
+        return None   # it moved nothing
+    when_ms = int(_when(row).timestamp()) * 1000
+    if kind in INCOME_TYPES and amount > 0:
+        return normalize.income(account=account, source=source, when_ms=when_ms, asset=currency, amount=amount,
+                                label=INCOME_TYPES[kind], record_id=str(row["id"]),
+                                description=f"coinbase {kind}")
+    if kind not in TRANSFER_TYPES or amount == 0:
+        return None
+    network = row.get("network") or {}
+    tx_hash = network.get("hash") or None
+    if amount > 0:
+        return Transaction(account=account, timestamp=_when(row), kind=Kind.DEPOSIT, received=Leg(currency, amount),
+                           tx_hash=tx_hash, description="deposit", source=source, external_id=f"deposit:{row['id']}")
+    fee = _money(network.get("transaction_fee"))
+    arrived = _money(network.get("transaction_amount"))
+    fee_amount = fee[0] if fee else Decimal(0)
+    sent = arrived[0] if arrived else -amount - fee_amount   # the debit is what arrived plus the network fee
+    return Transaction(account=account, timestamp=_when(row), kind=Kind.WITHDRAWAL, sent=Leg(currency, sent),
+                       fee=Leg(fee[1], fee_amount) if fee and fee_amount else None, tx_hash=tx_hash,
+                       description="withdrawal", source=source, external_id=f"withdrawal:{row['id']}")
+
+
+def trade(record: dict, account: str, source: str) -> Transaction:
+    """A fill; its quote amount is price x size from Coinbase's own strings (see QUOTE_STEP)."""
+    tx = normalize.trade(record, account=account, source=source, raw=RAW)
+    info = record.get("info") or {}
+    if info.get("size_in_quote") is True:
+        cost = Decimal(str(info["size"]))
+    else:
+        cost = (Decimal(str(info["price"])) * Decimal(str(info["size"]))).quantize(QUOTE_STEP, ROUND_HALF_UP)
+    quote = record["symbol"].split("/")[1].split(":")[0]
+    if record["side"] == "buy":
+        return replace(tx, sent=Leg(quote, cost))
+    return replace(tx, received=Leg(quote, cost))
+
+
+def _check_secret(gw) -> None:
+    # ccxt turns a malformed secret into a bare ValueError while signing: say what a CDP secret looks like instead
+    # (never echoing it). Ed25519 CDP secrets (base64, no PEM armour) are ccxt's too and pass through.
+    secret = (gw.creds.secret if gw.creds else "") or ""
+    if "-----BEGIN" not in secret:
+        if len(secret) == 88 or secret.endswith("="):
+            return
+        problem = "is not a PEM private key"
+    elif "\\n" in secret:
+        problem = "holds the two characters \\n where the PEM needs line breaks"
+    else:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        try:
+            load_pem_private_key(secret.encode(), None)
+            return
+        except (ValueError, TypeError):
+            problem = "is a PEM block that does not hold a readable, unencrypted private key"
+    raise ExchangeAuthError(
+        f"account {gw.account!r} (coinbase): taxer refused the API key before sending it: its secret {problem}. "
+        "Use the CDP key's name (organizations/.../apiKeys/...) as the API key and its privateKey, the whole "
+        "-----BEGIN EC PRIVATE KEY----- block with its line breaks, as the secret.")
+
+
+def permissions(gw) -> KeyPermissions:
+    _check_secret(gw)
+    r = gw.call("v3PrivateGetBrokerageKeyPermissions") or {}
+    trade_, transfer = r.get("can_trade") is True, r.get("can_transfer") is True
+    on = [name for name, flag in (("can_trade", trade_), ("can_transfer", transfer)) if flag]
+    return KeyPermissions(read=r.get("can_view") is not False, trade=trade_, withdraw=transfer,
+                          detail=("enabled: " + ", ".join(on)) if on else "view only")
+
+
+def _assets(record) -> set[str]:
+    money = record.get("amount") if isinstance(record.get("amount"), dict) else None
+    return {money["currency"]} if money and money.get("currency") else set()
+
+
+SPEC = ExchangeSpec(
+    id="coinbase",
+    options={},
+    history_start="2012-01-01",
+    raw=RAW,
+    streams=(
+        StreamSpec("transactions", _fetch_transactions, transaction, paging="cursor_chain", limit=100,
+                   id_param="starting_after", token_path="next_starting_after", partitions=accounts,
+                   assets=_assets),
+        # ccxt leaves the fills cursor on the raw fill it read first, which its sort may move anywhere in the page
+        StreamSpec("trades", unified("fetch_my_trades"), trade, paging="cursor_chain", limit=250,
+                   id_param="cursor", token_path="info.cursor", newest_first=True),
+    ),
+    permissions=permissions,
+)
