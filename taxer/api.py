@@ -13,8 +13,7 @@ from sqlalchemy import Engine
 from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.importers.csvfile import read_records
 from taxer.model import Transaction
-from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
-from taxer.reports.view import ReportParams, build_view
+from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
 from taxer.pricing.book import PriceBook
 from taxer.store import ledger, prices
 from taxer.store.db import open_engine
@@ -113,43 +112,24 @@ def parse_tax_year(text: str | int) -> int:
     raise ConfigError(f"tax year {value!r} is not a year: use the year the tax year starts in, such as 2024 or 2024/25")
 
 
-def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "fifo", country: str = "us",
-           currency: str | None = None, timezone: str = "UTC", pool: str = "auto",
-           formats: Sequence[str] = FORMATS, progress: Callable[[int, int], None] | None = None) -> Package:
-    """Compute tax year `year` from the whole ledger and write its report files into `out`."""
-    from taxer.engine import EngineSettings, compute, tax_year_bounds
+def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
+           country: str | None = None, currency: str | None = None, timezone: str | None = None,
+           pool: str | None = None, formats: Sequence[str] = FORMATS,
+           progress: Callable[[int, int], None] | None = None) -> Package:
+    """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
-    country = country.lower()
-    if country not in COUNTRIES:
-        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(COUNTRIES)}")
+    Options left None come from the workspace settings (`taxer config`), else taxer's defaults.
+    """
+    from taxer.year import load
+
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
-    start_year = parse_tax_year(year)
-    settings = EngineSettings(currency=(currency or COUNTRIES[country]).upper(), method=method.lower(),
-                              pool=pool.replace("-", "_"), timezone=timezone)
-    start, end = tax_year_bounds(start_year, settings.timezone)
-    fingerprint = LedgerFingerprint()
-    with engine.connect() as conn:
-        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
-        account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
-        as_of = ledger.last_import_time(conn)
-        book = PriceBook(prices.load(conn, until=end))  # all quotes: triangulation may need them
-    if not any(tx.timestamp >= start for tx in txs):
-        span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
-            "it has no transactions before the end of that year"
-        raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
-                         "history first, or pick another --year.")
-    result = compute(txs, settings, until=end, keep_from=start, price=book.price)
-    params = ReportParams(year=start_year, year_label=str(start_year), country=country,
-                          method=settings.method_for(start_year), currency=settings.currency,
-                          timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
-                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
-    last = end - timedelta(microseconds=1)  # the year's last moment: year-end market values
-    view = build_view(params, result, account_settings, book.used,
-                      year_end_price=lambda asset: book.price(asset, settings.currency, last))
-    by_id = {tx.id: tx for tx in txs}
-    wanted = referenced_ids(view)
+    tax_year = load(engine, parse_tax_year(year), COUNTRIES, method=method, country=country, currency=currency,
+                    timezone=timezone, pool=pool)
+    view = tax_year.view()
+    by_id = {tx.id: tx for tx in tax_year.transactions}
+    wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
     with engine.connect() as conn:
         origins = ledger.raw_records(conn, sorted(wanted), payload=False)
     refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
@@ -158,11 +138,12 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
     if "pdf" in formats:
         from taxer.reports.pdf import PdfContext, render_pdf
 
-        context = PdfContext(as_of=as_of, fingerprint=fingerprint.sha256, transactions=fingerprint.transactions,
-                             taxpayer=None)
+        fingerprint = tax_year.fingerprint
+        context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
+                             transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
         def render(v, path):  # noqa: E306
             render_pdf(v, path, context, progress=progress)
-    return write_package(Path(out), view, refs, fingerprint, formats=formats, render_pdf=render)
+    return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
 
 
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:

@@ -139,15 +139,17 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for the report files.")
-@click.option("--method", default="fifo", show_default=True, metavar="fifo|lifo|hifo|average",
-              help="Cost-basis method for the year's disposals.")
-@click.option("--country", default="us", show_default=True, metavar="us", help="Tax rules to apply.")
-@click.option("--currency", metavar="USD", help="Report currency (default: the country's).")
-@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE",
-              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period.")
-@click.option("--pool", default="auto", show_default=True, type=click.Choice(["auto", "universal", "per-account"]),
+@click.option("--method", metavar="fifo|lifo|hifo|average",
+              help="Cost-basis method for the year's disposals (default: `taxer config` method, else fifo).")
+@click.option("--country", metavar="us", help="Tax rules to apply (default: `taxer config` country, else us).")
+@click.option("--currency", metavar="USD", help="Report currency (default: `taxer config` currency, else the "
+                                                "country's).")
+@click.option("--timezone", metavar="ZONE",
+              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period "
+                   "(default: `taxer config` timezone, else UTC).")
+@click.option("--pool", type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
-                   "(Rev. Proc. 2024-28).")
+                   "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
 @click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
               help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
 @click.pass_context
