@@ -265,3 +265,178 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", a
     finally:
         if gateway is not None:
             gateway.close()
+
+
+# --- workspace settings ------------------------------------------------------------------------------------
+
+def settings(engine: Engine) -> list[tuple[str, str, str]]:
+    """Every workspace setting as (key, value, "set" or "default"), then each account's Form 1099-DA setting."""
+    from taxer import config
+    from taxer.store import settings as stored
+
+    with engine.connect() as conn:
+        rows = config.shown(stored.load(conn))
+        accts = ledger.list_accounts(conn)
+    box = config.ACCOUNT_KEY
+    return rows + [(f"account.{a.name}.{box.name}", str(a.settings.get(box.name, box.default)),
+                    "set" if box.name in a.settings else "default") for a in accts]
+
+
+def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
+    """Set workspace setting `key` (None: unset it, back to the default); returns the value stored.
+
+    ConfigError names the key and the allowed values when `value` is not one of them.
+    """
+    import json
+
+    from taxer import config
+    from taxer.store import settings as stored
+
+    account, name = config.split_key(key)
+    parsed = config.parse(key, value) if value is not None else None
+    with engine.begin() as conn:
+        if account is None:
+            if parsed is None:
+                stored.remove(conn, name)
+            else:
+                stored.put(conn, name, parsed)
+            return parsed
+        found = ledger.find_account(conn, account)
+        if found is None:
+            names = ", ".join(a.name for a in ledger.list_accounts(conn)) or "none yet"
+            raise ConfigError(f"setting {key!r}: there is no account {account!r} (accounts: {names})")
+        values = dict(found.settings)
+        if parsed is None:
+            values.pop(name, None)
+        else:
+            values[name] = parsed
+        ledger.update_account(conn, account, settings=json.dumps(values, sort_keys=True))
+        return parsed
+
+
+# --- corrections ---------------------------------------------------------------------------------------------
+
+def _author(by: str | None) -> str:
+    if by and by.strip():
+        return by.strip()
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _tx_by_id(conn, tx_id: int | None, what: str = "transaction") -> Transaction | None:
+    if tx_id is None:
+        return None
+    found = ledger.transaction_by_id(conn, tx_id)
+    if found is None:
+        from taxer.corrections import CorrectionProblem
+
+        raise CorrectionProblem(f"there is no transaction {tx_id} in the ledger; take the id from `taxer ledger`",
+                                what)
+    return found
+
+
+def correct(engine: Engine, kind: str, tx_id: int, other_id: int | None = None, *, value: str | None = None,
+            acquired: str | None = None, currency: str | None = None, note: str = "", by: str | None = None):
+    """Record one correction of ledger transaction `tx_id` (ids as `taxer ledger` shows them); returns it.
+
+    The correction is checked against the transaction(s) first: ConfigError and nothing stored when it does
+    not fit.
+    """
+    row = {"kind": kind, "transaction": tx_id, "other": other_id, "value": value, "acquired": acquired,
+           "currency": currency, "note": note, "by": by}
+    return import_corrections_rows(engine, [row])[0]
+
+
+def import_corrections(engine: Engine, path: str | Path, *, by: str | None = None) -> list:
+    """Record every correction of a CSV file (kind, transaction, other, value, acquired, currency, note, by).
+
+    Every line is checked before anything is stored: one bad line raises InputError (file, line, column) and
+    no correction of the file is recorded.
+    """
+    from taxer.corrections.batch import read_rows
+
+    return import_corrections_rows(engine, read_rows(Path(path)), default_by=by, file=str(path))
+
+
+def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None, file: str | None = None) -> list:
+    """Check then store corrections given as dicts (one per command or file line), all or none."""
+    from taxer.corrections import CorrectionProblem, build
+    from taxer.store import corrections as stored
+    from taxer.store import settings as stored_settings
+
+    made = []
+    with engine.begin() as conn:
+        workspace_settings = stored_settings.load(conn)
+        timezone = str(workspace_settings.get("timezone", "UTC"))
+        currency = str(workspace_settings.get("currency") or COUNTRIES.get(
+            str(workspace_settings.get("country", "us")), "USD"))
+        at = ledger.now()
+        for n, row in enumerate(rows, start=2 if file else 1):
+            try:
+                tx = _tx_by_id(conn, _int(row.get("transaction"), "transaction"))
+                other = _tx_by_id(conn, _int(row.get("other"), "other"), "other")
+                made.append(build(row.get("kind") or "", tx, other, value=row.get("value"),
+                                  acquired=row.get("acquired"), currency=row.get("currency") or currency,
+                                  note=row.get("note") or "", author=_author(row.get("by") or default_by),
+                                  now=at, timezone=timezone))
+            except CorrectionProblem as exc:
+                if file is None:
+                    raise ConfigError(f"{exc}.") from None
+                raise InputError(f"{exc}.", file=file, line=row.get("line", n), column=exc.field,
+                                 hint="Nothing from this file was recorded; fix the line and import it again."
+                                 ) from None
+        ids = stored.add(conn, made)
+    from dataclasses import replace
+
+    return [replace(c, id=i) for c, i in zip(made, ids)]
+
+
+def _int(value, field: str) -> int | None:
+    from taxer.corrections import CorrectionProblem
+
+    if value is None or str(value).strip() == "":
+        if field == "transaction":
+            raise CorrectionProblem("a transaction id is needed (as `taxer ledger` shows it)", field)
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise CorrectionProblem(f"{value!r} is not a transaction id (a whole number from `taxer ledger`)",
+                                field) from None
+
+
+def corrections(engine: Engine, *, include_revoked: bool = True) -> list:
+    """Every correction made, in order (revoked ones kept, marked)."""
+    from taxer.store import corrections as stored
+
+    with engine.connect() as conn:
+        return stored.load(conn, include_revoked=include_revoked)
+
+
+def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None):
+    """Revoke a correction: it stops applying but stays in the history with who, when and why."""
+    from taxer.store import corrections as stored
+
+    if not (note or "").strip():
+        raise ConfigError("revoking a correction needs a note saying why (--note \"...\")")
+    with engine.begin() as conn:
+        found = stored.get(conn, correction_id)
+        if found is None:
+            raise ConfigError(f"there is no correction {correction_id}; list them with `taxer corrections`")
+        if found.revoked_at is not None:
+            raise ConfigError(f"correction {correction_id} was already revoked on {found.revoked_at:%Y-%m-%d} by "
+                              f"{found.revoked_by}")
+        stored.revoke(conn, correction_id, by=_author(by), note=note.strip(), at=ledger.now())
+        return stored.get(conn, correction_id)
+
+
+def review(engine: Engine, *, year: str | int | None = None, **options):
+    """The open warnings (of tax year `year`, else of the whole ledger), each with the command that would
+    resolve it and its effect on the year's totals; and corrections that could not be applied."""
+    from taxer.review import review_year
+
+    return review_year(engine, parse_tax_year(year) if year is not None else None, COUNTRIES, **options)
