@@ -112,8 +112,8 @@ def render_review(review) -> str:
     """`taxer review` as text: each open warning, then the commands that would resolve it and their effect."""
     if not review.items:
         return f"Review of {review.year_label}: no open warnings."
-    lines = [f"Review of {review.year_label}: {len(review.items)} open "
-             f"{'warning' if len(review.items) == 1 else 'warnings'}"]
+    noun = "warning" if len(review.items) == 1 else "warnings"
+    lines = [f"Review of {review.year_label}: {len(review.items)} open {noun}"]
     for n, item in enumerate(review.items, start=1):
         lines.append(f"\n{n}. [{item.code}] {item.message}")
         for s in item.suggestions:

@@ -4,11 +4,11 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21 22:00:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import taxer.store.types
+from alembic import op
 
+import taxer.store.types
 
 revision = '0003'
 down_revision = '0002'
