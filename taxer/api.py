@@ -13,8 +13,7 @@ from sqlalchemy import Engine
 from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.importers.csvfile import read_rows
 from taxer.model import Transaction
-from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
-from taxer.reports.view import ReportParams, build_view
+from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
 from taxer.pricing.book import PriceBook
 from taxer.store import ledger, prices
 from taxer.store.db import open_engine
@@ -112,43 +111,24 @@ def parse_tax_year(text: str | int) -> int:
     raise ConfigError(f"tax year {value!r} is not a year: use the year the tax year starts in, such as 2024 or 2024/25")
 
 
-def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "fifo", country: str = "us",
-           currency: str | None = None, timezone: str = "UTC", pool: str = "auto",
-           formats: Sequence[str] = FORMATS, progress: Callable[[int, int], None] | None = None) -> Package:
-    """Compute tax year `year` from the whole ledger and write its report files into `out`."""
-    from taxer.engine import EngineSettings, compute, tax_year_bounds
+def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
+           country: str | None = None, currency: str | None = None, timezone: str | None = None,
+           pool: str | None = None, formats: Sequence[str] = FORMATS,
+           progress: Callable[[int, int], None] | None = None) -> Package:
+    """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
-    country = country.lower()
-    if country not in COUNTRIES:
-        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(COUNTRIES)}")
+    Options left None come from the workspace settings (`taxer config`), else taxer's defaults.
+    """
+    from taxer.year import load
+
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
-    start_year = parse_tax_year(year)
-    settings = EngineSettings(currency=(currency or COUNTRIES[country]).upper(), method=method.lower(),
-                              pool=pool.replace("-", "_"), timezone=timezone)
-    start, end = tax_year_bounds(start_year, settings.timezone)
-    fingerprint = LedgerFingerprint()
-    with engine.connect() as conn:
-        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
-        account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
-        as_of = ledger.last_import_time(conn)
-        book = PriceBook(prices.load(conn, until=end))  # all quotes: triangulation may need them
-    if not any(tx.timestamp >= start for tx in txs):
-        span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
-            "it has no transactions before the end of that year"
-        raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
-                         "history first, or pick another --year.")
-    result = compute(txs, settings, until=end, keep_from=start, price=book.price)
-    params = ReportParams(year=start_year, year_label=str(start_year), country=country,
-                          method=settings.method_for(start_year), currency=settings.currency,
-                          timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
-                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
-    last = end - timedelta(microseconds=1)  # the year's last moment: year-end market values
-    view = build_view(params, result, account_settings, book.used,
-                      year_end_price=lambda asset: book.price(asset, settings.currency, last))
-    by_id = {tx.id: tx for tx in txs}
-    wanted = referenced_ids(view)
+    tax_year = load(engine, parse_tax_year(year), COUNTRIES, method=method, country=country, currency=currency,
+                    timezone=timezone, pool=pool)
+    view = tax_year.view()
+    by_id = {tx.id: tx for tx in tax_year.transactions}
+    wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
     with engine.connect() as conn:
         origins = ledger.raw_records(conn, sorted(wanted), payload=False)
     refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
@@ -157,11 +137,12 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
     if "pdf" in formats:
         from taxer.reports.pdf import PdfContext, render_pdf
 
-        context = PdfContext(as_of=as_of, fingerprint=fingerprint.sha256, transactions=fingerprint.transactions,
-                             taxpayer=None)
+        fingerprint = tax_year.fingerprint
+        context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
+                             transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
         def render(v, path):  # noqa: E306
             render_pdf(v, path, context, progress=progress)
-    return write_package(Path(out), view, refs, fingerprint, formats=formats, render_pdf=render)
+    return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
 
 
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:
@@ -283,3 +264,178 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", a
     finally:
         if gateway is not None:
             gateway.close()
+
+
+# --- workspace settings ------------------------------------------------------------------------------------
+
+def settings(engine: Engine) -> list[tuple[str, str, str]]:
+    """Every workspace setting as (key, value, "set" or "default"), then each account's Form 1099-DA setting."""
+    from taxer import config
+    from taxer.store import settings as stored
+
+    with engine.connect() as conn:
+        rows = config.shown(stored.load(conn))
+        accts = ledger.list_accounts(conn)
+    box = config.ACCOUNT_KEY
+    return rows + [(f"account.{a.name}.{box.name}", str(a.settings.get(box.name, box.default)),
+                    "set" if box.name in a.settings else "default") for a in accts]
+
+
+def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
+    """Set workspace setting `key` (None: unset it, back to the default); returns the value stored.
+
+    ConfigError names the key and the allowed values when `value` is not one of them.
+    """
+    import json
+
+    from taxer import config
+    from taxer.store import settings as stored
+
+    account, name = config.split_key(key)
+    parsed = config.parse(key, value) if value is not None else None
+    with engine.begin() as conn:
+        if account is None:
+            if parsed is None:
+                stored.remove(conn, name)
+            else:
+                stored.put(conn, name, parsed)
+            return parsed
+        found = ledger.find_account(conn, account)
+        if found is None:
+            names = ", ".join(a.name for a in ledger.list_accounts(conn)) or "none yet"
+            raise ConfigError(f"setting {key!r}: there is no account {account!r} (accounts: {names})")
+        values = dict(found.settings)
+        if parsed is None:
+            values.pop(name, None)
+        else:
+            values[name] = parsed
+        ledger.update_account(conn, account, settings=json.dumps(values, sort_keys=True))
+        return parsed
+
+
+# --- corrections ---------------------------------------------------------------------------------------------
+
+def _author(by: str | None) -> str:
+    if by and by.strip():
+        return by.strip()
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _tx_by_id(conn, tx_id: int | None, what: str = "transaction") -> Transaction | None:
+    if tx_id is None:
+        return None
+    found = ledger.transaction_by_id(conn, tx_id)
+    if found is None:
+        from taxer.corrections import CorrectionProblem
+
+        raise CorrectionProblem(f"there is no transaction {tx_id} in the ledger; take the id from `taxer ledger`",
+                                what)
+    return found
+
+
+def correct(engine: Engine, kind: str, tx_id: int, other_id: int | None = None, *, value: str | None = None,
+            acquired: str | None = None, currency: str | None = None, note: str = "", by: str | None = None):
+    """Record one correction of ledger transaction `tx_id` (ids as `taxer ledger` shows them); returns it.
+
+    The correction is checked against the transaction(s) first: ConfigError and nothing stored when it does
+    not fit.
+    """
+    row = {"kind": kind, "transaction": tx_id, "other": other_id, "value": value, "acquired": acquired,
+           "currency": currency, "note": note, "by": by}
+    return import_corrections_rows(engine, [row])[0]
+
+
+def import_corrections(engine: Engine, path: str | Path, *, by: str | None = None) -> list:
+    """Record every correction of a CSV file (kind, transaction, other, value, acquired, currency, note, by).
+
+    Every line is checked before anything is stored: one bad line raises InputError (file, line, column) and
+    no correction of the file is recorded.
+    """
+    from taxer.corrections.batch import read_rows
+
+    return import_corrections_rows(engine, read_rows(Path(path)), default_by=by, file=str(path))
+
+
+def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None, file: str | None = None) -> list:
+    """Check then store corrections given as dicts (one per command or file line), all or none."""
+    from taxer.corrections import CorrectionProblem, build
+    from taxer.store import corrections as stored
+    from taxer.store import settings as stored_settings
+
+    made = []
+    with engine.begin() as conn:
+        workspace_settings = stored_settings.load(conn)
+        timezone = str(workspace_settings.get("timezone", "UTC"))
+        currency = str(workspace_settings.get("currency") or COUNTRIES.get(
+            str(workspace_settings.get("country", "us")), "USD"))
+        at = ledger.now()
+        for n, row in enumerate(rows, start=2 if file else 1):
+            try:
+                tx = _tx_by_id(conn, _int(row.get("transaction"), "transaction"))
+                other = _tx_by_id(conn, _int(row.get("other"), "other"), "other")
+                made.append(build(row.get("kind") or "", tx, other, value=row.get("value"),
+                                  acquired=row.get("acquired"), currency=row.get("currency") or currency,
+                                  note=row.get("note") or "", author=_author(row.get("by") or default_by),
+                                  now=at, timezone=timezone))
+            except CorrectionProblem as exc:
+                if file is None:
+                    raise ConfigError(f"{exc}.") from None
+                raise InputError(f"{exc}.", file=file, line=row.get("line", n), column=exc.field,
+                                 hint="Nothing from this file was recorded; fix the line and import it again."
+                                 ) from None
+        ids = stored.add(conn, made)
+    from dataclasses import replace
+
+    return [replace(c, id=i) for c, i in zip(made, ids)]
+
+
+def _int(value, field: str) -> int | None:
+    from taxer.corrections import CorrectionProblem
+
+    if value is None or str(value).strip() == "":
+        if field == "transaction":
+            raise CorrectionProblem("a transaction id is needed (as `taxer ledger` shows it)", field)
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise CorrectionProblem(f"{value!r} is not a transaction id (a whole number from `taxer ledger`)",
+                                field) from None
+
+
+def corrections(engine: Engine, *, include_revoked: bool = True) -> list:
+    """Every correction made, in order (revoked ones kept, marked)."""
+    from taxer.store import corrections as stored
+
+    with engine.connect() as conn:
+        return stored.load(conn, include_revoked=include_revoked)
+
+
+def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None):
+    """Revoke a correction: it stops applying but stays in the history with who, when and why."""
+    from taxer.store import corrections as stored
+
+    if not (note or "").strip():
+        raise ConfigError("revoking a correction needs a note saying why (--note \"...\")")
+    with engine.begin() as conn:
+        found = stored.get(conn, correction_id)
+        if found is None:
+            raise ConfigError(f"there is no correction {correction_id}; list them with `taxer corrections`")
+        if found.revoked_at is not None:
+            raise ConfigError(f"correction {correction_id} was already revoked on {found.revoked_at:%Y-%m-%d} by "
+                              f"{found.revoked_by}")
+        stored.revoke(conn, correction_id, by=_author(by), note=note.strip(), at=ledger.now())
+        return stored.get(conn, correction_id)
+
+
+def review(engine: Engine, *, year: str | int | None = None, **options):
+    """The open warnings (of tax year `year`, else of the whole ledger), each with the command that would
+    resolve it and its effect on the year's totals; and corrections that could not be applied."""
+    from taxer.review import review_year
+
+    return review_year(engine, parse_tax_year(year) if year is not None else None, COUNTRIES, **options)

@@ -12,8 +12,17 @@ import click
 from taxer import __version__, api
 from taxer.errors import TaxerError
 from taxer.model import UTC
-from taxer.views import (LEDGER_HEADER, account_json, progress_bar, render_summary, sync_status, transaction_json,
-                         transaction_line)
+from taxer.views import (
+    LEDGER_HEADER,
+    account_json,
+    correction_json,
+    progress_bar,
+    render_review,
+    render_summary,
+    sync_status,
+    transaction_json,
+    transaction_line,
+)
 
 
 def _errors_to_click(func):
@@ -139,15 +148,17 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for the report files.")
-@click.option("--method", default="fifo", show_default=True, metavar="fifo|lifo|hifo|average",
-              help="Cost-basis method for the year's disposals.")
-@click.option("--country", default="us", show_default=True, metavar="us", help="Tax rules to apply.")
-@click.option("--currency", metavar="USD", help="Report currency (default: the country's).")
-@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE",
-              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period.")
-@click.option("--pool", default="auto", show_default=True, type=click.Choice(["auto", "universal", "per-account"]),
+@click.option("--method", metavar="fifo|lifo|hifo|average",
+              help="Cost-basis method for the year's disposals (default: `taxer config` method, else fifo).")
+@click.option("--country", metavar="us", help="Tax rules to apply (default: `taxer config` country, else us).")
+@click.option("--currency", metavar="USD", help="Report currency (default: `taxer config` currency, else the "
+                                                "country's).")
+@click.option("--timezone", metavar="ZONE",
+              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period "
+                   "(default: `taxer config` timezone, else UTC).")
+@click.option("--pool", type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
-                   "(Rev. Proc. 2024-28).")
+                   "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
 @click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
               help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
 @click.pass_context
@@ -281,6 +292,191 @@ def prices_fetch(ctx: click.Context, year, exchange, api_url, currency, timezone
 def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
     """Write the ledger's price cache as CSV, for the accountant."""
     click.echo(f"{api.export_prices(_engine(ctx), out, quote=quote)} prices written to {out}")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@_errors_to_click
+def config(ctx: click.Context) -> None:
+    """Show the workspace settings (report defaults, per-account Form 1099-DA); `set` and `unset` change them."""
+    if ctx.invoked_subcommand is None:
+        for key, value, source in api.settings(_engine(ctx)):
+            click.echo(f"{key:36} {value or '-':24} {'(default)' if source == 'default' else ''}".rstrip())
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+@_errors_to_click
+def config_set(ctx: click.Context, key: str, value: str) -> None:
+    """Set KEY to VALUE: taxpayer, country, method, timezone, currency, transfer_window (hours), pool, or
+    account.NAME.form1099da (basis_reported | basis_not_reported | none)."""
+    click.echo(f"{key} = {api.set_setting(_engine(ctx), key, value)}")
+
+
+@config.command("unset")
+@click.argument("key")
+@click.pass_context
+@_errors_to_click
+def config_unset(ctx: click.Context, key: str) -> None:
+    """Forget KEY: taxer's default applies again."""
+    api.set_setting(_engine(ctx), key, None)
+    click.echo(f"{key} unset")
+
+
+def _correction_options(func):
+    func = click.option("--by", metavar="NAME", help="Who makes the correction (default: your OS user name).")(func)
+    return click.option("--note", required=True, metavar="TEXT", help="Why: kept with the correction for the "
+                                                                      "audit trail.")(func)
+
+
+def _made(correction) -> None:
+    click.echo(f"correction {correction.id}: {correction.describe()} on {correction.target} (by "
+               f"{correction.author})")
+
+
+@main.group()
+def correct() -> None:
+    """Correct the ledger without editing imported data: audited, kept across re-imports and re-syncs.
+
+    Transactions are named by the ids `taxer ledger` shows.
+    """
+
+
+@correct.command("relabel")
+@click.argument("tx_id", type=int, metavar="ID")
+@click.argument("label")
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_relabel(ctx, tx_id, label, note, by) -> None:
+    """Say what transaction ID was: transfer (to your own wallet), gift, donation, lost, spend, an income type
+    (staking, reward, interest, mining, airdrop, fork, income), ignore (a duplicate), deposit or withdrawal."""
+    _made(api.correct(_engine(ctx), "relabel", tx_id, value=label, note=note, by=by))
+
+
+@correct.command("basis")
+@click.argument("tx_id", type=int, metavar="ID")
+@click.argument("cost")
+@click.option("--acquired", required=True, metavar="DATE", help="When the coins were acquired (YYYY-MM-DD).")
+@click.option("--currency", metavar="USD", help="Currency of COST (default: the workspace's report currency).")
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_basis(ctx, tx_id, cost, acquired, currency, note, by) -> None:
+    """Supply the cost basis and acquisition date of deposit ID (coins of unknown origin)."""
+    _made(api.correct(_engine(ctx), "basis", tx_id, value=cost, acquired=acquired, currency=currency, note=note,
+                      by=by))
+
+
+@correct.command("value")
+@click.argument("tx_id", type=int, metavar="ID")
+@click.argument("amount")
+@click.option("--currency", metavar="USD", help="Currency of AMOUNT (default: the workspace's report currency).")
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_value(ctx, tx_id, amount, currency, note, by) -> None:
+    """Set the fair value of transaction ID (what it was worth when it happened)."""
+    _made(api.correct(_engine(ctx), "value", tx_id, value=amount, currency=currency, note=note, by=by))
+
+
+@correct.command("match")
+@click.argument("withdrawal", type=int)
+@click.argument("deposit", type=int)
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_match(ctx, withdrawal, deposit, note, by) -> None:
+    """Pair WITHDRAWAL with DEPOSIT in another account as a transfer (not taxable; lots keep their dates)."""
+    _made(api.correct(_engine(ctx), "match", withdrawal, deposit, note=note, by=by))
+
+
+@correct.command("unmatch")
+@click.argument("withdrawal", type=int)
+@click.argument("deposit", type=int)
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_unmatch(ctx, withdrawal, deposit, note, by) -> None:
+    """Undo an automatic transfer match: neither record is paired automatically again."""
+    _made(api.correct(_engine(ctx), "unmatch", withdrawal, deposit, note=note, by=by))
+
+
+@correct.command("split")
+@click.argument("tx_id", type=int, metavar="ID")
+@click.argument("parts", nargs=-1, required=True, metavar="AMOUNT[:LABEL]...")
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_split(ctx, tx_id, parts, note, by) -> None:
+    """Split transaction ID into parts that add up to its amount, each optionally relabelled
+    (e.g. `0.4:gift 0.6:transfer`); fee and fair value are shared pro rata."""
+    _made(api.correct(_engine(ctx), "split", tx_id, value=" ".join(parts), note=note, by=by))
+
+
+@correct.command("merge")
+@click.argument("keep", type=int)
+@click.argument("duplicate", type=int)
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_merge(ctx, keep, duplicate, note, by) -> None:
+    """Merge DUPLICATE (the same event from another source) into KEEP; KEEP takes what it lacks from it."""
+    _made(api.correct(_engine(ctx), "merge", keep, duplicate, note=note, by=by))
+
+
+@correct.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--by", metavar="NAME", help="Author of lines without a `by` column (default: your OS user name).")
+@click.pass_context
+@_errors_to_click
+def correct_import(ctx, file, by) -> None:
+    """Record every correction of a CSV FILE (columns kind, transaction, other, value, acquired, currency, note,
+    by); every line is checked first, and one bad line records nothing."""
+    made = api.import_corrections(_engine(ctx), file, by=by)
+    click.echo(f"{file}: {len(made)} corrections recorded ({made[0].id}-{made[-1].id})")
+
+
+@correct.command("revoke")
+@click.argument("correction_id", type=int, metavar="CORRECTION")
+@_correction_options
+@click.pass_context
+@_errors_to_click
+def correct_revoke(ctx, correction_id, note, by) -> None:
+    """Revoke a correction: it stops applying and stays in the history."""
+    c = api.revoke_correction(_engine(ctx), correction_id, note=note, by=by)
+    click.echo(f"correction {c.id} revoked by {c.revoked_by}")
+
+
+@main.command("corrections")
+@click.option("--active", is_flag=True, help="Only corrections in force (not revoked).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+@_errors_to_click
+def corrections_list(ctx, active: bool, as_json: bool) -> None:
+    """List the corrections made: who, when, why, what; revoked ones stay listed."""
+    rows = api.corrections(_engine(ctx), include_revoked=not active)
+    if as_json:
+        click.echo(json.dumps([correction_json(c) for c in rows], indent=2))
+        return
+    if not rows:
+        click.echo("No corrections yet: see `taxer review` and `taxer correct --help`.")
+    for c in rows:
+        state = f"REVOKED {c.revoked_at:%Y-%m-%d} by {c.revoked_by}: {c.revoke_note}" if c.revoked_at else "active"
+        click.echo(f"{c.id:>5}  {c.created_at:%Y-%m-%d %H:%M}  {c.author:12}  {c.describe()} on {c.target}  "
+                   f"[{state}]\n       why: {c.note}")
+
+
+@main.command()
+@click.option("--year", metavar="YYYY", help="Only the warnings of this tax year's report (default: every year).")
+@click.pass_context
+@_errors_to_click
+def review(ctx: click.Context, year: str | None) -> None:
+    """List open warnings, each with the command that would resolve it and what it would change."""
+    result = api.review(_engine(ctx), year=year)
+    click.echo(render_review(result))
 
 
 @main.group()

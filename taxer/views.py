@@ -97,3 +97,27 @@ def sync_status(log, enabled: bool = True):
                           f"{progress.inserted:,} new")
 
         yield update, lambda line: console.print(line, markup=False)
+
+
+def correction_json(c) -> dict:
+    """One correction as a JSON-ready dict (who, when, why, what, and its revocation if any)."""
+    return {"id": c.id, "kind": c.kind, "target": str(c.target), "other": str(c.other) if c.other else None,
+            "value": dict(c.value), "change": c.describe(), "note": c.note, "by": c.author,
+            "created_at": c.created_at.isoformat(),
+            "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None, "revoked_by": c.revoked_by,
+            "revoke_note": c.revoke_note}
+
+
+def render_review(review) -> str:
+    """`taxer review` as text: each open warning, then the commands that would resolve it and their effect."""
+    if not review.items:
+        return f"Review of {review.year_label}: no open warnings."
+    noun = "warning" if len(review.items) == 1 else "warnings"
+    lines = [f"Review of {review.year_label}: {len(review.items)} open {noun}"]
+    for n, item in enumerate(review.items, start=1):
+        lines.append(f"\n{n}. [{item.code}] {item.message}")
+        for s in item.suggestions:
+            if s.command:
+                lines.append(f"   $ {s.command}")
+            lines.append(f"     {s.effect}")
+    return "\n".join(lines)

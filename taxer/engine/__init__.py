@@ -9,6 +9,7 @@ result.
 
 from taxer.engine.core import compute
 from taxer.engine.methods import METHODS
+from taxer.engine.overrides import Overrides, SuppliedBasis
 from taxer.engine.records import CATEGORIES, Disposal, IncomeEvent, Lot, Result, Transfer, Warning
 from taxer.engine.settings import POOLS, EngineSettings
 from taxer.engine.taxyear import anniversary, is_long_term, tax_year_bounds
@@ -16,6 +17,6 @@ from taxer.engine.taxyear import anniversary, is_long_term, tax_year_bounds
 METHOD_NAMES = tuple(METHODS)
 
 __all__ = [
-    "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Result",
-    "Transfer", "Warning", "anniversary", "compute", "is_long_term", "tax_year_bounds",
+    "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Overrides",
+    "Result", "SuppliedBasis", "Transfer", "Warning", "anniversary", "compute", "is_long_term", "tax_year_bounds",
 ]

@@ -8,7 +8,7 @@ per account.
 from __future__ import annotations
 
 from collections import deque
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
 
@@ -66,10 +66,10 @@ class Books:
         return pool
 
     def acquire(self, m: Moment, account: str, asset: str, amount: Decimal, cost: Decimal,
-                basis_missing: bool = False) -> None:
-        """A new lot acquired at `m` for `cost`."""
-        lot = OpenLot(asset, amount, cost, m.tx.timestamp, m.date, m.t, next(self._seq), account, m.tx_id,
-                      basis_missing)
+                basis_missing: bool = False, acquired: tuple[datetime, date, int] | None = None) -> None:
+        """A new lot acquired at `m` for `cost`; `acquired` (instant, local date, micros) dates it otherwise."""
+        at, local, t = acquired if acquired is not None else (m.tx.timestamp, m.date, m.t)
+        lot = OpenLot(asset, amount, cost, at, local, t, next(self._seq), account, m.tx_id, basis_missing)
         self.pool(account, asset, m.method).add(lot)
 
     def receive(self, account: str, asset: str, lots: list[OpenLot], method: Method) -> None:

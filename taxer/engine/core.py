@@ -16,6 +16,7 @@ from taxer.engine.exact import EXACT, ZERO
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import METHODS, Method
 from taxer.engine.ordering import crypto, ledger_order, micros
+from taxer.engine.overrides import NONE, Overrides
 from taxer.engine.pools import OpenLot
 from taxer.engine.records import DONATION, GIFT, LOST, SALE, TRANSFER_FEE, IncomeEvent, Result, Transfer
 from taxer.engine.settings import EngineSettings
@@ -35,7 +36,7 @@ _OUTFLOW_CATEGORY = {
 
 def compute(transactions: Iterable[Transaction], settings: EngineSettings | None = None,
             until: datetime | None = None, price: PriceFn | None = None,
-            keep_from: datetime | None = None) -> Result:
+            keep_from: datetime | None = None, overrides: Overrides = NONE) -> Result:
     """Compute lots, disposals, income and holdings from ledger transactions (only those before `until`).
 
     `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
@@ -44,6 +45,9 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
     `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
     None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
     warnings in the result; only bad arguments raise (`ConfigError`).
+
+    `overrides` carries the user's decisions the transactions cannot (forced or forbidden transfer pairs,
+    withdrawals to their own wallets, supplied cost basis), keyed by transaction id.
     """
     settings = settings if settings is not None else EngineSettings()
     for name, value in (("until", until), ("keep_from", keep_from)):
@@ -51,7 +55,7 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
             raise ConfigError(f"{name} must be a timezone-aware datetime, not {value!r}")
     valuer = Valuer(settings.currency, price, getcontext().copy())
     with localcontext(EXACT):
-        computation = _Computation(settings, valuer)
+        computation = _Computation(settings, valuer, overrides)
         computation.books.keep_from = micros(keep_from) if keep_from is not None else None
         return computation.run(transactions, until)
 
@@ -59,8 +63,9 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
 class _Computation:
     """One run of the engine over one ledger."""
 
-    def __init__(self, settings: EngineSettings, valuer: Valuer) -> None:
+    def __init__(self, settings: EngineSettings, valuer: Valuer, overrides: Overrides = NONE) -> None:
         self.settings = settings
+        self.overrides = overrides
         self.valuer = valuer
         self.zone = settings.zone
         self.books = Books(per_account=settings.pool == "per_account")
@@ -83,7 +88,9 @@ class _Computation:
         window = self.settings.transfer_window // timedelta(microseconds=1)
         # Matching sees the whole ledger, so a transfer still in transit at `until` is not mistaken for a
         # withdrawal to outside; a pair counts only when its withdrawal falls before `until`.
-        self.deposit_of = {w: d for w, d in match_transfers(ledger, times, window).items() if w < end}
+        forced, excluded = self._decided(ids)
+        self.deposit_of = {w: d for w, d in match_transfers(ledger, times, window, forced, excluded).items()
+                           if w < end}
         self.withdrawal_of = {d: w for w, d in self.deposit_of.items()}
         # A deposit sorted before its own withdrawal (same timestamp, or exchange clocks apart) waits for it.
         waits = {d: w for d, w in self.withdrawal_of.items() if d < w and d < end}
@@ -110,6 +117,17 @@ class _Computation:
         return Result(disposals=tuple(books.disposals), income=tuple(books.income),
                       holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
                       transfers=tuple(books.transfers))
+
+    def _decided(self, ids: list) -> tuple[dict[int, int], set[int]]:
+        """The user's transfer decisions as ledger indices: forced pairs, and transactions never auto-matched."""
+        o = self.overrides
+        if not o.pairs and not o.unpaired:
+            return {}, set()
+        index: dict[int, int] = {}
+        for i, tx_id in enumerate(ids):
+            index.setdefault(tx_id, i)
+        forced = {index[w]: index[d] for w, d in o.pairs.items() if w in index and d in index}
+        return forced, {index[t] for t in o.unpaired if t in index}
 
     def _method(self, year: int) -> Method:
         method = self._methods.get(year)
@@ -191,7 +209,7 @@ class _Computation:
         if sent and i in self.deposit_of:
             self._depart(i, self.deposit_of[i], m)
         else:
-            self._leave_unexplained(m, sent)
+            self._leave_unexplained(m, sent, warn=m.tx_id not in self.overrides.own_wallet)
             self._network_fee(m)
         self._unknown_origin(m, crypto(tx.received))
 
@@ -275,19 +293,28 @@ class _Computation:
     def _unknown_origin(self, m: Moment, leg: Leg | None) -> None:
         if leg is None:
             return
+        supplied = self.overrides.basis.get(m.tx_id)
+        if supplied is not None:
+            # The user stated what these coins cost and when: an ordinary lot, dated at its real acquisition
+            # (the pool puts it among older lots by that date).
+            at = supplied.acquired_at
+            self.books.acquire(m, m.tx.account, leg.asset, leg.amount, supplied.cost,
+                               acquired=(at, at.astimezone(self.zone).date(), micros(at)))
+            return
         self.books.acquire(m, m.tx.account, leg.asset, leg.amount, ZERO, basis_missing=True)
         self.books.warn("unknown_origin", f"{m.where()}: {q(leg.amount)} {leg.asset} arrived from no "
                         "matching withdrawal of another account; their cost basis is unknown (0 and flagged "
                         "until you supply it).", m, m.tx.account, leg.asset, leg.amount)
 
-    def _leave_unexplained(self, m: Moment, leg: Leg | None) -> None:
+    def _leave_unexplained(self, m: Moment, leg: Leg | None, warn: bool = True) -> None:
         if leg is None:
             return
         tx = m.tx
         _, short = self.books.remove(m, tx.account, leg.asset, leg.amount)
-        self.books.warn("unmatched_withdrawal", f"{m.where()}: {q(leg.amount)} {leg.asset} left to no "
-                        "matching deposit in another account; they left the books without a disposal (is it "
-                        "a transfer, a gift, a payment?).", m, tx.account, leg.asset, leg.amount)
+        if warn:
+            self.books.warn("unmatched_withdrawal", f"{m.where()}: {q(leg.amount)} {leg.asset} left to no "
+                            "matching deposit in another account; they left the books without a disposal (is "
+                            "it a transfer, a gift, a payment?).", m, tx.account, leg.asset, leg.amount)
         if short:
             self.books.warn("oversold", f"{m.where()}: withdraws {q(leg.amount)} {leg.asset} but only "
                             f"{q(leg.amount - short)} were held{self.books.where_held(tx.account)}.", m,

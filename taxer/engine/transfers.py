@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from taxer.engine.ordering import crypto
 from taxer.model import Kind, Transaction
@@ -15,8 +15,12 @@ _SCAN_LIMIT = 256
 _SEARCH_LIMIT = 64
 
 
-def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_us: int) -> dict[int, int]:
+def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_us: int,
+                    forced: Mapping[int, int] | None = None, excluded: Collection[int] = frozenset()) -> dict[int, int]:
     """Pairs {withdrawal index: deposit index} of the same asset between two different accounts.
+
+    `forced` pairs (the user's decisions) are taken as they are, and neither their transactions nor the
+    `excluded` indices are matched otherwise.
 
     A pair shares a non-empty tx hash; failing that, the deposit comes within `window_us` microseconds after
     the withdrawal and receives no more than was sent, the closest in time preferred, then the closest amount.
@@ -28,7 +32,11 @@ def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_
     # asset -> receiving account -> (deposit times, deposit indices), in time order
     by_place: dict[str, dict[str, tuple[list[int], list[int]]]] = defaultdict(dict)
     withdrawals: list[int] = []
+    forced = dict(forced or {})
+    taken = set(excluded) | set(forced) | set(forced.values())
     for i, tx in enumerate(ledger):
+        if i in taken:
+            continue
         if tx.kind is Kind.DEPOSIT and (leg := crypto(tx.received)) is not None:
             if tx.tx_hash:
                 by_hash[leg.asset, tx.tx_hash].append(i)
@@ -38,8 +46,8 @@ def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_
         elif tx.kind is Kind.WITHDRAWAL and crypto(tx.sent) is not None:
             withdrawals.append(i)
 
-    pairs: dict[int, int] = {}
-    owner: dict[int, int] = {}  # deposit -> withdrawal
+    pairs: dict[int, int] = dict(forced)
+    owner: dict[int, int] = {d: w for w, d in forced.items()}  # deposit -> withdrawal
 
     def fits(w: Transaction, d: Transaction) -> bool:
         return d.account != w.account and d.received.amount <= w.sent.amount
@@ -56,7 +64,7 @@ def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_
                 # A shared hash is proof enough: exchange clocks may even put the deposit slightly first.
                 d = min(found, key=lambda d: preference(w, d))
                 pairs[w], owner[d] = d, w
-    final = set(owner)  # pairs proven by a hash are not reconsidered
+    final = set(owner)  # pairs proven by a hash (or forced) are not reconsidered
 
     def candidates(w: int) -> list[int]:
         tx = ledger[w]

@@ -127,6 +127,21 @@ def audit_rows(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]]) 
                _id(o.acquisition_tx_id), *_ref(refs, o.acquisition_tx_id))
 
 
+def correction_audit_rows(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]]) -> Iterator[tuple]:
+    """One audit row per record a correction touched: the correction, its author and date, and the record."""
+    for c in view.corrections:
+        what = f"correction {c.id}: {c.change} ({c.status}); by {c.author} on {c.created_at:%Y-%m-%d}: {c.note}"
+        for tx_id in c.tx_ids or (None,):
+            yield ("correction", c.kind, what, "", "", "", "", "", c.target.split("/", 1)[0], _id(tx_id),
+                   *_ref(refs, tx_id), "", "", "", "", "")
+
+
+def correction_rows(view: ReportView) -> Iterator[tuple]:
+    for c in view.corrections:
+        yield (c.id, c.created_at.isoformat(), c.author, c.kind, c.target, c.other, c.change, c.status,
+               " ".join(map(str, c.tx_ids)), c.note)
+
+
 def referenced_ids(view: ReportView) -> set[int]:
     ids = {r.disposal_tx_id for r in view.form8949} | {r.acquisition_tx_id for r in view.form8949}
     ids |= {o.disposal_tx_id for o in view.other_disposals} | {o.acquisition_tx_id for o in view.other_disposals}
@@ -149,6 +164,8 @@ HEADERS = {
                   "acquisition_source", "acquisition_external_id", "acquisition_origin"),
     "warnings.csv": ("code", "account", "asset", "amount", "transaction_ids", "message", "action"),
     "prices.csv": ("timestamp", "asset", "quote", "price", "found"),
+    "corrections.csv": ("id", "created_at", "by", "kind", "target", "other", "change", "status", "transaction_ids",
+                        "note"),
 }
 
 
@@ -166,12 +183,13 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
             (o.category, o.date_acquired, o.date_disposed, o.description, o.asset, quantity(o.amount),
              money(o.proceeds), money(o.cost_basis), other_gain(o), o.term, o.account, _id(o.disposal_tx_id),
              _id(o.acquisition_tx_id)) for o in view.other_disposals)),
-        "audit.csv": csv_bytes(HEADERS["audit.csv"], audit_rows(view, refs)),
+        "audit.csv": csv_bytes(HEADERS["audit.csv"], (*audit_rows(view, refs), *correction_audit_rows(view, refs))),
         "warnings.csv": csv_bytes(HEADERS["warnings.csv"], (
             (w.code, w.account, w.asset, _opt(w.amount, quantity), " ".join(map(str, w.tx_ids)), w.message, w.action)
             for w in view.warnings)),
         "prices.csv": csv_bytes(HEADERS["prices.csv"], (
             (u.at.isoformat(), u.asset, u.quote, format(u.price, "f"), u.found) for u in view.prices_used)),
+        "corrections.csv": csv_bytes(HEADERS["corrections.csv"], correction_rows(view)),
     }
 
 

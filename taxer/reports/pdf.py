@@ -101,6 +101,8 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "basis_missing_lines": sum(1 for r in view.form8949 if "basis_missing" in r.flags),
         "pool_this_year": _pool_in_force(p.pool, p.year),
         "window_hours": f"{p.transfer_window_hours:g}",
+        "corrections": view.corrections,
+        "settings": view.settings,
     }
 
 
@@ -139,12 +141,14 @@ def _html(front: dict, contents: Sequence[tuple[str, int]], total: int, *, show_
 
 
 FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "warnings"),
-                  ("Methodology: rules and options used", "methodology"))
+                  ("Corrections", "corrections"), ("Methodology: rules and options used", "methodology"))
 
 
-def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int]) -> list[tuple[str, int]]:
+def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int],
+              corrections: bool = False) -> list[tuple[str, int]]:
     """(title, page number) of each section; the listings' pages are numbered from `first`."""
-    return [(title, front_anchors.get(anchor, 0)) for title, anchor in FRONT_SECTIONS] + \
+    return [(title, front_anchors.get(anchor, 0)) for title, anchor in FRONT_SECTIONS
+            if anchor != "corrections" or corrections] + \
         [(page.toc, first + n) for n, page in enumerate(pages) if not page.continued]
 
 
@@ -172,9 +176,11 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     front = front_context(view, context)
     base = str(templates_dir())
     # The front's length decides every later page number: lay it out alone first, with stand-in numbers.
-    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}), len(pages), show_front=True), base)
+    corrected = bool(view.corrections)
+    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected), len(pages), show_front=True),
+                                        base)
     total = front_pages + len(pages)
-    contents = _contents(pages, front_pages + 1, anchors)
+    contents = _contents(pages, front_pages + 1, anchors, corrected)
     report = progress or (lambda done, of: None)
     report(0, total)
     if len(pages) <= chunk_pages:

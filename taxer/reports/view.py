@@ -29,6 +29,8 @@ ACTIONS = {
     "unmatched_withdrawal": "Import the receiving wallet if it is yours; otherwise label the withdrawal (gift, "
                             "payment, lost).",
     "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
+    "correction_not_applied": "Revoke it (`taxer correct revoke ID --note ...`) and, if still needed, make a new "
+                              "correction for the record as the ledger now has it.",
 }
 
 
@@ -128,6 +130,22 @@ class PriceUsed:
 
 
 @dataclass(frozen=True)
+class CorrectionLine:
+    """A user's correction that affected the year (or could not be applied), for corrections.csv and the PDF."""
+
+    id: int
+    kind: str
+    target: str                    # account/source:external_id
+    other: str                     # the second record of a match, unmatch or merge
+    change: str                    # "relabel as gift", "cost basis 80 USD, acquired ..."
+    note: str
+    author: str
+    created_at: datetime
+    status: str                    # "applied" or "not applied: <reason>"
+    tx_ids: tuple[int, ...]        # the ledger ids it touched this run
+
+
+@dataclass(frozen=True)
 class ReportView:
     params: ReportParams
     form8949: tuple[Form8949Line, ...]
@@ -142,6 +160,8 @@ class ReportView:
     other_disposals: tuple[OtherDisposalLine, ...]
     warnings: tuple[WarningLine, ...]
     prices_used: tuple[PriceUsed, ...] = ()
+    corrections: tuple[CorrectionLine, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()   # workspace settings in force (key, value), for the methodology
 
     def summary(self) -> dict:
         """summary.json (INTERFACE.md fields first)."""

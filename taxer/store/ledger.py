@@ -179,8 +179,9 @@ def _readers(conn: Connection):
 
 
 def query_transactions(conn: Connection, *, account: str | None = None, asset: str | None = None,
-                       since: datetime | None = None, until: datetime | None = None) -> Iterator[Transaction]:
-    """Ledger transactions in time order, filtered by account name, asset (any leg) and [since, until)."""
+                       since: datetime | None = None, until: datetime | None = None,
+                       tx_id: int | None = None) -> Iterator[Transaction]:
+    """Ledger transactions in time order, filtered by account name, asset (any leg), [since, until) or id."""
     raw = [type_coerce(TX.c[name], NullType()) for name in (
         "timestamp", "sent_amount", "received_amount", "fee_amount", "fair_value")]
     query = (select(TX.c.id, ACCOUNTS.c.name, TX.c.kind, *raw, TX.c.sent_asset, TX.c.received_asset, TX.c.fee_asset,
@@ -193,6 +194,8 @@ def query_transactions(conn: Connection, *, account: str | None = None, asset: s
     if asset is not None:
         asset = asset.upper()
         query = query.where((TX.c.sent_asset == asset) | (TX.c.received_asset == asset) | (TX.c.fee_asset == asset))
+    if tx_id is not None:
+        query = query.where(TX.c.id == tx_id)
     if since is not None:
         query = query.where(TX.c.timestamp >= since)
     if until is not None:
@@ -255,3 +258,10 @@ def set_cursor(conn: Connection, account_id: int, stream: str, cursor: dict) -> 
 
 def update_account(conn: Connection, name: str, **values) -> None:
     conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.name == name).values(**values))
+
+
+def transaction_by_id(conn: Connection, tx_id: int) -> Transaction | None:
+    """The ledger transaction with row id `tx_id` (as `taxer ledger` shows it), or None."""
+    for tx in query_transactions(conn, tx_id=tx_id):
+        return tx
+    return None

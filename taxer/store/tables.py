@@ -135,3 +135,30 @@ class Price(SQLModel, table=True):
     price: Decimal = Field(sa_type=ExactDecimal)
     source: str = Field(max_length=40)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CorrectionRecord(SQLModel, table=True):
+    """A user's correction of the imported ledger: who, when, why, what kind, which record(s), the value.
+
+    Targets are (account, source, external id), stable across re-imports and re-syncs, never row ids. A
+    revoked correction stays in the table (`revoked_*`) for the audit trail.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_target", "account", "source", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)               # relabel | basis | match | unmatch | value | split | merge
+    account: str = Field(max_length=100)
+    source: str = Field(max_length=40)
+    external_id: str = Field(max_length=200)
+    other_account: str | None = Field(default=None, max_length=100)   # the second record of match/unmatch/merge
+    other_source: str | None = Field(default=None, max_length=40)
+    other_external_id: str | None = Field(default=None, max_length=200)
+    value: str = Field(default="{}", sa_type=Text)  # JSON object, amounts as decimal strings
+    note: str = Field(sa_type=Text)
+    author: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None, max_length=100)
+    revoke_note: str | None = Field(default=None, sa_type=Text)

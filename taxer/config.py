@@ -1,0 +1,154 @@
+"""Workspace settings: what each key means, which values it takes, and the defaults a report starts from.
+
+Stored in the ledger database (`settings` table; per-account keys in the account's settings), so a workspace
+folder or a PostgreSQL database carries its taxpayer's choices with it. Command-line options still win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from taxer.engine.methods import METHODS
+from taxer.engine.settings import POOLS
+from taxer.engine.taxyear import zone
+from taxer.errors import ConfigError
+from taxer.model import FIAT
+from taxer.reports.form8949 import BOXES_FROM_2025, REPORTING_SETTING
+
+ACCOUNT_PREFIX = "account."
+BOX_KEY = REPORTING_SETTING  # account.NAME.form1099da: the key the Form 8949 writer reads
+
+
+def _countries() -> tuple[str, ...]:
+    from taxer.api import COUNTRIES  # the countries taxer can report for (another module may add some)
+
+    return tuple(COUNTRIES)
+
+
+def _choice(allowed: Callable[[], tuple[str, ...]] | tuple[str, ...], lower: bool = True):
+    def parse(key: str, text: str) -> str:
+        options = allowed() if callable(allowed) else allowed
+        value = text.strip().lower() if lower else text.strip()
+        if value not in options:
+            raise ConfigError(f"setting {key!r}: {text!r} is not allowed; use one of {', '.join(options)}")
+        return value
+    return parse
+
+
+def _text(key: str, text: str) -> str:
+    value = " ".join(text.split())
+    if not value or len(value) > 200:
+        raise ConfigError(f"setting {key!r}: give a non-empty name of at most 200 characters")
+    return value
+
+
+def _timezone(key: str, text: str) -> str:
+    try:
+        zone(text.strip())
+    except ConfigError:
+        raise ConfigError(f"setting {key!r}: {text!r} is not a time zone; use an IANA name such as UTC, "
+                          "America/New_York or Europe/Berlin") from None
+    return text.strip()
+
+
+def _currency(key: str, text: str) -> str:
+    value = text.strip().upper()
+    if value not in FIAT:
+        raise ConfigError(f"setting {key!r}: {text!r} is not a fiat currency; use one of {', '.join(sorted(FIAT))}")
+    return value
+
+
+def _hours(key: str, text: str) -> str:
+    raw = text.strip().lower().removesuffix("h")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value <= 0 or value > 24 * 90:
+        raise ConfigError(f"setting {key!r}: {text!r} is not a number of hours; use a positive number up to 2160, "
+                          "such as 24 or 72")
+    return format(value.normalize(), "f")
+
+
+def _box(key: str, text: str) -> str:
+    letters = {"g": "basis_reported", "j": "basis_reported", "h": "basis_not_reported", "k": "basis_not_reported",
+               "i": "none", "l": "none"}
+    value = letters.get(text.strip().lower(), text.strip().lower())
+    if value not in BOXES_FROM_2025:
+        raise ConfigError(f"setting {key!r}: {text!r} is not allowed; use one of {', '.join(BOXES_FROM_2025)} "
+                          "(Form 1099-DA with basis reported: boxes G/J; without basis: H/K; no 1099-DA: I/L)")
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    parse: Callable[[str, str], str]
+    default: str | None
+    help: str
+
+
+KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
+    Key("country", _choice(_countries), "us", "tax rules to apply"),
+    Key("method", _choice(tuple(METHODS)), "fifo", "default cost-basis method"),
+    Key("timezone", _timezone, "UTC", "time zone that cuts tax years and dates holding periods"),
+    Key("currency", _currency, None, "report currency (default: the country's)"),
+    Key("transfer_window", _hours, "24", "hours after a withdrawal within which a deposit may match it"),
+    Key("pool", _choice(tuple(p.replace("_", "-") for p in POOLS)), "auto", "basis pools"),
+)}
+ACCOUNT_KEY = Key(BOX_KEY, _box, "none", "Form 1099-DA for this account: basis_reported (boxes G/J), "
+                  "basis_not_reported (H/K) or none (I/L)")
+
+
+def split_key(key: str) -> tuple[str | None, str]:
+    """'method' -> (None, 'method'); 'account.coinbase.form1099da' -> ('coinbase', 'form1099da')."""
+    key = key.strip()
+    if key.startswith(ACCOUNT_PREFIX) and key.count(".") >= 2:
+        account, _, name = key[len(ACCOUNT_PREFIX):].rpartition(".")
+        if name != BOX_KEY:
+            raise ConfigError(f"unknown account setting {name!r} in {key!r}; the per-account key is "
+                              f"account.NAME.{BOX_KEY}")
+        return account, name
+    if key not in KEYS:
+        raise ConfigError(f"unknown setting {key!r}; the keys are {', '.join(KEYS)} and account.NAME.{BOX_KEY}")
+    return None, key
+
+
+def parse(key: str, text: str) -> str:
+    """The stored form of `text` for `key`; ConfigError naming the key and the allowed values."""
+    account, name = split_key(key)
+    return (ACCOUNT_KEY if account is not None else KEYS[name]).parse(key, text)
+
+
+@dataclass(frozen=True)
+class ReportDefaults:
+    """The options a report runs with once the command line and the workspace settings are combined."""
+
+    method: str
+    country: str
+    currency: str | None
+    timezone: str
+    pool: str
+    transfer_window: timedelta
+    taxpayer: str | None
+
+
+def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults:
+    """Options given (not None) win over the workspace's settings, which win over taxer's defaults."""
+    def pick(name: str) -> str | None:
+        value = given.get(name)
+        return value if value is not None else stored.get(name, KEYS[name].default)
+    hours = Decimal(str(pick("transfer_window")))
+    return ReportDefaults(method=pick("method"), country=pick("country"), currency=pick("currency"),
+                          timezone=pick("timezone"), pool=pick("pool"),
+                          transfer_window=timedelta(seconds=int(hours * 3600)), taxpayer=pick("taxpayer"))
+
+
+def shown(stored: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    """(key, value, 'set' or 'default') for every workspace key; unset keys without a default show ''."""
+    return [(k.name, str(stored[k.name]) if k.name in stored else (k.default or ""),
+             "set" if k.name in stored else "default") for k in KEYS.values()]

@@ -1,0 +1,175 @@
+"""`taxer review`: the open warnings, each with the command that would resolve it and what that would change.
+
+The effect of a candidate correction is computed, not guessed: the year(s) are computed again with the
+correction applied and the totals compared. Where the value is the user's to supply (a cost basis, a fair
+value), the direction is stated instead, with the computed effect of an example value when the ledger offers one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from taxer.corrections import Correction, build
+from taxer.corrections.apply import apply
+from taxer.engine import compute, tax_year_bounds
+from taxer.model import Kind, Transaction
+from taxer.reports.view import WarningLine, build_view
+from taxer.store import ledger
+from taxer.year import TaxYear, load
+
+COMPUTED_LIMIT = 50  # warnings whose candidates are computed; later ones get the command only
+FIELDS = (("proceeds", "proceeds"), ("cost_basis", "cost basis"), ("short_term_gain", "short-term gain"),
+          ("long_term_gain", "long-term gain"), ("total_gain", "total gain"), ("income", "income"))
+NOTE = '--note "WHY"'
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A command that would resolve a warning, and what it would change."""
+
+    command: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    message: str
+    tx_ids: tuple[int, ...]
+    suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    year_label: str            # the year reviewed, or "all years up to YYYY"
+    items: tuple[Item, ...]
+    currency: str
+
+
+def review_year(engine: Engine, year: int | None, countries: dict[str, str], **options) -> Review:
+    """Review tax year `year` (its report's warnings), or, without a year, every year of the ledger."""
+    if year is None:
+        with engine.connect() as conn:
+            last = max((tx.timestamp for tx in ledger.query_transactions(conn)), default=None)
+        if last is None:
+            return Review("(empty ledger)", (), "")
+        year = last.year
+        whole = True
+    else:
+        whole = False
+    tax_year = load(engine, year, countries, **options)
+    first = year if not whole else min(tx.timestamp.astimezone(tax_year.settings.zone).year
+                                       for tx in tax_year.transactions)
+    base = _totals(tax_year, first, ())
+    view = tax_year.view()
+    by_id = {tx.id: tx for tx in tax_year.transactions}
+    unmatched = {t for w in view.warnings if w.code == "unmatched_withdrawal" for t in w.tx_ids}
+    stale = iter(line.id for line in view.corrections if line.status.startswith("not applied"))
+    items = []
+    for n, w in enumerate(view.warnings):
+        if w.code == "correction_not_applied":
+            suggestions = (Suggestion(f"taxer correct revoke {next(stale)} {NOTE}", "stops applying the stale "
+                                      "correction (it stays in the history); make a new one for the record as the "
+                                      "ledger now has it"),)
+        else:
+            suggestions = tuple(_suggest(w, by_id, unmatched, tax_year, first, base, n < COMPUTED_LIMIT))
+        items.append(Item(w.code, w.message, w.tx_ids, suggestions))
+    label = f"{first}-{year}" if whole and first != year else str(year)
+    return Review(label, tuple(items), tax_year.params.currency)
+
+
+def _totals(tax_year: TaxYear, first: int, extra: tuple[Correction, ...]) -> tuple[dict[int, dict], set]:
+    """Each year's summary totals from `first` on with `extra` corrections applied, and the open warnings."""
+    s, p = tax_year.settings, tax_year.params
+    corrected, overrides, outcome = apply(tax_year.transactions, [*tax_year.corrections, *extra], s.currency)
+    start, _ = tax_year_bounds(first, s.timezone)
+    result = compute(corrected, s, until=p.period_end, keep_from=start, price=tax_year.book.price,
+                     overrides=overrides)
+    totals = {}
+    for y in range(first, p.year + 1):
+        y_start, y_end = tax_year_bounds(y, s.timezone)
+        params = replace(p, year=y, year_label=str(y), period_start=y_start, period_end=y_end,
+                         method=s.method_for(y))
+        totals[y] = build_view(params, result, tax_year.account_settings).summary()
+    open_warnings = {(w.code, w.tx_ids) for w in result.warnings}
+    open_warnings |= {("correction_not_applied", (c.id,)) for c, _ in outcome.not_applied}
+    return totals, open_warnings
+
+
+def _effect(tax_year: TaxYear, first: int, base, candidate: Correction, w: WarningLine) -> str:
+    before, _ = base
+    after, still_open = _totals(tax_year, first, (candidate,))
+    cur = tax_year.params.currency
+    changes = []
+    for y, summary in after.items():
+        diffs = [f"{label} {_signed(Decimal(summary[key]) - Decimal(before[y][key]))}" for key, label in FIELDS
+                 if summary[key] != before[y][key]]
+        if summary["other_disposals"] != before[y]["other_disposals"]:
+            diffs.append(f"other disposals {summary['other_disposals'] - before[y]['other_disposals']:+d}")
+        if diffs:
+            changes.append(f"{y}: " + ", ".join(diffs))
+    resolved = (w.code, tuple(w.tx_ids)) not in still_open
+    text = "; ".join(changes) + f" (amounts in {cur})" if changes else "no change in the totals"
+    return text + ("; resolves this warning" if resolved else "; the warning stays")
+
+
+def _signed(amount: Decimal) -> str:
+    return f"{'+' if amount >= 0 else '-'}{abs(amount):.2f}"
+
+
+def _candidate(kind: str, tx: Transaction, other: Transaction | None = None, **kw) -> Correction | None:
+    try:
+        return build(kind, tx, other, note="candidate", author="taxer review", now=tx.timestamp, **kw)
+    except ValueError:
+        return None
+
+
+def _suggest(w: WarningLine, by_id: dict[int, Transaction], unmatched: set[int], tax_year: TaxYear, first: int,
+             base, compute_effects: bool):
+    tx = by_id.get(w.tx_ids[0]) if w.tx_ids else None
+    cur = tax_year.params.currency
+
+    def effect(candidate: Correction | None, fallback: str) -> str:
+        if candidate is None or not compute_effects:
+            return fallback
+        return _effect(tax_year, first, base, candidate, w)
+
+    if w.code == "unknown_origin" and tx is not None:
+        direction = ("unknown until you supply the cost: it lowers the gains (or raises the losses) of the years "
+                     "that dispose of these coins by up to that cost")
+        if tx.fair_value is not None and tx.fair_value_currency == cur:
+            example = _candidate("basis", tx, value=str(tx.fair_value), currency=cur,
+                                 acquired=tx.timestamp.isoformat())
+            direction += f"; e.g. a cost of {tx.fair_value} {cur} (its value on arrival) acquired on arrival: " + \
+                effect(example, "")
+        yield Suggestion(f"taxer correct basis {tx.id} COST --acquired YYYY-MM-DD {NOTE}", direction)
+        for other in _withdrawals_that_could_send(tx, [by_id[i] for i in sorted(unmatched) if i in by_id]):
+            yield Suggestion(f"taxer correct match {other.id} {tx.id} {NOTE}",
+                             effect(_candidate("match", other, tx), "a transfer: not taxable"))
+    elif w.code == "unmatched_withdrawal" and tx is not None:
+        for label, why in (("transfer", "sent to your own wallet outside taxer"), ("gift", "a gift"),
+                           ("spend", "a payment: a disposal at fair value")):
+            yield Suggestion(f"taxer correct relabel {tx.id} {label} {NOTE}",
+                             f"if {why}: " + effect(_candidate("relabel", tx, value=label), ""))
+    elif w.code == "missing_value" and tx is not None:
+        yield Suggestion(f"taxer correct value {tx.id} AMOUNT --currency {cur} {NOTE}",
+                         "unknown until you supply it: the value you set becomes the proceeds, income or cost of "
+                         "the event (now counted as 0); or fetch market prices with `taxer prices fetch`")
+    elif w.code == "oversold":
+        yield Suggestion("taxer import csv FILE --account NAME",
+                         "import the missing acquisitions: their cost lowers the gain now counted on a zero basis")
+    else:
+        yield Suggestion("", "check the account balances and import the missing history")
+
+
+def _withdrawals_that_could_send(deposit: Transaction, unmatched: list[Transaction]) -> list[Transaction]:
+    """Unmatched withdrawals of the deposit's asset from another account, before it, of at least its amount."""
+    leg = deposit.received
+    found = [tx for tx in unmatched if tx.kind is Kind.WITHDRAWAL and tx.sent is not None
+             and tx.sent.asset == leg.asset and tx.account != deposit.account and tx.timestamp <= deposit.timestamp
+             and tx.sent.amount >= leg.amount]
+    found.sort(key=lambda tx: deposit.timestamp - tx.timestamp)
+    return found[:3]

@@ -1,0 +1,115 @@
+"""One tax year of a workspace, ready to compute: its options, the ledger, the corrections, the price book.
+
+`taxer report` computes it once and writes the package; `taxer review` computes it again with each candidate
+correction to show what the correction would change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from taxer import config
+from taxer.corrections import Correction, apply
+from taxer.engine import EngineSettings, compute, tax_year_bounds
+from taxer.errors import ConfigError, TaxerError
+from taxer.model import Transaction
+from taxer.pricing.book import PriceBook
+from taxer.reports.package import LedgerFingerprint, referenced_ids
+from taxer.reports.view import ACTIONS, CorrectionLine, ReportParams, ReportView, WarningLine, build_view
+from taxer.store import corrections as stored_corrections
+from taxer.store import ledger, prices
+from taxer.store import settings as stored_settings
+
+
+@dataclass
+class TaxYear:
+    """Everything a year's computation reads from the workspace, loaded once."""
+
+    params: ReportParams
+    settings: EngineSettings
+    transactions: list[Transaction]          # as imported (corrections are applied on each computation)
+    corrections: list[Correction]            # every correction made, revoked ones included
+    account_settings: dict[str, dict]
+    book: PriceBook
+    as_of: datetime | None
+    fingerprint: LedgerFingerprint
+    options: config.ReportDefaults
+    shown_settings: tuple[tuple[str, str], ...]
+
+    def view(self, extra: Sequence[Correction] = ()) -> ReportView:
+        """The year's view-model with the stored corrections (and `extra` candidates) applied."""
+        p, s = self.params, self.settings
+        corrected, overrides, outcome = apply(self.transactions, [*self.corrections, *extra], s.currency)
+        result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
+                         overrides=overrides)
+        last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
+        view = build_view(p, result, self.account_settings, self.book.used,
+                          year_end_price=lambda asset: self.book.price(asset, s.currency, last))
+        view = replace(view, settings=self.shown_settings)
+        return _with_corrections(view, outcome, {tx.id: tx for tx in self.transactions})
+
+
+def _with_corrections(view: ReportView, outcome, by_id: dict[int, Transaction]) -> ReportView:
+    """Add the corrections that affected the year, and a warning for each one that could not be applied."""
+    p = view.params
+    relevant = referenced_ids(view) | {i.tx_id for i in view.income} | {h.acquire_tx_id for h in view.holdings} \
+        | {t for w in view.warnings for t in w.tx_ids}
+    lines = []
+    for c, ids in outcome.applied:
+        in_year = any(p.period_start <= by_id[t].timestamp < p.period_end for t in ids if t in by_id)
+        if in_year or relevant.intersection(ids):
+            lines.append(_line(c, "applied", ids))
+    warnings = []
+    for c, reason in outcome.not_applied:
+        lines.append(_line(c, f"not applied: {reason}", ()))
+        warnings.append(WarningLine("correction_not_applied", f"Correction {c.id} ({c.describe()} on {c.target}, "
+                                    f"by {c.author}) was not applied: {reason}.",
+                                    ACTIONS["correction_not_applied"], c.target.account, "", None, ()))
+    lines.sort(key=lambda line: line.id)
+    return replace(view, corrections=tuple(lines), warnings=view.warnings + tuple(warnings))
+
+
+def _line(c: Correction, status: str, ids) -> CorrectionLine:
+    return CorrectionLine(c.id or 0, c.kind, str(c.target), str(c.other or ""), c.describe(), c.note, c.author,
+                          c.created_at, status, tuple(ids))
+
+
+def load(engine: Engine, year: int, countries: dict[str, str], *, method: str | None = None,
+         country: str | None = None, currency: str | None = None, timezone: str | None = None,
+         pool: str | None = None) -> TaxYear:
+    """Tax year `year` of the workspace; options given win over the workspace's settings, then taxer's defaults."""
+    with engine.connect() as conn:
+        stored = stored_settings.load(conn)
+    opts = config.resolve(stored, method=method, country=country, currency=currency, timezone=timezone,
+                          pool=pool)
+    country = opts.country.lower()
+    if country not in countries:
+        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(countries)}")
+    settings = EngineSettings(currency=(opts.currency or countries[country]).upper(), method=opts.method.lower(),
+                              pool=opts.pool.replace("-", "_"), timezone=opts.timezone,
+                              transfer_window=opts.transfer_window)
+    start, end = tax_year_bounds(year, settings.timezone)
+    fingerprint = LedgerFingerprint()
+    with engine.connect() as conn:
+        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
+        account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
+        as_of = ledger.last_import_time(conn)
+        book = PriceBook(prices.load(conn, until=end))  # all quotes: triangulation may need them
+        made = stored_corrections.load(conn)
+    if not any(tx.timestamp >= start for tx in txs):
+        span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
+            "it has no transactions before the end of that year"
+        raise TaxerError(f"the ledger has no transactions in tax year {year} ({span}). Import that year's "
+                         "history first, or pick another --year.")
+    params = ReportParams(year=year, year_label=str(year), country=country, method=settings.method_for(year),
+                          currency=settings.currency, timezone=settings.timezone, pool=settings.pool,
+                          period_start=start, period_end=end,
+                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
+    shown = [(k, v) for k, v, source in config.shown(stored) if source == "set"]
+    shown += [(f"account.{name}.{config.BOX_KEY}", str(s[config.BOX_KEY]))
+              for name, s in sorted(account_settings.items()) if config.BOX_KEY in s]
+    return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown))
