@@ -16,7 +16,7 @@ from taxer.model import Transaction
 from taxer.reports.package import FORMATS, LedgerFingerprint, Package, referenced_ids, write_package
 from taxer.reports.view import ReportParams, build_view
 from taxer.pricing.book import PriceBook
-from taxer.store import ledger, prices
+from taxer.store import ledger, matching, prices
 from taxer.store.db import open_engine
 
 
@@ -60,8 +60,14 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
         with engine.begin() as conn:
             acct = ledger.ensure_account(conn, account)
             run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
-            read, inserted = ledger.insert_records(
-                conn, acct.id, run_id, ((r.transaction, r.origin, r.payload) for r in records))
+            rows = ((r.transaction, r.origin, r.payload) for r in records)
+            if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
+                rows = list(rows)
+                read = len(rows)
+                _, inserted = ledger.insert_records(conn, acct.id, run_id,
+                                                    matching.drop_held(conn, acct.id, fmt.ledger_source, rows))
+            else:
+                read, inserted = ledger.insert_records(conn, acct.id, run_id, rows)
             ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     except TaxerError as exc:
         with engine.begin() as conn:

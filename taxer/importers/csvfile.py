@@ -84,6 +84,8 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
                 fields = fmt.parse_row(row)
             except RowError as exc:
                 raise InputError(exc.message, file=str(path), line=line, column=exc.column) from None
+            if fields is None:
+                continue  # a row this format leaves to another file or the API (documented per format)
             external_id = fields.pop("external_id", None) or (
                 (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
             if not external_id:
@@ -92,6 +94,8 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
                 digest = _fingerprint(fields)
                 seen[digest] = seen.get(digest, 0) + 1
                 external_id = f"{digest}-{seen[digest]}"
+                if fmt.match_by_content:
+                    external_id = formats.CONTENT_PREFIX + external_id  # says: no exchange id, match me by content
             tx = Transaction(account=account, source=fmt.ledger_source, external_id=external_id, **fields)
             yield SourceRecord(tx, f"{name}:{line}", json.dumps(row, ensure_ascii=False))
 
