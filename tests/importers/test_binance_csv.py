@@ -42,7 +42,8 @@ def test_each_export_is_detected_by_its_header(header, name):
 
 
 def test_golden_trade_history():
-    got = [(t.timestamp.isoformat(), t.kind, _legs(t), t.description, t.source) for t in _rows(DATA / "trade_history.csv")]
+    got = [(t.timestamp.isoformat(), t.kind, _legs(t), t.description, t.source)
+           for t in _rows(DATA / "trade_history.csv")]
     buy = ("2024-03-01T14:05:07+00:00", Kind.TRADE,
            (("USDT", Decimal("62.0005")), ("BTC", Decimal("0.001")), ("BTC", Decimal("0.000001"))),
            "buy BTC/USDT", "binance")
@@ -123,9 +124,9 @@ def test_bad_row_names_file_line_column_and_writes_nothing(db_url, tmp_path, fil
 def _export_files(history, folder: Path) -> list[Path]:
     """The four exports Binance would give for `history`: times cut to the second, no Binance ids."""
     markets = {m.symbol: m for m in history.markets}
-    trades = [[f"{second(t.timestamp):%Y-%m-%d %H:%M:%S}", markets[t.symbol].id, t.side.upper(), f"{t.price:f}",
-               f"{t.amount:f}{markets[t.symbol].base}", f"{t.cost:f}{markets[t.symbol].quote}", f"{t.fee:f}{t.fee_currency}"]
-              for t in reversed(history.trades)]   # Binance lists the newest first
+    trades = [[f"{second(t.timestamp):%Y-%m-%d %H:%M:%S}", m.id, t.side.upper(), f"{t.price:f}",
+               f"{t.amount:f}{m.base}", f"{t.cost:f}{m.quote}", f"{t.fee:f}{t.fee_currency}"]
+              for t in reversed(history.trades) for m in [markets[t.symbol]]]   # Binance lists the newest first
     deposits = [[f"{second(d.timestamp):%y-%m-%d %H:%M:%S}", d.currency, d.network, f"{d.amount:f}", d.address, d.txid,
                  "Completed"] for d in history.deposits]
     withdrawals = [[f"{second(w.timestamp):%Y-%m-%d %H:%M:%S}", w.currency, w.network, f"{w.amount:f}", f"{w.fee:f}",

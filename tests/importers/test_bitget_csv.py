@@ -120,7 +120,8 @@ def _export_files(history, folder: Path) -> list[Path]:
     bills = [[when(e.timestamp), b["billId"], b["coin"], b["groupType"], b["businessType"], b["size"], b["fees"],
               b["balance"]] for e in history.ledger() for b in [_bill(e)]]
     return [write_csv(folder / "fills.csv", FILLS, fills), write_csv(folder / "deposits.csv", DEPOSITS, deposits),
-            write_csv(folder / "withdrawals.csv", WITHDRAWALS, withdrawals), write_csv(folder / "bills.csv", BILLS, bills)]
+            write_csv(folder / "withdrawals.csv", WITHDRAWALS, withdrawals),
+            write_csv(folder / "bills.csv", BILLS, bills)]
 
 
 @pytest.fixture(scope="module")
