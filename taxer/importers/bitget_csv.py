@@ -3,12 +3,14 @@
 
 Every one of these files carries Bitget's ids (trade id, order id of a transfer, bill id), so each row gets the
 external id the API path gives the same record (taxer.exchanges.normalize) and a file plus a sync of one account
-dedupe by id. Times: Bitget writes them in the time zone set in the account's preferences; taxer reads a time
-without an offset as UTC, so set the site to UTC+0 before exporting, or keep an explicit offset in the cells
-("2024-03-01T22:05:00+08:00").
+dedupe by id. Times: Bitget's files are in UTC+8 (its record files name the column "Creation timestamp (+8 UTC)"),
+so a time without an offset is read as UTC+8; a cell with an explicit offset ("2024-03-01T14:05:00+00:00") is read
+as it says.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta, timezone
 
 from taxer.exchanges.bitget import income_label
 from taxer.importers import rows
@@ -18,6 +20,7 @@ from taxer.model import Kind, Leg
 
 SOURCE = "bitget"
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
+BITGET_TIME = timezone(timedelta(hours=8), "UTC+8")   # what Bitget's files use when a cell has no offset
 SIDES = {"buy": "buy", "sell": "sell"}
 # Quote coins of Bitget spot markets, longest first, to split "ETHBTC" when the pair has no separator.
 QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "USDE", "BTC", "ETH", "BGB", "EUR", "BRL", "TRY", "USD")
@@ -28,8 +31,8 @@ STATUSES = {"success": True, "successful": True, "completed": True, "pending": F
 def _when(row, column: str = "Date"):
     text = (row.get(column) or "").strip()
     if "T" in text or "+" in text or text.endswith("Z"):
-        return rows.utc_timestamp(text, column)  # an explicit offset wins over the UTC assumption
-    return rows.plain_datetime(text, column, TIME_FORMATS)
+        return rows.utc_timestamp(text, column)  # an explicit offset wins over the file's UTC+8
+    return rows.plain_datetime(text, column, TIME_FORMATS, BITGET_TIME)
 
 
 def _pair(text: str) -> tuple[str, str]:

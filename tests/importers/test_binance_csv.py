@@ -90,8 +90,9 @@ def test_importing_all_four_files_and_again_adds_nothing_twice(db_url):
 
 
 @pytest.mark.parametrize("file, bad, line, column, words", [
-    ("trade_history.csv", "2024-03-01 14:05:07,BTCUSDT,BUY,62000.5,0.001BTC,62.0005USDT,0.000001BTC\n"
-     "2024-03-01 14:05:08,BTCUSDT,BUY,62000.5,0.001 B TC,62USDT,0BTC", 3, "Executed", "not an amount with its asset"),
+    ("trade_history.csv", ("2024-03-01 14:05:07,BTCUSDT,BUY,62000.5,0.001BTC,62.0005USDT,0.000001BTC\n"
+                           "2024-03-01 14:05:08,BTCUSDT,BUY,62000.5,0.001 B TC,62USDT,0BTC"), 3, "Executed",
+     "not an amount with its asset"),
     ("trade_history.csv", "2024-03-01T14:05:07,BTCUSDT,BUY,1,1BTC,1USDT,0BTC", 2, "Date(UTC)", "not a date"),
     ("trade_history.csv", "2024-03-01 14:05:07,BTCUSDT,HOLD,1,1BTC,1USDT,0BTC", 2, "Side", "'HOLD' is not one of"),
     ("trade_history.csv", "2024-03-01 14:05:07,ETHUSDT,BUY,1,1BTC,1USDT,0BTC", 2, "Pair", "does not match"),

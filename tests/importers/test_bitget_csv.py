@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,11 +63,15 @@ def test_golden_import_gives_the_api_paths_ids():
     ]
 
 
-def test_times_with_an_offset_are_converted_to_utc(tmp_path):
-    path = write_csv(tmp_path / "f.csv", FILLS, [["2024-03-01T22:05:07+08:00", "1", "2", "BTCUSDT", "buy", "1",
-                                                  "1", "1", "0", "BTC"]])
+@pytest.mark.parametrize("cell, utc", [
+    ("2024-01-01 07:59:59", "2023-12-31T23:59:59+00:00"),   # Bitget's UTC+8: still 2023 in UTC
+    ("2024-03-01T22:05:07+08:00", "2024-03-01T14:05:07+00:00"),
+    ("2024-03-01T14:05:07Z", "2024-03-01T14:05:07+00:00"),
+])
+def test_times_are_utc_plus_8_unless_the_cell_has_an_offset(tmp_path, cell, utc):
+    path = write_csv(tmp_path / "f.csv", FILLS, [[cell, "1", "2", "BTCUSDT", "buy", "1", "1", "1", "0", "BTC"]])
     (tx,) = _rows(path)
-    assert tx.timestamp.isoformat() == "2024-03-01T14:05:07+00:00" and tx.fee is None
+    assert tx.timestamp.isoformat() == utc and tx.fee is None
 
 
 @pytest.mark.parametrize("file, bad, column, words", [
@@ -108,8 +113,8 @@ def _export_files(history, folder: Path) -> list[Path]:
     """The four exports Bitget would give for `history`: Bitget's ids, times cut to the second."""
     markets = {m.symbol: m for m in history.markets}
 
-    def when(ms):
-        return f"{second(ms):%Y-%m-%d %H:%M:%S}"
+    def when(ms):   # Bitget's files are in UTC+8
+        return f"{second(ms) + timedelta(hours=8):%Y-%m-%d %H:%M:%S}"
 
     fills = [[when(t.timestamp), t.order_id, t.id, markets[t.symbol].id, t.side, f"{t.price:f}", f"{t.amount:f}",
               f"{t.cost:f}", f"{-t.fee:f}", t.fee_currency] for t in reversed(history.trades)]
