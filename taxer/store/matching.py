@@ -18,7 +18,7 @@ from collections import Counter, defaultdict, deque
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 
 from taxer.importers.formats import CONTENT_PREFIX
 from taxer.model import Kind, Leg, Transaction
@@ -106,7 +106,7 @@ def adopt_file_rows(conn: Connection, account_id: int, source: str, records: Seq
     for row_id, external_id, key in _rows_in_range(conn, account_id, source, [r[0] for r in fresh],
                                                    content_only=True):
         pool[key].append((row_id, external_id))
-    kept = []
+    kept, adopted = [], []
     for record in records:
         tx = record[0]
         candidates = pool.get(content_key(tx)) if tx.external_id not in present else None
@@ -114,7 +114,11 @@ def adopt_file_rows(conn: Connection, account_id: int, source: str, records: Seq
             kept.append(record)
             continue
         row_id, old_id = candidates.popleft()
-        conn.execute(update(TX).where(TX.c.id == row_id).values(external_id=tx.external_id))
+        adopted.append({"row_id": row_id, "old_id": old_id, "new_id": tx.external_id})
+    if adopted:  # one executemany per table: single-row updates were most of a sync's time after a big file
+        conn.execute(update(TX).where(TX.c.id == bindparam("row_id")).values(external_id=bindparam("new_id")),
+                     adopted)
         conn.execute(update(RAW).where((RAW.c.account_id == account_id) & (RAW.c.source == source)
-                                       & (RAW.c.external_id == old_id)).values(external_id=tx.external_id))
+                                       & (RAW.c.external_id == bindparam("old_id")))
+                     .values(external_id=bindparam("new_id")), adopted)
     return kept
