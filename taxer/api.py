@@ -11,11 +11,11 @@ from typing import Callable, Iterator, Sequence
 from sqlalchemy import Engine
 
 from taxer.errors import ConfigError, InputError, TaxerError
-from taxer.importers.csvfile import read_rows
+from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
 from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
 from taxer.pricing.book import PriceBook
-from taxer.store import ledger, prices
+from taxer.store import ledger, matching, prices
 from taxer.store.db import open_engine
 
 
@@ -59,7 +59,13 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
         with engine.begin() as conn:
             acct = ledger.ensure_account(conn, account)
             run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
-            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
+            if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
+                records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
+                read = len(records)
+                _, inserted = ledger.insert_records(conn, acct.id, run_id,
+                                                    matching.drop_held(conn, acct.id, fmt.ledger_source, records))
+            else:
+                read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
             ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     except TaxerError as exc:
         with engine.begin() as conn:

@@ -20,7 +20,7 @@ from taxer.exchanges.normalize import payload
 from taxer.exchanges.registry import spec_for
 from taxer.exchanges.spec import DAY_MS, ExchangeSpec, KeyPermissions, StreamSpec
 from taxer.model import UTC
-from taxer.store import ledger
+from taxer.store import ledger, matching
 
 Log = Callable[[str], None]
 
@@ -149,6 +149,8 @@ class AccountSync:
             run_id = ledger.start_run(conn, kind="sync", target=f"{self.spec.id} {self.account.api_url or ''}".strip(),
                                       account_id=self.account.id)
         self.run_id = run_id
+        with self.engine.connect() as conn:
+            self.file_rows = matching.has_file_rows(conn, self.account.id, self.spec.id)
         gateway = None
         try:
             gateway = self._gateway()
@@ -206,11 +208,14 @@ class AccountSync:
                 tx = stream.convert(raw, self.account.name, self.spec.id)
                 if tx is not None:
                     records.append((tx, f"{self.spec.id} {key}", payload(raw)))
+            fetched = len(records)
             with self.engine.begin() as conn:
+                if self.file_rows:  # records a file without ids already gave are not added twice
+                    records = matching.adopt_file_rows(conn, self.account.id, self.spec.id, records)
                 _read, inserted = ledger.insert_records(conn, self.account.id, self.run_id, records)
                 ledger.set_cursor(conn, self.account.id, key, page.cursor)
             progress.pages += 1
-            progress.records += len(records)
+            progress.records += fetched
             progress.inserted += inserted
             self.on_page(self.account.name, progress)
         if progress.records or progress.pages > 1:

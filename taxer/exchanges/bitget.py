@@ -23,7 +23,7 @@ WITHDRAW_SCOPES = {"wwow", "withdraw", "transfer"}
 READ_SCOPES = {"readonly", "read", "read_only"}
 
 
-def _income_label(info: dict) -> str | None:
+def income_label(info: dict) -> str | None:
     group, business = str(info.get("groupType", "")).lower(), str(info.get("businessType", "")).lower()
     if group in INCOME_GROUPS:
         return INCOME_GROUPS[group]
@@ -44,7 +44,7 @@ def _fetch_bills(gw, symbol, since, limit, params):
 
 
 def _bill_income(bill, account, source):
-    label = _income_label(bill)
+    label = income_label(bill)
     amount = Decimal(str(bill.get("size") or 0))
     if label is None or amount <= 0:
         return None  # trades, deposits and withdrawals come from their own streams

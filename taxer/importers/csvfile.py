@@ -110,7 +110,7 @@ def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[
     fmt, header, lines = open_csv(path)
     parsed = (_parse_batch(fmt.name, account, header, batch) for batch in _batches(lines, BATCH))
     return fmt, (SourceRecord(replace(tx, external_id=external_id), origin, payload)
-                 for tx, external_id, origin, payload in _with_ids(path, parsed))
+                 for tx, external_id, origin, payload in _with_ids(path, fmt, parsed))
 
 
 def read_rows(path: Path, account: str, *, workers: int | None = None, batch: int = BATCH
@@ -125,11 +125,13 @@ def read_rows(path: Path, account: str, *, workers: int | None = None, batch: in
     else:
         parsed = (_stored(_parse_batch(fmt.name, account, header, b)) for b in batches)
     return fmt, ((row[:-1] + (external_id,), origin, payload)
-                 for row, external_id, origin, payload in _with_ids(path, parsed))
+                 for row, external_id, origin, payload in _with_ids(path, fmt, parsed))
 
 
-def _with_ids(path: Path, parsed: Iterator) -> Iterator[tuple]:
+def _with_ids(path: Path, fmt: formats.CsvFormat, parsed: Iterator) -> Iterator[tuple]:
     """Give every parsed row its external id and origin; raise the first bad row as an InputError."""
+    # A hash id of a format matched by content says so: a later sync recognizes the row (taxer.store.matching).
+    prefix = formats.CONTENT_PREFIX if fmt.match_by_content else ""
     seen: dict[str, int] = {}
     name = path.name
     for rows in parsed:
@@ -140,7 +142,7 @@ def _with_ids(path: Path, parsed: Iterator) -> Iterator[tuple]:
                 # Identical rows are legitimate (two equal fills in one second): number their occurrences so
                 # a re-import of the same or a longer export maps each row to the same id.
                 seen[digest] = seen.get(digest, 0) + 1
-                external_id = f"{digest}-{seen[digest]}"
+                external_id = f"{prefix}{digest}-{seen[digest]}"
             yield item, external_id, f"{name}:{line}", payload
 
 

@@ -9,9 +9,13 @@ from typing import Callable, Mapping
 # A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
 # account and source (the driver adds those, so each record is built once), or raises
 # taxer.importers.rows.RowError. It may return `external_id` (e.g. the exchange API's id scheme, so a file and a
-# sync of one account never hold a record twice); else `id_column` or a content hash gives it. It returns None for
-# a row that holds nothing for the ledger (a trade leg in a ledger export whose trades come from another file).
+# sync of one account never hold a record twice); else `id_column` or a content hash gives it. It returns None for a
+# row the ledger takes from elsewhere (e.g. a trade line of a statement whose trades come from the trade export).
 RowParser = Callable[[Mapping[str, str]], "dict | None"]
+
+# External ids of rows from formats with match_by_content: a sync that later fetches the same record finds them by
+# content and gives them the exchange's id (taxer.store.matching).
+CONTENT_PREFIX = "content:"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,9 @@ class CsvFormat:
     id_column: str | None = None  # a column holding the source's own stable id, if the file has one
     source: str | None = None     # the ledger `source` when it is not `name`: an exchange's export shares its
                                   # API's source ("bitget"), so records from both paths dedupe
+    match_by_content: bool = False  # the file has no ids of the exchange: a row already in the ledger (same
+                                    # account and source, same kind, second and legs) is not added again, and a
+                                    # later sync recognizes the row (taxer.store.matching)
 
     @property
     def ledger_source(self) -> str:

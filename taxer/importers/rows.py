@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from taxer.model import UTC, Leg
@@ -75,3 +76,59 @@ def utc_timestamp(value: str, column: str) -> datetime:
     if parsed.tzinfo is not None:
         raise RowError(column, f"{text!r} has two time zones; write either ' UTC' or an offset")
     return parsed.replace(tzinfo=UTC)
+
+
+# "0.001BTC", "1,234.5 USDT": exchanges' amount-with-unit cells; thousands commas only in groups of three.
+_WITH_UNIT = re.compile(r"^(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([A-Z][A-Z0-9]*|[0-9]+[A-Z][A-Z0-9]*)$")
+
+
+def amount_with_unit(value: str, column: str, *, allow_zero: bool = False) -> Leg | None:
+    """A cell holding an amount and its asset ('0.001BTC'); None for an empty cell, or a zero one if allowed."""
+    text = value.strip()
+    if not text:
+        return None
+    match = _WITH_UNIT.match(text.upper())
+    if match is None:
+        raise RowError(column, f"{text!r} is not an amount with its asset; expected a number followed by the "
+                               "asset symbol, such as 0.001BTC")
+    number = Decimal(match.group(1).replace(",", ""))
+    if number == 0:
+        if allow_zero:
+            return None
+        raise RowError(column, f"{text!r} is zero; a trade moves a positive amount")
+    return Leg(match.group(2), number)
+
+
+def plain_datetime(value: str, column: str, formats: tuple[str, ...], zone: tzinfo = UTC) -> datetime:
+    """A timestamp without an offset in one of `formats` (strptime), read in `zone` because the file says so."""
+    text = value.strip()
+    if not text:
+        raise RowError(column, f"is empty; expected a date such as {datetime(2024, 3, 1, 14, 5).strftime(formats[0])}")
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=zone).astimezone(UTC)
+        except ValueError:
+            continue
+    example = datetime(2024, 3, 1, 14, 5).strftime(formats[0])
+    raise RowError(column, f"{text!r} is not a date in this export's format; expected a date such as {example}")
+
+
+def signed_amount(value: str, column: str) -> Decimal:
+    """A non-zero exact decimal that may be negative (a balance change)."""
+    text = value.strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RowError(column, f"{text!r} is not a number; expected a signed decimal such as -0.015") from None
+    if not number.is_finite() or number == 0:
+        raise RowError(column, f"{text!r} is not a non-zero finite number; expected a signed decimal such as -0.015")
+    return number
+
+
+def choice(row, column: str, allowed: dict[str, object]):
+    """The value `allowed` maps the cell to (case-insensitive), else a RowError listing what is accepted."""
+    text = (row.get(column) or "").strip()
+    try:
+        return allowed[text.lower()]
+    except KeyError:
+        raise RowError(column, f"{text!r} is not one of: {', '.join(sorted(allowed))}") from None
