@@ -47,7 +47,7 @@ class StreamSpec:
     name: str                       # "trades", "deposits", "withdrawals", "income"
     fetch: Fetcher
     convert: Converter
-    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset"
+    paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset" | "time_descending"
     limit: int
     window_days: int | None = None
     per_symbol: bool = False
@@ -55,6 +55,7 @@ class StreamSpec:
     until_param: str = "until"
     offset_param: str | None = None
     assets: Callable[[dict], set[str]] = field(default=lambda r: set())  # assets a record shows the account held
+    cursor_id: Callable[[dict], int] = field(default=lambda r: int(r["id"]))  # the id the exchange pages by
 
 
 @dataclass(frozen=True)

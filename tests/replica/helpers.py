@@ -14,6 +14,7 @@ DAY = 86_400_000
 OPTIONS = {
     "bitget": {"uta": False, "fetchMarkets": {"types": ["spot"]}},
     "binance": {"fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
+    "okx": {"fetchMarkets": {"types": ["spot"]}},
 }
 CREDENTIALS = {"apiKey": "test-key", "secret": "test-secret", "password": "test-pass"}
 
