@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+
 from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.exchanges.normalize import from_ms
