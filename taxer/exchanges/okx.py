@@ -28,12 +28,17 @@ WITHDRAW_SCOPES = {"withdraw", "transfer"}
 NO_WINDOW_DAYS = 365 * 40
 
 
+def quote_amount(price: Decimal, size: Decimal) -> Decimal:
+    """The quote a spot fill moved: price x size at okx's 8 decimals (the API and the CSV export both use this)."""
+    return (price * size).quantize(QUOTE_STEP, ROUND_HALF_UP)
+
+
 def _fill(record, account, source):
     tx = normalize.trade(record, account=account, source=source, raw=RAW)
     info = record.get("info") or {}
     if info.get("fillPx") in (None, "") or info.get("fillSz") in (None, ""):
         return tx
-    cost = (Decimal(info["fillPx"]) * Decimal(info["fillSz"])).quantize(QUOTE_STEP, ROUND_HALF_UP)
+    cost = quote_amount(Decimal(info["fillPx"]), Decimal(info["fillSz"]))
     quote = record["symbol"].split("/")[1].split(":")[0]
     if record["side"] == "buy":
         return replace(tx, sent=Leg(quote, cost))
