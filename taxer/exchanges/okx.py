@@ -22,6 +22,7 @@ QUOTE_STEP = Decimal("1E-8")
 # Bills that are income, by (type, subType). okx documents no trading-account bill type for earn payouts or
 # airdrops; 26 is its "structured products / earn" type and these sub types are the replica's (assumption).
 INCOME_BILLS = {("26", "280"): "staking", ("26", "281"): "airdrop"}
+INCOME_BILL_TYPE = "26"   # asked for by type: ~3 bills per trade are not income, and okx pages bills 100 at a time
 # /api/v5/account/config `perm`: "read_only", "read_only,trade", "read_only,withdraw,trade".
 WITHDRAW_SCOPES = {"withdraw", "transfer"}
 # One window from the history's start to now: okx has no window limit, only retention.
@@ -46,9 +47,9 @@ def _fill(record, account, source):
 
 
 def _fetch_bills(gw, symbol, since, limit, params):
-    # The raw bills-archive endpoint (the last 3 months; /account/bills holds only 7 days of the same bills):
-    # only income is kept, so ccxt's per-entry ledger parsing would be wasted work.
-    request = {"begin": since, "end": params["until"], "limit": limit}
+    # The raw bills-archive endpoint (the last 3 months; /account/bills holds only 7 days of the same bills),
+    # filtered to the income type: only income is kept, so other bills and ccxt's ledger parsing are wasted work.
+    request = {"begin": since, "end": params["until"], "limit": limit, "type": INCOME_BILL_TYPE}
     if params.get("after"):
         request["after"] = params["after"]
     response = gw.call("private_get_account_bills_archive", request) or {}
