@@ -90,11 +90,14 @@ def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None,
         return paging.cursor_chain(fetch, cursor, limit=stream.limit, cursor_param=stream.id_param,
                                    token_path=stream.token_path, start_ms=start_ms, now_ms=now_ms,
                                    newest_first=stream.newest_first, until_param=stream.until_param)
+    if stream.paging == "time_descending":
+        return paging.time_descending(fetch, cursor, limit=stream.limit, start_ms=start_ms, now_ms=now_ms,
+                                      until_param=stream.until_param)
     window = (stream.window_days or 90) * DAY_MS
     if stream.paging == "windows_id_descending":
         return paging.windows_id_descending(fetch, cursor, limit=stream.limit, window_ms=window, start_ms=start_ms,
                                             now_ms=now_ms, before_param=stream.id_param,
-                                            until_param=stream.until_param)
+                                            until_param=stream.until_param, id_of=stream.cursor_id)
     return paging.windows_offset(fetch, cursor, limit=stream.limit, window_ms=window, start_ms=start_ms,
                                  now_ms=now_ms, until_param=stream.until_param, offset_param=stream.offset_param)
 

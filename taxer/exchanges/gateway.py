@@ -130,6 +130,7 @@ class Gateway:
                 last = exc
                 self.retries += 1
                 if attempt + 1 < self.retry.attempts:
+                    # a 429: DDoSProtection (bitget, binance) or RateLimitExceeded (okx 50011, not a subclass)
                     retry_after = _retry_after_seconds(self.client.last_response_headers) \
                         if isinstance(exc, (ccxt.DDoSProtection, ccxt.RateLimitExceeded)) else None
                     self.retry.sleep(self.retry.delay(attempt, retry_after, self._rng))

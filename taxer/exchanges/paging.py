@@ -39,8 +39,10 @@ def id_ascending(fetch: Fetch, cursor: dict | None, *, limit: int, id_param: str
 
 
 def windows_id_descending(fetch: Fetch, cursor: dict | None, *, limit: int, window_ms: int, start_ms: int,
-                          now_ms: int, before_param: str, until_param: str = "until") -> Iterator[Page]:
-    """Time windows no longer than the exchange allows, each paged newest-first with an `idLessThan` cursor (bitget).
+                          now_ms: int, before_param: str, until_param: str = "until",
+                          id_of: Callable[[dict], int] = _int_id) -> Iterator[Page]:
+    """Time windows no longer than the exchange allows, each paged newest-first with an `idLessThan` cursor (bitget;
+    okx `after`, where `id_of` reads the bill id the exchange pages by rather than the record's own id).
 
     A window is finished when a page comes back short; the cursor then moves to the next window.
     """
@@ -60,7 +62,7 @@ def windows_id_descending(fetch: Fetch, cursor: dict | None, *, limit: int, wind
             start, before = end, None
             yield Page(records, {"window_start": start, "before": None}, start >= now_ms)
         else:
-            before = str(min(_int_id(r) for r in records))
+            before = str(min(id_of(r) for r in records))
             yield Page(records, {"window_start": start, "before": before}, False)
 
 
@@ -174,3 +176,27 @@ def cursor_chain(fetch: Fetch, cursor: dict | None, *, limit: int, cursor_param:
         else:
             yield Page(records, {"next": str(records[-1]["id"]) if records else token}, True)
             return
+def time_descending(fetch: Fetch, cursor: dict | None, *, limit: int, start_ms: int, now_ms: int,
+                    until_param: str = "until") -> Iterator[Page]:
+    """Newest first below a moving time bound, when the exchange pages by timestamp only (okx deposit and
+    withdrawal history: `after` is a time). A run covers [floor, now); the next run starts at this run's now.
+
+    The next page's bound is just above the oldest time seen, so records sharing that millisecond which did not fit
+    come again rather than being skipped (the ledger keeps each once). Only a full page of one millisecond moves
+    the bound below it: an exchange gives no way to page inside one.
+    """
+    state = cursor or {}
+    floor = int(state.get("floor", start_ms))
+    until = state.get("until")
+    if floor >= now_ms:
+        yield Page([], {"floor": floor, "until": None}, True)
+        return
+    while True:
+        bound = now_ms if until is None else int(until)
+        records = fetch(floor, limit, {until_param: bound})
+        if len(records) < limit:
+            yield Page(records, {"floor": now_ms, "until": None}, True)
+            return
+        oldest = min(int(r["timestamp"]) for r in records)
+        until = oldest + 1 if oldest + 1 < bound else oldest
+        yield Page(records, {"floor": floor, "until": until}, False)

@@ -7,9 +7,9 @@ from taxer.exchanges.spec import ExchangeSpec
 
 
 def _specs() -> dict[str, ExchangeSpec]:
-    from taxer.exchanges import binance, bitget, coinbase, kraken
+    from taxer.exchanges import binance, bitget, coinbase, kraken, okx
 
-    return {s.id: s for s in (bitget.SPEC, binance.SPEC, kraken.SPEC, coinbase.SPEC)}
+    return {s.id: s for s in (bitget.SPEC, binance.SPEC, kraken.SPEC, coinbase.SPEC, okx.SPEC)}
 
 
 def spec_for(exchange_id: str) -> ExchangeSpec:

@@ -48,7 +48,7 @@ class StreamSpec:
     fetch: Fetcher
     convert: Converter
     paging: str                     # "id_ascending" | "windows_id_descending" | "windows_offset" |
-                                    # "offset_counted" | "cursor_chain"
+                                    # "offset_counted" | "cursor_chain" | "time_descending"
     limit: int
     window_days: int | None = None
     per_symbol: bool = False
@@ -61,6 +61,7 @@ class StreamSpec:
     # partitions(gw) -> ids the stream is paged separately for (coinbase: one transaction list per v2 account);
     # each gets its own cursor, and the id is passed where a symbol would be
     partitions: Callable[[Gateway], list[str]] | None = None
+    cursor_id: Callable[[dict], int] = field(default=lambda r: int(r["id"]))  # the id the exchange pages by
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qsl
 
-from taxer.replica import binance, bitget, coinbase, kraken
+from taxer.replica import binance, bitget, coinbase, kraken, okx
 from taxer.replica.base import Credentials, Exchange, Permissions, Request, Response, dumps, html_error
 from taxer.replica.faults import FaultPlan, Faults, RateLimiter
 from taxer.replica.history import History
 
 # One module per exchange; a new exchange is one file plus its name here.
-EXCHANGES: dict[str, type[Exchange]] = {m.Api.name: m.Api for m in (bitget, binance, kraken, coinbase)}
+EXCHANGES: dict[str, type[Exchange]] = {m.Api.name: m.Api for m in (bitget, binance, kraken, coinbase, okx)}
 HOST = "127.0.0.1"
 # Parameters that change on every retry of the same request: ignored when deciding "the same request again".
 VOLATILE = frozenset({"timestamp", "signature", "recvWindow"})

@@ -161,3 +161,43 @@ def test_cursor_chain_newest_first_stops_at_the_floor_and_raises_it():
     later = list(paging.cursor_chain(newest_first_tokens(timed, again), pages[-1].cursor, limit=100,
                                      cursor_param="cursor", token_path="info.cursor", start_ms=0, newest_first=True))
     assert collect(later) == ["250"] and again == [(2500, None)]
+def by_time(records, calls):
+    """okx deposit history: records with since <= t < until, newest first, at most `limit`."""
+    def fetch(since, limit, params):
+        calls.append(params["until"])
+        inside = [r for r in records if since <= r["timestamp"] < params["until"]]
+        return sorted(inside, key=lambda r: -r["timestamp"])[:limit]
+    return fetch
+
+
+def test_time_descending_reads_everything_even_when_a_page_splits_one_millisecond():
+    # ids 1..250 at t = 10 * id, except ids 140..160 which all share t=1500: the first page (250..161, then ten of
+    # the 21 at t=1500) cuts that millisecond in two
+    records = [{"id": str(i), "timestamp": 1500 if 140 <= i <= 160 else i * 10} for i in range(1, 251)]
+    calls = []
+    pages = list(paging.time_descending(by_time(records, calls), None, limit=100, start_ms=0, now_ms=3000))
+    assert sorted(set(collect(pages)), key=int) == [str(i) for i in range(1, 251)]
+    assert calls == [3000, 1501, 611] and pages[-1].done and pages[-1].cursor == {"floor": 3000, "until": None}
+    # killed after page 1: resuming yields the rest
+    rest = list(paging.time_descending(by_time(records, []), pages[0].cursor, limit=100, start_ms=0, now_ms=3000))
+    assert sorted(set(collect(pages[:1]) + collect(rest)), key=int) == [str(i) for i in range(1, 251)]
+    # the next run starts where this one ended: one request, nothing old again
+    later = list(paging.time_descending(by_time(records + [{"id": "251", "timestamp": 3100}], []),
+                                        pages[-1].cursor, limit=100, start_ms=0, now_ms=4000))
+    assert collect(later) == ["251"]
+
+
+def test_windows_id_descending_pages_by_the_field_the_exchange_names():
+    # okx fills: the record id is the trade id, the cursor the bill id (here: 1000 + id)
+    records = [{"id": str(i), "bill": 1000 + i, "t": i * 10} for i in range(1, 251)]
+    seen = []
+
+    def fetch(since, limit, params):
+        seen.append(params.get("after"))
+        below = int(params.get("after") or 10**9)
+        return sorted((r for r in records if r["bill"] < below), key=lambda r: -r["bill"])[:limit]
+
+    pages = list(paging.windows_id_descending(fetch, None, limit=100, window_ms=10**6, start_ms=0, now_ms=3000,
+                                              before_param="after", id_of=lambda r: r["bill"]))
+    assert sorted(collect(pages), key=int) == [str(i) for i in range(1, 251)]
+    assert seen == [None, "1151", "1051"]

@@ -44,3 +44,16 @@ def binance(binance_replica):
     ex = client(binance_replica)
     ex.load_markets()
     return ex
+
+
+@pytest.fixture(scope="module")
+def okx_replica(history):
+    with make_replica("okx", history) as rep:
+        yield rep
+
+
+@pytest.fixture
+def okx(okx_replica):
+    ex = client(okx_replica)
+    ex.load_markets()
+    return ex

@@ -15,6 +15,7 @@ OPTIONS = {
     "bitget": {"uta": False, "fetchMarkets": {"types": ["spot"]}},
     "binance": {"fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
     "kraken": {},
+    "okx": {"fetchMarkets": {"types": ["spot"]}},
 }
 CREDENTIALS = {"apiKey": "test-key", "secret": "test-secret", "password": "test-pass"}
 

@@ -1,0 +1,99 @@
+"""okx specifics of a sync: what the real API's retention leaves, and its 429 (RateLimitExceeded) Retry-After."""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from taxer import api
+from taxer.exchanges.gateway import Gateway, RetryPolicy
+from taxer.exchanges.normalize import from_ms
+from taxer.model import Kind
+from taxer.replica import Faults, Permissions, Replica, generate_history
+from taxer.replica.okx import RETENTION
+from taxer.sync import AccountSync
+from tests.sync.test_resume import _count, _fingerprint
+
+KEY, SECRET, PASSPHRASE = "okx-key", "okx-secret-0123456789", "okx-pass"
+DAY = 86_400_000
+
+
+def _setup(tmp_path, monkeypatch, rep):
+    monkeypatch.setenv("TAXER_MAIN_API_KEY", KEY)
+    monkeypatch.setenv("TAXER_MAIN_SECRET", SECRET)
+    monkeypatch.setenv("TAXER_MAIN_PASSWORD", PASSPHRASE)
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.add_account(engine, "main", exchange="okx", api_url=rep.url)
+    (acct,) = api.accounts(engine)
+    return engine, acct
+
+
+def test_with_the_real_retention_a_sync_gets_everything_the_api_still_has(tmp_path, monkeypatch):
+    history = generate_history(seed=4, trades=800, start="2024-01-01", end="2024-12-31")
+    fast = functools.partial(Gateway, retry=RetryPolicy(attempts=4, base_delay=0.001))
+    with Replica("okx", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
+                 permissions=Permissions.READ_ONLY) as rep:
+        rep.api.retention, rep.api.clock = RETENTION, lambda: history.end
+        engine, acct = _setup(tmp_path, monkeypatch, rep)
+        report = AccountSync(engine, acct, gateway_factory=fast, now=lambda: from_ms(history.end)).run()
+    assert report.error is None, report.error
+    got = {(t.kind, t.external_id) for t in api.transactions(engine)}
+    kept = history.end - 90 * DAY
+    expected = {(Kind.TRADE, f"trade:{t.symbol}:{t.id}") for t in history.trades if t.timestamp >= kept}
+    expected |= {(Kind.DEPOSIT, f"deposit:{d.id}") for d in history.deposits}       # no retention documented
+    expected |= {(Kind.WITHDRAWAL, f"withdrawal:{w.id}") for w in history.withdrawals}
+    bills = {e.ref: e.id for e in history.ledger() if e.kind == "reward"}  # a reward's bill id
+    expected |= {(Kind.INCOME, f"income:{bills[r.id]}") for r in history.rewards if r.timestamp >= kept}
+    assert got == expected
+    assert 0 < len([k for k in got if k[0] is Kind.TRADE]) < len(history.trades) / 3
+
+
+def test_okx_rate_limit_waits_for_retry_after(tmp_path, monkeypatch):
+    history = generate_history(seed=2, trades=300, start="2024-01-01", end="2024-12-31")
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=6, base_delay=0.001, sleep=waits.append)
+    with Replica("okx", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, permissions=Permissions.READ_ONLY,
+                 faults=Faults(rate=0.3, seed=1, kinds=("429",), retry_after=7)) as rep:
+        engine, acct = _setup(tmp_path, monkeypatch, rep)
+        report = AccountSync(engine, acct, gateway_factory=functools.partial(Gateway, retry=policy)).run()
+        served_429 = rep.fault_counts.get("429", 0)
+    assert report.error is None, report.error
+    assert served_429 > 0 and waits == [7.0] * served_429
+
+
+def test_okx_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path):
+    """test_resume's SIGKILL check for okx's cursors (bill id inside a window; time bound for transfers)."""
+    history = generate_history(seed=12, trades=2500, start="2023-01-01", end="2025-06-30")
+    env = dict(os.environ, TAXER_MAIN_API_KEY=KEY, TAXER_MAIN_SECRET=SECRET, TAXER_MAIN_PASSWORD=PASSPHRASE)
+    rng = random.Random(7)
+    with Replica("okx", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
+                 permissions=Permissions.READ_ONLY) as rep:
+        def run(db, kill_after_rows=None):
+            cmd = [sys.executable, "-m", "taxer.cli", "--db", str(db), "sync", "main", "--quiet"]
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if kill_after_rows is None:
+                return proc.wait(timeout=300)
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and _count(db) < kill_after_rows and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return None
+            return proc.returncode
+
+        for db in (tmp_path / "whole.db", tmp_path / "killed.db"):
+            api.add_account(api.workspace(str(db)), "main", exchange="okx", api_url=rep.url)
+        assert run(tmp_path / "whole.db") == 0
+        whole = _fingerprint(tmp_path / "whole.db")
+        assert whole[0] > 2500
+        kills = sum(run(tmp_path / "killed.db", kill_after_rows=int(whole[0] * f)) is None
+                    for f in sorted(rng.uniform(0.05, 0.95) for _ in range(3)))
+        assert kills >= 2, "the sync finished before it could be killed: the test did not test resuming"
+        assert run(tmp_path / "killed.db") == 0
+    assert _fingerprint(tmp_path / "killed.db") == whole
