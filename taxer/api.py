@@ -99,9 +99,6 @@ def transactions(engine: Engine, *, account: str | None = None, asset: str | Non
         yield from ledger.query_transactions(conn, account=account, asset=asset, since=since, until=until)
 
 
-COUNTRIES = {"us": "USD"}  # country -> default report currency; more countries plug in here
-
-
 def parse_tax_year(text: str | int) -> int:
     """'2024' or '2024/25' -> 2024 (the year the tax year starts in)."""
     value = str(text).strip()
@@ -113,22 +110,23 @@ def parse_tax_year(text: str | int) -> int:
     raise ConfigError(f"tax year {value!r} is not a year: use the year the tax year starts in, such as 2024 or 2024/25")
 
 
-def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "fifo", country: str = "us",
-           currency: str | None = None, timezone: str = "UTC", pool: str = "auto",
+def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None, country: str = "us",
+           currency: str | None = None, timezone: str | None = None, pool: str = "auto",
            formats: Sequence[str] = FORMATS, progress: Callable[[int, int], None] | None = None) -> Package:
-    """Compute tax year `year` from the whole ledger and write its report files into `out`."""
-    from taxer.engine import EngineSettings, compute, tax_year_bounds
+    """Compute tax year `year` from the whole ledger and write its report files into `out`.
 
-    country = country.lower()
-    if country not in COUNTRIES:
-        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(COUNTRIES)}")
+    `country` (us, uk, ca, de, au) picks the rules; None for method, currency or timezone means the country's.
+    """
+    from taxer.countries import country as country_named
+    from taxer.engine import compute
+
+    rules = country_named(country)
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
     start_year = parse_tax_year(year)
-    settings = EngineSettings(currency=(currency or COUNTRIES[country]).upper(), method=method.lower(),
-                              pool=pool.replace("-", "_"), timezone=timezone)
-    start, end = tax_year_bounds(start_year, settings.timezone)
+    settings = rules.settings(method=method, currency=currency, timezone=timezone, pool=pool)
+    start, end = rules.bounds(start_year, settings.timezone)
     fingerprint = LedgerFingerprint()
     with engine.connect() as conn:
         txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
@@ -138,11 +136,11 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str = "f
     if not any(tx.timestamp >= start for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
             "it has no transactions before the end of that year"
-        raise TaxerError(f"the ledger has no transactions in tax year {start_year} ({span}). Import that year's "
+        raise TaxerError(f"the ledger has no transactions in tax year {rules.label(start_year)} ({span}). Import that year's "
                          "history first, or pick another --year.")
     result = compute(txs, settings, until=end, keep_from=start, price=book.price)
-    params = ReportParams(year=start_year, year_label=str(start_year), country=country,
-                          method=settings.method_for(start_year), currency=settings.currency,
+    params = ReportParams(year=start_year, year_label=rules.label(start_year), country=rules.code,
+                          method=rules.method(method), currency=settings.currency,
                           timezone=settings.timezone, pool=settings.pool, period_start=start, period_end=end,
                           transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
     last = end - timedelta(microseconds=1)  # the year's last moment: year-end market values

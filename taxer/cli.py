@@ -139,12 +139,14 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for the report files.")
-@click.option("--method", default="fifo", show_default=True, metavar="fifo|lifo|hifo|average",
-              help="Cost-basis method for the year's disposals.")
-@click.option("--country", default="us", show_default=True, metavar="us", help="Tax rules to apply.")
+@click.option("--method", metavar="fifo|lifo|hifo|average",
+              help="Cost-basis method for the year's disposals (default: the country's; fifo in the US).")
+@click.option("--country", default="us", show_default=True, metavar="us|uk|ca|de|au",
+              help="Tax rules to apply: United States, United Kingdom, Canada, Germany, Australia.")
 @click.option("--currency", metavar="USD", help="Report currency (default: the country's).")
-@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE",
-              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period.")
+@click.option("--timezone", metavar="ZONE",
+              help="The taxpayer's time zone (IANA name, default UTC): cuts the US tax year and dates the holding "
+                   "period. Other countries use their own (Europe/London, America/Toronto, ...).")
 @click.option("--pool", default="auto", show_default=True, type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
                    "(Rev. Proc. 2024-28).")

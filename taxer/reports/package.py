@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from taxer import __version__
+from taxer.countries import country
 from taxer.errors import TaxerError
 from taxer.model import Leg, Transaction
 from taxer.reports import form8949
@@ -172,6 +173,7 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
             for w in view.warnings)),
         "prices.csv": csv_bytes(HEADERS["prices.csv"], (
             (u.at.isoformat(), u.asset, u.quote, format(u.price, "f"), u.found) for u in view.prices_used)),
+        **country(view.params.country).extra_csv(view),
     }
 
 
