@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from taxer.countries.base import Country
+from taxer.reports.files import csv_bytes
+from taxer.reports.money import money, quantity
 
 # Annual exempt amount for individuals, by the year the tax year starts in (TCGA 1992 s1K; Finance Act 2023).
 ANNUAL_EXEMPT_AMOUNT = {2019: Decimal("12000"), 2020: Decimal("12300"), 2021: Decimal("12300"),
@@ -53,11 +55,26 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> 
     return out
 
 
+RULE_NAMES = {"same_day": "same day", "thirty_day": "30 days", "pool": "Section 104 pool"}
+PIECES_HEADER = ("date_disposed", "asset", "amount", "rule", "date_acquired", "proceeds", "allowable_costs",
+                 "gain_loss", "account", "disposal_tx_id", "acquisition_tx_id", "flags")
+
+
+def matched_pieces(view: Any) -> dict[str, bytes]:
+    """hmrc_disposals.csv: each matched piece with the rule that matched it, in date order."""
+    lines = sorted(view.form8949, key=lambda r: (r.date_sold, r.asset, r.disposal_tx_id or 0))
+    rows = ((r.date_sold, r.asset, quantity(r.amount), RULE_NAMES.get(r.rule, r.rule), r.date_acquired,
+             money(r.proceeds), money(r.cost_basis), money(r.gain), r.account,
+             "" if r.disposal_tx_id is None else str(r.disposal_tx_id),
+             "" if r.acquisition_tx_id is None else str(r.acquisition_tx_id), r.flags) for r in lines)
+    return {"hmrc_disposals.csv": csv_bytes(PIECES_HEADER, rows)}
+
+
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
     methods=("pooling",), matching="uk", listing_title="Disposals (HMRC matching)",
     holding="No holding period: every gain is chargeable alike.",
-    totals=totals,
+    totals=totals, extra_csv=matched_pieces,
     methodology=(
         ("Matching (HMRC Cryptoassets Manual, CRYPTO22200 series; TCGA 1992 s104, s105, s106A)",
          "Each cryptoasset is a separate pool. All acquisitions of one asset on one day (UK local date, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from taxer import __version__
+from taxer.countries import country
 from taxer.reports.files import write_bytes_atomic
 from taxer.reports.money import money, quantity
 from taxer.reports.package import schedule_d_rows
@@ -30,9 +32,10 @@ from taxer.resources import templates_dir
 CHUNK_PAGES = 120  # listing pages per chunk (~4,800 Form 8949 lines): ~7 s of one worker, ~150 MiB of layout
 WORKERS = 2
 
-COUNTRIES = {"us": "United States"}
 METHODS = {"fifo": "FIFO (first in, first out)", "lifo": "LIFO (last in, first out)",
-           "hifo": "HIFO (highest unit cost first)", "average": "Average cost"}
+           "hifo": "HIFO (highest unit cost first)", "average": "Average cost",
+           "pooling": "HMRC share matching (same day, 30 days, Section 104 pool)",
+           "acb": "Adjusted cost base (average across all accounts)"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,15 @@ def environment():
     return env
 
 
+def _printed(value: object) -> str:
+    """A country total as the PDF prints it: money to cents, yes/no, or as is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return money(value)
+    return "n/a" if value is None else str(value)
+
+
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -75,10 +87,15 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
     """Everything the cover, summary, warnings and methodology print (formatted by the template's filters)."""
     p = view.params
     tz = ZoneInfo(p.timezone)
+    rules = country(p.country)
     return {
         "p": p,
         "taxpayer": context.taxpayer,
-        "country": COUNTRIES.get(p.country, p.country.upper()),
+        "country": rules.name,
+        "country_rules": rules.methodology,
+        "country_holding": rules.holding,
+        "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
+                           for name, value in view.country_totals().items()],
         "method": METHODS.get(p.method, p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
