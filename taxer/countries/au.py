@@ -47,6 +47,7 @@ AU = Country(
     methods=("fifo", "lifo", "hifo"), long_after=_twelve_months, totals=totals,
     listing_title="CGT events (disposals)",
     holding="Discount when held at least 12 months, not counting the days of acquisition and disposal.",
+    terms=("Held under 12 months", "Held 12 months or more (discount)"),
     methodology=(
         ("CGT discount (ITAA 1997 Division 115)",
          "A capital gain of an individual on an asset held at least 12 months (s115-25) is reduced by 50% "

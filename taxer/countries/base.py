@@ -40,7 +40,7 @@ class Country:
     tax year starts on. `methods` are the names --method accepts, the first being the default; under a
     country `matching` other than "lots" the method is a name only. `long_after(acquired)` is the last date a
     disposal is still short-term (`holding` says the rule in words). `methodology` is (title, text) pairs for
-    the PDF, citing the law.
+    the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
     """
 
     code: str
@@ -57,6 +57,7 @@ class Country:
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
     listing_title: str = "Form 8949"
+    terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""

@@ -57,6 +57,7 @@ DE = Country(
     methods=("fifo",), pool="universal", long_after=_day_after_the_year, totals=totals,
     listing_title="Private Veräußerungsgeschäfte (disposals, FIFO)",
     holding="Tax-free when sold more than one year after acquisition (after the anniversary date).",
+    terms=("Held up to one year (taxable)", "Held over one year (tax-free)"),
     methodology=(
         ("Private sales (EStG §23 Abs. 1 Satz 1 Nr. 2)",
          "Selling or exchanging a cryptoasset is a private sale. Its gain is taxable only when acquisition and "

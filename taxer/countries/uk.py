@@ -50,8 +50,8 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> 
     }
     if year == 2024:
         cut = RATE_CHANGE.isoformat()
-        out["net_gain_before_2024_10_30"] = sum((g for (_, day), g in per.items() if day < cut), ZERO)
-        out["net_gain_from_2024_10_30"] = sum((g for (_, day), g in per.items() if day >= cut), ZERO)
+        out["net_gain_before_30_october_2024"] = sum((g for (_, day), g in per.items() if day < cut), ZERO)
+        out["net_gain_from_30_october_2024"] = sum((g for (_, day), g in per.items() if day >= cut), ZERO)
     return out
 
 

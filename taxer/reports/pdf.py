@@ -66,6 +66,16 @@ def environment():
     return env
 
 
+def _piece_totals(view: ReportView, terms: tuple[str, str] | None) -> list[tuple]:
+    """Outside the US: (label, pieces, proceeds, cost, adjustment, gain) by holding period, and in all."""
+    rows = []
+    if terms is not None:
+        rows = [(label, t.lines, t.proceeds, t.cost_basis, t.adjustment, t.gain)
+                for label, t in zip(terms, (view.short, view.long), strict=True)]
+    t = view.total
+    return [*rows, ("All disposals", t.lines, t.proceeds, t.cost_basis, t.adjustment, t.gain)]
+
+
 def _printed(value: object) -> str:
     """A country total as the PDF prints it: money to cents, yes/no, or as is."""
     if isinstance(value, bool):
@@ -104,6 +114,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "period_start": _local(p.period_start, tz),
         "period_end": _local(p.period_end, tz),
         "schedule_d": schedule_d_rows(view),
+        "piece_totals": _piece_totals(view, rules.terms),
         "part_lines": {"I": view.short.lines, "II": view.long.lines},
         "income_by_type": view.income_by_type,
         "income_total": view.income_total,
@@ -159,9 +170,11 @@ FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "wa
                   ("Methodology: rules and options used", "methodology"))
 
 
-def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int]) -> list[tuple[str, int]]:
+def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int],
+              us: bool = True) -> list[tuple[str, int]]:
     """(title, page number) of each section; the listings' pages are numbered from `first`."""
-    return [(title, front_anchors.get(anchor, 0)) for title, anchor in FRONT_SECTIONS] + \
+    sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
+    return [(title, front_anchors.get(anchor, 0)) for title, anchor in sections] + \
         [(page.toc, first + n) for n, page in enumerate(pages) if not page.continued]
 
 
@@ -189,9 +202,10 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     front = front_context(view, context)
     base = str(templates_dir())
     # The front's length decides every later page number: lay it out alone first, with stand-in numbers.
-    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}), len(pages), show_front=True), base)
+    us = not front["country_rules"]
+    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, us), len(pages), show_front=True), base)
     total = front_pages + len(pages)
-    contents = _contents(pages, front_pages + 1, anchors)
+    contents = _contents(pages, front_pages + 1, anchors, us)
     report = progress or (lambda done, of: None)
     report(0, total)
     if len(pages) <= chunk_pages:

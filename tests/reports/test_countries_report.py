@@ -69,7 +69,7 @@ def test_uk(reports):
         "disposals": 2, "disposal_proceeds": "11000.00", "allowable_costs": "6570.59", "gains": "4429.41",
         "losses": "0.00", "net_gain": "4429.41", "annual_exempt_amount": "3000.00",
         "net_gain_after_exempt_amount": "1429.41", "pieces_same_day": 1, "pieces_thirty_day": 1,
-        "pieces_pool": 2, "net_gain_before_2024_10_30": "1500.00", "net_gain_from_2024_10_30": "2929.41"}
+        "pieces_pool": 2, "net_gain_before_30_october_2024": "1500.00", "net_gain_from_30_october_2024": "2929.41"}
     with open(folder / "hmrc_disposals.csv", newline="") as handle:
         pieces = [(r["date_disposed"], r["rule"], r["date_acquired"], r["proceeds"], r["allowable_costs"])
                   for r in csv.DictReader(handle)]
