@@ -154,10 +154,13 @@ def _match_asset(asset: str, events: Iterable[Event], books: EventBooks, stop: d
 def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disposal]) -> None:
     """The day's pieces shared among its disposal transactions, as Disposal rows (those kept)."""
     events = d.events
-    amounts = [e.amount for e in events]
-    # per piece: its quantity and cost for each event of the day
-    split = [(allocate(amount, amounts, d.total), allocate(cost, amounts, d.total))
-             for _, amount, cost, _, _ in d.pieces]
+    if len(events) == 1:  # the common case: nothing to share
+        split = [([amount], [cost]) for _, amount, cost, _, _ in d.pieces]
+    else:
+        amounts = [e.amount for e in events]
+        # per piece: its quantity and cost for each event of the day
+        split = [(allocate(amount, amounts, d.total), allocate(cost, amounts, d.total))
+                 for _, amount, cost, _, _ in d.pieces]
     for n, e in enumerate(events):
         if e.kind != DISPOSE or not books.kept_range(e.m):
             continue
@@ -165,9 +168,12 @@ def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disp
                 if quantities[n] > 0]
         if not mine:
             continue
-        parts = [part for _, part, _ in mine]
-        gross = allocate(e.value + e.fee, parts)
-        fees = allocate(e.fee, parts)
+        if len(mine) == 1:
+            parts, gross, fees = None, (e.value + e.fee,), (e.fee,)
+        else:
+            parts = [part for _, part, _ in mine]
+            gross = allocate(e.value + e.fee, parts)
+            fees = allocate(e.fee, parts)
         tx, m = e.m.tx, e.m
         for ((rule, _, _, a, flagged), part, cost), proceeds, fee in zip(mine, gross, fees):
             allowable = cost + fee
