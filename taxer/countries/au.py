@@ -50,17 +50,18 @@ AU = Country(
     terms=("Held under 12 months", "Held 12 months or more (discount)"),
     methodology=(
         ("CGT discount (ITAA 1997 Division 115)",
-         "A capital gain of an individual on an asset held at least 12 months (s115-25) is reduced by 50% "
-         "(s115-100). The 12 months exclude the day of acquisition and the day of the CGT event, so coins "
-         "acquired on 1 July 2023 qualify when sold on 2 July 2024 or later; those pieces are marked long."),
+         ("A capital gain of an individual on an asset held at least 12 months (s115-25) is reduced by 50% "
+          "(s115-100). The 12 months exclude the day of acquisition and the day of the CGT event, so coins "
+          "acquired on 1 July 2023 qualify when sold on 2 July 2024 or later; those pieces are marked long.")),
         ("Net capital gain (ITAA 1997 s102-5)",
-         "Capital losses of the year are applied first, against the gains that get no discount and then against "
-         "the discountable ones; the discount applies to what remains. A net capital loss carries forward."),
+         ("Capital losses of the year are applied first, against the gains that get no discount and then against "
+          "the discountable ones; the discount applies to what remains. A net capital loss carries forward.")),
         ("Parcels",
-         "The units sold are identified first in, first out by default (the ATO accepts another method when "
-         "records identify the parcels: LIFO or HIFO can be chosen)."),
-        ("Income", "Staking and similar rewards are ordinary income at market value in AUD when received; that "
-         "value is the cost base of the tokens."),
+         ("The units sold are identified first in, first out by default (the ATO accepts another method when "
+          "records identify the parcels: LIFO or HIFO can be chosen).")),
+        ("Income",
+         ("Staking and similar rewards are ordinary income at market value in AUD when received; that value is "
+          "the cost base of the tokens.")),
         ("Income year", "1 July to 30 June, in Sydney local time."),
     ),
 )

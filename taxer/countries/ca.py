@@ -46,23 +46,23 @@ CA = Country(
     totals=totals,
     methodology=(
         ("Adjusted cost base (ITA s.54, s.47)",
-         "All identical properties (units of one cryptoasset) held in all of the taxpayer's accounts share one "
-         "adjusted cost base: each acquisition adds its cost (fees included), each disposition takes the average "
-         "cost per unit. Outlays and expenses of a disposition (fees) reduce its proceeds."),
+         ("All identical properties (units of one cryptoasset) held in all of the taxpayer's accounts share one "
+          "adjusted cost base: each acquisition adds its cost (fees included), each disposition takes the average "
+          "cost per unit. Outlays and expenses of a disposition (fees) reduce its proceeds.")),
         ("Superficial loss (ITA s.54, s.40(2)(g)(i), s.53(1)(f))",
-         "A loss is denied when the same property was acquired in the period from 30 days before to 30 days "
-         "after the disposition and is still held at the end of that period. The part denied is the loss times "
-         "the least of the units disposed of, acquired in the period and held at its end, over the units disposed "
-         "of. The denied loss is shown as an adjustment (code SL) and added to the adjusted cost base of the "
-         "substitute property. A loss is allowed when the property is gone 30 days after the disposition."),
+         ("A loss is denied when the same property was acquired in the period from 30 days before to 30 days "
+          "after the disposition and is still held at the end of that period. The part denied is the loss times "
+          "the least of the units disposed of, acquired in the period and held at its end, over the units disposed "
+          "of. The denied loss is shown as an adjustment (code SL) and added to the adjusted cost base of the "
+          "substitute property. A loss is allowed when the property is gone 30 days after the disposition.")),
         ("Inclusion rate (ITA s.38)",
-         "The taxable capital gain is the net capital gain of the year times the inclusion rate: 1/2 for 2024 and "
-         "2025. The increase to 2/3 proposed in Budget 2024 for gains realized from 25 June 2024 was cancelled in "
-         "March 2025 and is not applied. A net capital loss is not deductible against other income; it carries "
-         "over to other years' gains."),
+         ("The taxable capital gain is the net capital gain of the year times the inclusion rate: 1/2 for 2024 and "
+          "2025. The increase to 2/3 proposed in Budget 2024 for gains realized from 25 June 2024 was cancelled in "
+          "March 2025 and is not applied. A net capital loss is not deductible against other income; it carries "
+          "over to other years' gains.")),
         ("Income",
-         "Staking and similar receipts are income at fair market value in CAD when received; that value is the "
-         "cost of the units received and enters their adjusted cost base."),
+         ("Staking and similar receipts are income at fair market value in CAD when received; that value is the "
+          "cost of the units received and enters their adjusted cost base.")),
         ("Tax year", "The calendar year, in Canadian (Toronto) local time."),
     ),
 )

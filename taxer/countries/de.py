@@ -12,10 +12,10 @@ from taxer.engine.taxyear import anniversary
 
 # Exemption limit (Freigrenze) for gains from private sales, §23 Abs. 3 Satz 5 EStG: total gains of the
 # calendar year below it are tax-free, at or above it all are taxable (a limit, not an allowance).
-FREIGRENZE_BEFORE_2024 = Decimal("600")
-FREIGRENZE_FROM_2024 = Decimal("1000")
+FREIGRENZE_BEFORE_2024 = Decimal(600)
+FREIGRENZE_FROM_2024 = Decimal(1000)
 # §22 Nr. 3 Satz 2 EStG: other income (staking, lending...) below EUR 256 in the year is tax-free.
-INCOME_LIMIT = Decimal("256")
+INCOME_LIMIT = Decimal(256)
 ZERO = Decimal("0.00")
 
 
@@ -60,19 +60,19 @@ DE = Country(
     terms=("Held up to one year (taxable)", "Held over one year (tax-free)"),
     methodology=(
         ("Private sales (EStG §23 Abs. 1 Satz 1 Nr. 2)",
-         "Selling or exchanging a cryptoasset is a private sale. Its gain is taxable only when acquisition and "
-         "disposal are no more than one year apart; coins held more than one year are sold tax-free and are "
-         "listed apart (long term). The year is counted as §§187, 188 BGB do: coins acquired on 1 March 2023 are "
-         "sold tax-free from 2 March 2024 on."),
+         ("Selling or exchanging a cryptoasset is a private sale. Its gain is taxable only when acquisition and "
+          "disposal are no more than one year apart; coins held more than one year are sold tax-free and are "
+          "listed apart (long term). The year is counted as §§187, 188 BGB do: coins acquired on 1 March 2023 are "
+          "sold tax-free from 2 March 2024 on.")),
         ("Order of use: FIFO (EStG §23 Abs. 1 Satz 1 Nr. 2 Satz 3)",
          "The units acquired first are treated as sold first, for each cryptoasset."),
         ("Exemption limit (Freigrenze, EStG §23 Abs. 3 Satz 5)",
-         "Gains from private sales stay tax-free when their total in the calendar year is below EUR 600 (up to "
-         "2023) or EUR 1,000 (from 2024). It is a limit, not an allowance: at or above it the whole gain is "
-         "taxable. A net loss can only be set against private-sales gains of other years."),
+         ("Gains from private sales stay tax-free when their total in the calendar year is below EUR 600 (up to "
+          "2023) or EUR 1,000 (from 2024). It is a limit, not an allowance: at or above it the whole gain is "
+          "taxable. A net loss can only be set against private-sales gains of other years.")),
         ("Other income (EStG §22 Nr. 3)",
-         "Staking, lending and similar receipts are other income at market value when received; below EUR 256 "
-         "in the year it is tax-free (the limit covers all such income of the taxpayer, not only crypto)."),
+         ("Staking, lending and similar receipts are other income at market value when received; below EUR 256 "
+          "in the year it is tax-free (the limit covers all such income of the taxpayer, not only crypto).")),
         ("Tax year", "The calendar year, in German local time (Europe/Berlin)."),
     ),
 )

@@ -12,9 +12,9 @@ from taxer.reports.files import csv_bytes
 from taxer.reports.money import money, quantity
 
 # Annual exempt amount for individuals, by the year the tax year starts in (TCGA 1992 s1K; Finance Act 2023).
-ANNUAL_EXEMPT_AMOUNT = {2019: Decimal("12000"), 2020: Decimal("12300"), 2021: Decimal("12300"),
-                        2022: Decimal("12300"), 2023: Decimal("6000"), 2024: Decimal("3000"),
-                        2025: Decimal("3000")}
+ANNUAL_EXEMPT_AMOUNT = {2019: Decimal(12000), 2020: Decimal(12300), 2021: Decimal(12300),
+                        2022: Decimal(12300), 2023: Decimal(6000), 2024: Decimal(3000),
+                        2025: Decimal(3000)}
 # The main CGT rates rose for disposals on or after 30 October 2024 (Autumn Budget 2024): 2024/25 splits there.
 RATE_CHANGE = date(2024, 10, 30)
 ZERO = Decimal("0.00")
@@ -77,22 +77,22 @@ UK = Country(
     totals=totals, extra_csv=matched_pieces,
     methodology=(
         ("Matching (HMRC Cryptoassets Manual, CRYPTO22200 series; TCGA 1992 s104, s105, s106A)",
-         "Each cryptoasset is a separate pool. All acquisitions of one asset on one day (UK local date, "
-         "Europe/London) are one acquisition and all its disposals that day one disposal. A disposal is matched "
-         "first with acquisitions of the same day (same-day rule, s105(1)), then with acquisitions in the 30 days "
-         "after it, earliest first, day 1 to day 30 inclusive (bed and breakfast rule, s106A(5)), and what is left "
-         "with the Section 104 pool at its average cost (s104). The matched-pieces listing names the rule of each "
-         "piece; a day's pieces are shared among its transactions pro rata to quantity."),
+         ("Each cryptoasset is a separate pool. All acquisitions of one asset on one day (UK local date, "
+          "Europe/London) are one acquisition and all its disposals that day one disposal. A disposal is matched "
+          "first with acquisitions of the same day (same-day rule, s105(1)), then with acquisitions in the 30 days "
+          "after it, earliest first, day 1 to day 30 inclusive (bed and breakfast rule, s106A(5)), and what is left "
+          "with the Section 104 pool at its average cost (s104). The matched-pieces listing names the rule of each "
+          "piece; a day's pieces are shared among its transactions pro rata to quantity.")),
         ("Allowable costs and proceeds",
-         "Proceeds are gross disposal proceeds at market value in GBP. Allowable costs are the matched cost plus "
-         "the incidental costs of the disposal (exchange fees), as HMRC's summary takes them (CRYPTO22200 series)."),
+         ("Proceeds are gross disposal proceeds at market value in GBP. Allowable costs are the matched cost plus "
+          "the incidental costs of the disposal (exchange fees), as HMRC's summary takes them (CRYPTO22200 series).")),
         ("Income (HMRC Cryptoassets Manual, income tax pages)",
-         "Staking and similar receipts are income at their market value in GBP when received; that value is the "
-         "acquisition cost of the tokens, which enter the matching rules and the pool."),
+         ("Staking and similar receipts are income at their market value in GBP when received; that value is the "
+          "acquisition cost of the tokens, which enter the matching rules and the pool.")),
         ("Tax year, exempt amount and rates",
-         "The tax year runs from 6 April to 5 April in UK local time. The annual exempt amount is GBP 6,000 for "
-         "2023/24 and GBP 3,000 for 2024/25 and 2025/26 (TCGA 1992 s1K). CGT rates changed for disposals on or "
-         "after 30 October 2024, so 2024/25 gains are also shown before and from that date. Gains and losses "
-         "are counted per disposal (asset and day)."),
+         ("The tax year runs from 6 April to 5 April in UK local time. The annual exempt amount is GBP 6,000 for "
+          "2023/24 and GBP 3,000 for 2024/25 and 2025/26 (TCGA 1992 s1K). CGT rates changed for disposals on or "
+          "after 30 October 2024, so 2024/25 gains are also shown before and from that date. Gains and losses "
+          "are counted per disposal (asset and day).")),
     ),
 )

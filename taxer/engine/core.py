@@ -49,6 +49,10 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
     `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
     this instant are kept in the result; a report of one year passes its start, which bounds memory.
 
+    With a country's own matching (`settings.matching` "uk" or "acb") the ledger is read up to LOOK_AHEAD past
+    `until`, so that acquisitions after a disposal can be matched with it; rows, warnings and transfers from
+    then on are dropped, and the holdings are those of the pool on `until`'s local date.
+
     `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
     None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
     warnings in the result; only bad arguments raise (`ConfigError`).

@@ -125,7 +125,7 @@ def test_de_fifo_and_tax_free_gains_listed_apart():
     t = totals("de", 2024, result)
     assert (t["gain_held_over_one_year_tax_free"], t["gain_held_up_to_one_year"], t["freigrenze"],
             t["freigrenze_applied"], t["taxable_private_sales_gain"]) == \
-        (Decimal("2000.00"), Decimal("500.00"), Decimal("1000"), True, Decimal("0.00"))
+        (Decimal("2000.00"), Decimal("500.00"), Decimal(1000), True, Decimal("0.00"))
 
 
 @pytest.mark.parametrize("year, gain, applied, taxable", [
@@ -134,7 +134,7 @@ def test_de_fifo_and_tax_free_gains_listed_apart():
 ])
 def test_de_freigrenze_is_a_limit_not_an_allowance(year, gain, applied, taxable):
     result = run("de", buy(f"{year}-02-01 12:00", "BTC", "1", "10000", **EUR),
-                 sell(f"{year}-05-01 12:00", "BTC", "1", str(Decimal("10000") + Decimal(gain)), **EUR), year=year)
+                 sell(f"{year}-05-01 12:00", "BTC", "1", str(Decimal(10000) + Decimal(gain)), **EUR), year=year)
     t = totals("de", year, result)
     assert (t["freigrenze_applied"], t["taxable_private_sales_gain"]) == (applied, Decimal(taxable))
 
@@ -198,6 +198,6 @@ def test_each_country_defaults_to_its_currency_and_zone():
 
 def test_income_is_kept_alike_in_every_country():
     staking = Transaction(account="a", timestamp=at("2024-08-01 12:00"), kind=Kind.INCOME,
-                          received=Leg("ETH", Decimal("1")), fair_value=Decimal("100"), fair_value_currency="EUR",
+                          received=Leg("ETH", Decimal(1)), fair_value=Decimal(100), fair_value_currency="EUR",
                           label="staking")
     assert [(i.type, _s(i.fair_value)) for i in run("de", staking).income] == [("staking", "100")]
