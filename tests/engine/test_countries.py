@@ -201,3 +201,20 @@ def test_income_is_kept_alike_in_every_country():
                           received=Leg("ETH", Decimal(1)), fair_value=Decimal(100), fair_value_currency="EUR",
                           label="staking")
     assert [(i.type, _s(i.fair_value)) for i in run("de", staking).income] == [("staking", "100")]
+
+
+def test_warnings_are_the_same_in_every_country():
+    from tests.engine.helpers import deposit, withdrawal
+
+    def ledger(currency):
+        return (buy("2024-08-01 12:00", "BTC", "1", "100", currency=currency),
+                deposit("2024-08-02 12:00", "ETH", "2", account="wallet"),
+                withdrawal("2024-08-03 12:00", "ETH", "1", account="wallet"),
+                sell("2024-09-01 12:00", "BTC", "3", "900", currency=currency))
+
+    seen = {}
+    for code, rules in COUNTRIES.items():
+        result = run(code, *ledger(rules.currency))
+        seen[code] = [(w.code, w.message) for w in result.warnings]
+    assert [c for c, _ in seen["us"]] == ["unknown_origin", "unmatched_withdrawal", "oversold"]
+    assert all(found == seen["us"] for found in seen.values()), seen

@@ -181,3 +181,13 @@ def _check_totals(sales, sold):
     assert sum((d.proceeds for d in sales), Decimal(0)) - sum((d.cost_basis for d in sales), Decimal(0)) \
         == sum((d.gain for d in sales), Decimal(0))
     assert sum((d.amount for d in sales), Decimal(0)) == sold
+
+
+def test_30_day_match_reaches_into_the_next_tax_year():
+    # Sold 20 March 2025 (2024/25), bought back 10 April 2025 (2025/26, day 21): matched under the 30-day rule in
+    # the 2024/25 report. At the year end 8 of the 10 pooled BTC are held (2 were sold): cost 800.
+    result = run_uk(buy("2024-05-01 10:00", "BTC", "10", "1000", **GBP),
+                    sell("2025-03-20 10:00", "BTC", "2", "600", **GBP),
+                    buy("2025-04-10 10:00", "BTC", "2", "500", **GBP), year=2024)
+    assert rows(result) == [("2025-03-20", "2", "thirty_day", "600", "500", "100")]
+    assert pool(result) == [("BTC", "8", "800")]
