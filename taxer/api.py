@@ -103,9 +103,6 @@ def transactions(engine: Engine, *, account: str | None = None, asset: str | Non
         yield from ledger.query_transactions(conn, account=account, asset=asset, since=since, until=until)
 
 
-COUNTRIES = {"us": "USD"}  # country -> default report currency; more countries plug in here
-
-
 def parse_tax_year(text: str | int) -> int:
     """'2024' or '2024/25' -> 2024 (the year the tax year starts in)."""
     value = str(text).strip()
@@ -130,7 +127,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
-    tax_year = load(engine, parse_tax_year(year), COUNTRIES, method=method, country=country, currency=currency,
+    tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
                     timezone=timezone, pool=pool)
     view = tax_year.view()
     by_id = {tx.id: tx for tx in tax_year.transactions}
@@ -370,15 +367,16 @@ def import_corrections(engine: Engine, path: str | Path, *, by: str | None = Non
 def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None, file: str | None = None) -> list:
     """Check then store corrections given as dicts (one per command or file line), all or none."""
     from taxer.corrections import CorrectionProblem, build
+    from taxer.countries import country as country_named
     from taxer.store import corrections as stored
     from taxer.store import settings as stored_settings
 
     made = []
     with engine.begin() as conn:
         workspace_settings = stored_settings.load(conn)
-        timezone = str(workspace_settings.get("timezone", "UTC"))
-        currency = str(workspace_settings.get("currency") or COUNTRIES.get(
-            str(workspace_settings.get("country", "us")), "USD"))
+        rules = country_named(str(workspace_settings.get("country", "us")))
+        timezone = rules.timezone(workspace_settings.get("timezone"))
+        currency = str(workspace_settings.get("currency") or rules.currency)
         at = ledger.now()
         for n, row in enumerate(rows, start=2 if file else 1):
             try:
@@ -444,4 +442,4 @@ def review(engine: Engine, *, year: str | int | None = None, **options):
     resolve it and its effect on the year's totals; and corrections that could not be applied."""
     from taxer.review import review_year
 
-    return review_year(engine, parse_tax_year(year) if year is not None else None, COUNTRIES, **options)
+    return review_year(engine, parse_tax_year(year) if year is not None else None, **options)

@@ -149,13 +149,17 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for the report files.")
 @click.option("--method", metavar="fifo|lifo|hifo|average",
-              help="Cost-basis method for the year's disposals (default: `taxer config` method, else fifo).")
-@click.option("--country", metavar="us", help="Tax rules to apply (default: `taxer config` country, else us).")
+              help="Cost-basis method for the year's disposals (default: `taxer config` method, else the "
+                   "country's; fifo in the US).")
+@click.option("--country", metavar="us|uk|ca|de|au",
+              help="Tax rules to apply: United States, United Kingdom, Canada, Germany, Australia (default: "
+                   "`taxer config` country, else us).")
 @click.option("--currency", metavar="USD", help="Report currency (default: `taxer config` currency, else the "
                                                 "country's).")
 @click.option("--timezone", metavar="ZONE",
-              help="The taxpayer's time zone (IANA name): cuts the tax year and dates the holding period "
-                   "(default: `taxer config` timezone, else UTC).")
+              help="The taxpayer's time zone (IANA name): cuts the US tax year and dates the holding period "
+                   "(default: `taxer config` timezone, else UTC). Other countries use their own (Europe/London, "
+                   "America/Toronto, Europe/Berlin, Australia/Sydney).")
 @click.option("--pool", type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
                    "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")

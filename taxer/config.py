@@ -23,7 +23,7 @@ BOX_KEY = REPORTING_SETTING  # account.NAME.form1099da: the key the Form 8949 wr
 
 
 def _countries() -> tuple[str, ...]:
-    from taxer.api import COUNTRIES  # the countries taxer can report for (another module may add some)
+    from taxer.countries import COUNTRIES
 
     return tuple(COUNTRIES)
 
@@ -94,8 +94,9 @@ class Key:
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
     Key("country", _choice(_countries), "us", "tax rules to apply"),
-    Key("method", _choice(tuple(METHODS)), "fifo", "default cost-basis method"),
-    Key("timezone", _timezone, "UTC", "time zone that cuts tax years and dates holding periods"),
+    Key("method", _choice(tuple(METHODS)), None, "default cost-basis method (default: the country's; fifo in the US)"),
+    Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (default UTC; "
+        "other countries use their own)"),
     Key("currency", _currency, None, "report currency (default: the country's)"),
     Key("transfer_window", _hours, "24", "hours after a withdrawal within which a deposit may match it"),
     Key("pool", _choice(tuple(p.replace("_", "-") for p in POOLS)), "auto", "basis pools"),

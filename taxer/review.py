@@ -49,7 +49,7 @@ class Review:
     currency: str
 
 
-def review_year(engine: Engine, year: int | None, countries: dict[str, str], **options) -> Review:
+def review_year(engine: Engine, year: int | None, **options) -> Review:
     """Review tax year `year` (its report's warnings), or, without a year, every year of the ledger."""
     if year is None:
         with engine.connect() as conn:
@@ -60,7 +60,7 @@ def review_year(engine: Engine, year: int | None, countries: dict[str, str], **o
         whole = True
     else:
         whole = False
-    tax_year = load(engine, year, countries, **options)
+    tax_year = load(engine, year, **options)
     first = year if not whole else min(tx.timestamp.astimezone(tax_year.settings.zone).year
                                        for tx in tax_year.transactions)
     base = _totals(tax_year, first, ())

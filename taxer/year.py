@@ -14,8 +14,10 @@ from sqlalchemy import Engine
 
 from taxer import config
 from taxer.corrections import Correction, apply
-from taxer.engine import EngineSettings, compute, tax_year_bounds
-from taxer.errors import ConfigError, TaxerError
+from taxer.countries import country as country_named
+from taxer.engine import EngineSettings, compute
+from taxer.engine.core import LOOK_AHEAD
+from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.pricing.book import PriceBook
 from taxer.reports.package import LedgerFingerprint, referenced_ids
@@ -78,34 +80,35 @@ def _line(c: Correction, status: str, ids) -> CorrectionLine:
                           c.created_at, status, tuple(ids))
 
 
-def load(engine: Engine, year: int, countries: dict[str, str], *, method: str | None = None,
-         country: str | None = None, currency: str | None = None, timezone: str | None = None,
-         pool: str | None = None) -> TaxYear:
-    """Tax year `year` of the workspace; options given win over the workspace's settings, then taxer's defaults."""
+def load(engine: Engine, year: int, *, method: str | None = None, country: str | None = None,
+         currency: str | None = None, timezone: str | None = None, pool: str | None = None) -> TaxYear:
+    """Tax year `year` of the workspace; options given win over the workspace's settings, then the country's
+    defaults (taxer.countries)."""
     with engine.connect() as conn:
         stored = stored_settings.load(conn)
     opts = config.resolve(stored, method=method, country=country, currency=currency, timezone=timezone,
                           pool=pool)
-    country = opts.country.lower()
-    if country not in countries:
-        raise ConfigError(f"country {country!r} is not supported yet: use one of {', '.join(countries)}")
-    settings = EngineSettings(currency=(opts.currency or countries[country]).upper(), method=opts.method.lower(),
-                              pool=opts.pool.replace("-", "_"), timezone=opts.timezone,
-                              transfer_window=opts.transfer_window)
-    start, end = tax_year_bounds(year, settings.timezone)
+    rules = country_named(opts.country)
+    settings = replace(rules.settings(method=opts.method, currency=opts.currency, timezone=opts.timezone,
+                                      pool=opts.pool), transfer_window=opts.transfer_window)
+    start, end = rules.bounds(year, settings.timezone)
+    # Matching rules that look at later acquisitions (UK 30 days, Canada's superficial loss) need the ledger
+    # past the year's end; the engine drops what falls after it.
+    read_until = end + LOOK_AHEAD if settings.matching != "lots" else end
     fingerprint = LedgerFingerprint()
     with engine.connect() as conn:
-        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=end)))
+        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=read_until)))
         account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
         as_of = ledger.last_import_time(conn)
-        book = PriceBook(prices.load(conn, until=end))  # all quotes: triangulation may need them
+        book = PriceBook(prices.load(conn, until=read_until))  # all quotes: triangulation may need them
         made = stored_corrections.load(conn)
-    if not any(tx.timestamp >= start for tx in txs):
+    label = rules.label(year)
+    if not any(start <= tx.timestamp < end for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
             "it has no transactions before the end of that year"
-        raise TaxerError(f"the ledger has no transactions in tax year {year} ({span}). Import that year's "
+        raise TaxerError(f"the ledger has no transactions in tax year {label} ({span}). Import that year's "
                          "history first, or pick another --year.")
-    params = ReportParams(year=year, year_label=str(year), country=country, method=settings.method_for(year),
+    params = ReportParams(year=year, year_label=label, country=rules.code, method=rules.method(opts.method),
                           currency=settings.currency, timezone=settings.timezone, pool=settings.pool,
                           period_start=start, period_end=end,
                           transfer_window_hours=settings.transfer_window.total_seconds() / 3600)

@@ -8,6 +8,7 @@ per account.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
@@ -17,6 +18,7 @@ from taxer.engine.exact import quantity as q
 from taxer.engine.methods import Method
 from taxer.engine.pools import OpenLot, Pool
 from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, Lot, Transfer, Warning
+from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
 
@@ -42,8 +44,9 @@ class Moment:
 class Books:
     """Open lots by pool (per asset, or per account and asset), balances per account, the results so far."""
 
-    def __init__(self, per_account: bool) -> None:
+    def __init__(self, per_account: bool, long_after: Callable[[date], date] = anniversary) -> None:
         self.per_account = per_account
+        self.long_after = long_after  # the holding-period rule: acquisition date -> last short-term date
         self.pools: dict[object, Pool] = {}
         self.balances: dict[tuple[str, str], Decimal] = {}  # what the ledger says each account holds
         self.disposals: list[Disposal] = []
@@ -69,7 +72,8 @@ class Books:
                 basis_missing: bool = False, acquired: tuple[datetime, date, int] | None = None) -> None:
         """A new lot acquired at `m` for `cost`; `acquired` (instant, local date, micros) dates it otherwise."""
         at, local, t = acquired if acquired is not None else (m.tx.timestamp, m.date, m.t)
-        lot = OpenLot(asset, amount, cost, at, local, t, next(self._seq), account, m.tx_id, basis_missing)
+        lot = OpenLot(asset, amount, cost, at, local, t, next(self._seq), account, m.tx_id, basis_missing,
+                      self.long_after(local))
         self.pool(account, asset, m.method).add(lot)
 
     def receive(self, account: str, asset: str, lots: list[OpenLot], method: Method) -> None:
@@ -86,8 +90,12 @@ class Books:
         return pool.take(amount)
 
     def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
-                value_missing: bool = False) -> None:
-        """Dispose of `amount` for `proceeds`: a row per lot used, a zero-basis row for what was lacking."""
+                value_missing: bool = False, fee: Decimal = ZERO) -> None:
+        """Dispose of `amount` for `proceeds`: a row per lot used, a zero-basis row for what was lacking.
+
+        `proceeds` are net of the selling expense `fee`, which lot methods need no further (UK matching shows
+        gross proceeds and the fee among allowable costs).
+        """
         lots, short = self.remove(m, account, asset, amount)
         parts = [lot.amount for lot in lots]
         if short:

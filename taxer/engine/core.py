@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
 
+from taxer.engine import acb, uk
 from taxer.engine.books import Books, Moment
+from taxer.engine.events import EventBooks
 from taxer.engine.exact import EXACT, ZERO
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import METHODS, Method
@@ -28,6 +30,12 @@ from taxer.model import INCOME_TYPES, Kind, Leg, Transaction
 # US: per-account pools from tax year 2025 (Rev. Proc. 2024-28); a universal pool was allowed before.
 PER_ACCOUNT_FROM_YEAR = 2025
 
+# A country's own matching (settings.matching): run over the recorded events once the ledger is read.
+_MATCHERS = {"uk": uk.match, "acb": acb.match}
+# Their rules look at acquisitions up to 30 days after a disposal: the ledger is read this much past `until`
+# (a day more each side, as the windows count local calendar days).
+LOOK_AHEAD = timedelta(days=32)
+
 _LAZY: Any = object()  # stands for "the event's value, worked out only if the fee needs it"
 _OUTFLOW_CATEGORY = {
     Kind.SPEND: SALE, Kind.FEE: SALE, Kind.GIFT: GIFT, Kind.DONATION: DONATION, Kind.LOST: LOST,
@@ -41,6 +49,10 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
 
     `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
     this instant are kept in the result; a report of one year passes its start, which bounds memory.
+
+    With a country's own matching (`settings.matching` "uk" or "acb") the ledger is read up to LOOK_AHEAD past
+    `until`, so that acquisitions after a disposal can be matched with it; rows, warnings and transfers from
+    then on are dropped, and the holdings are those of the pool on `until`'s local date.
 
     `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
     None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
@@ -68,7 +80,11 @@ class _Computation:
         self.overrides = overrides
         self.valuer = valuer
         self.zone = settings.zone
-        self.books = Books(per_account=settings.pool == "per_account")
+        self.matcher = _MATCHERS.get(settings.matching)
+        if self.matcher is None:
+            self.books = Books(per_account=settings.pool == "per_account", long_after=settings.long_after)
+        else:
+            self.books = EventBooks(None, settings.long_after)
         switch = datetime(PER_ACCOUNT_FROM_YEAR, 1, 1, tzinfo=self.zone)
         self.switch_label = f"{switch:%Y-%m-%d %H:%M} {settings.timezone}"
         self.switch_at = micros(switch) if settings.pool == "auto" else None
@@ -84,7 +100,11 @@ class _Computation:
         ledger, times = ledger_order(transactions)
         self.ledger = ledger
         self.ids = ids = [tx.id if tx.id is not None else i for i, tx in enumerate(ledger)]
-        end = len(ledger) if until is None else bisect_left(times, micros(until))
+        horizon = until
+        if until is not None and self.matcher is not None:
+            self.books.until = micros(until)
+            horizon = until + LOOK_AHEAD
+        end = len(ledger) if horizon is None else bisect_left(times, micros(horizon))
         window = self.settings.transfer_window // timedelta(microseconds=1)
         # Matching sees the whole ledger, so a transfer still in transit at `until` is not mistaken for a
         # withdrawal to outside; a pair counts only when its withdrawal falls before `until`.
@@ -113,6 +133,12 @@ class _Computation:
         if tracking and until is not None and micros(until) > self.switch_at:
             self._split()  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
 
+        if self.matcher is not None:
+            stop = until.astimezone(zone).date() if until is not None else None
+            disposals, holdings = self.matcher(books, stop)
+            transfers = [t for t in books.transfers if until is None or t.sent_at < until]
+            return Result(disposals=tuple(disposals), income=tuple(books.income), holdings=tuple(holdings),
+                          warnings=tuple(books.warnings), transfers=tuple(transfers))
         in_transit = [lot for entry in self.transit.values() if entry for lot in entry[0]]
         return Result(disposals=tuple(books.disposals), income=tuple(books.income),
                       holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
@@ -161,7 +187,7 @@ class _Computation:
         # The fee is a selling expense when the trade disposes of crypto, else an acquisition cost.
         if sent:
             self.books.dispose(m, tx.account, sent.asset, sent.amount, (value or ZERO) - fee_value, SALE,
-                               value is None or fee_missing)
+                               value is None or fee_missing, fee=fee_value)
         if received:
             cost_fee = ZERO if sent else fee_value
             self.books.acquire(m, tx.account, received.asset, received.amount, (value or ZERO) + cost_fee,
@@ -231,7 +257,7 @@ class _Computation:
             # As on a sale, the fee is a selling expense.
             fee_value, fee_missing = self._fee_value(m, fee, value, missing)
             self.books.dispose(m, tx.account, out.asset, out.amount, (value or ZERO) - fee_value, category,
-                               value is None or fee_missing)
+                               value is None or fee_missing, fee=fee_value)
             self._dispose_fee(m, fee, fee_value, fee_missing, SALE)
         else:
             self._pay_fee(m, fee, _LAZY, SALE, missing)  # paid in fiat: only crypto fee coins are disposed of

@@ -20,8 +20,8 @@ class OpenLot:
     """A lot still (partly) held; mutable while the engine runs, `Lot` is its frozen public form.
 
     `t` is the acquisition instant in integer microseconds (fast to order by), `seq` the creation order of the
-    original lot (kept by its fragments), `long_after` the anniversary date after which a disposal is
-    long-term.
+    original lot (kept by its fragments), `long_after` the date after which a disposal is long-term (the
+    country's holding-period rule decides it).
     """
 
     __slots__ = (
@@ -40,13 +40,14 @@ class OpenLot:
     )
 
     def __init__(self, asset: str, amount: Decimal, cost: Decimal, acquired_at: datetime, acquired_date: date,
-                 t: int, seq: int, account: str, tx_id: int | None, basis_missing: bool) -> None:
+                 t: int, seq: int, account: str, tx_id: int | None, basis_missing: bool,
+                 long_after: date | None = None) -> None:
         self.asset = asset
         self.amount = amount
         self.cost = cost
         self.acquired_at = acquired_at
         self.acquired_date = acquired_date
-        self.long_after = anniversary(acquired_date)
+        self.long_after = anniversary(acquired_date) if long_after is None else long_after
         self.t = t
         self.seq = seq
         self.account = account

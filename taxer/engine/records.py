@@ -22,12 +22,23 @@ CATEGORIES = (SALE, TRANSFER_FEE, GIFT, DONATION, LOST)
 SHORT = "short"
 LONG = "long"
 
+# How a piece was matched, where a country's rules name it: UK same-day, 30-day (bed and breakfast) and
+# Section 104 pool matching (TCGA 1992 s104-106A); Canada's adjusted cost base ("acb"). Empty for lot methods.
+SAME_DAY = "same_day"
+THIRTY_DAY = "thirty_day"
+POOL = "pool"
+ACB = "acb"
+POOLED_RULES = (POOL, ACB)  # pieces priced at a pool's average cost: no single acquisition date
+
 
 @dataclass(frozen=True, slots=True)
 class Disposal:
     """One lot-matched piece of a disposal: a Form 8949 line when `category` is "sale".
 
-    `gain` is exactly `proceeds - cost_basis`. `basis_missing` marks a piece whose basis is unknown (an
+    `gain` is exactly `proceeds - cost_basis`; `adjustment` (with its `adjustment_code`) is added to it on the
+    return, as Form 8949 column (g) does: a Canadian superficial loss denied is a positive adjustment. `rule`
+    names how the piece was matched where a country's rules say so (SAME_DAY, THIRTY_DAY, POOL, ACB).
+    `basis_missing` marks a piece whose basis is unknown (an
     oversold part, or coins of unknown origin); `value_missing` a piece whose proceeds had no known value.
     `acquired_date` and `disposed_date` are the calendar dates in the taxpayer's time zone that decided
     `term`.
@@ -50,6 +61,9 @@ class Disposal:
     value_missing: bool = False
     acquired_date: date | None = None
     disposed_date: date | None = None
+    rule: str = ""
+    adjustment: Decimal = ZERO
+    adjustment_code: str = ""
 
     @property
     def is_sale(self) -> bool:

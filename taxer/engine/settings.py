@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from taxer.engine.methods import METHODS
-from taxer.engine.taxyear import zone
+from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 
 POOLS = ("auto", "universal", "per_account")
+# How disposals meet acquisitions: "lots" (the accounting method's order over lots), or a country's own
+# matching over the whole pool of an asset: "uk" (same day, 30 days, Section 104 pool), "acb" (Canada's
+# adjusted cost base with the superficial-loss rule). Both of those need one universal pool.
+MATCHINGS = ("lots", "uk", "acb")
 
 
 def _method_name(value: object, where: str) -> str:
@@ -30,7 +34,9 @@ class EngineSettings:
     `pool`: "auto" (one universal pool per asset before 2025, per-account pools from 2025 on, Rev. Proc.
     2024-28), "universal" or "per_account" for every year. `timezone` is an IANA name; it decides calendar
     dates for the holding period and where tax years are cut. `transfer_window` is how long after a
-    withdrawal a deposit may arrive to be matched with it. Unknown values raise `ConfigError`.
+    withdrawal a deposit may arrive to be matched with it. `matching` is one of MATCHINGS. `long_after` is the
+    holding-period rule: the last acquisition-date-relative date on which a disposal is still short-term (the
+    US anniversary by default; a country passes its own). Unknown values raise `ConfigError`.
     """
 
     currency: str = "USD"
@@ -39,6 +45,8 @@ class EngineSettings:
     pool: str = "auto"
     timezone: str = "UTC"
     transfer_window: timedelta = timedelta(hours=24)
+    matching: str = "lots"
+    long_after: Callable[[date], date] = anniversary
 
     def __post_init__(self) -> None:
         currency = self.currency.upper() if isinstance(self.currency, str) else self.currency
@@ -57,13 +65,18 @@ class EngineSettings:
         if self.pool not in POOLS:
             raise ConfigError(f"unknown pool option {self.pool!r}: use one of {', '.join(POOLS)}")
         zone(self.timezone)
+        if self.matching not in MATCHINGS:
+            raise ConfigError(f"unknown matching {self.matching!r}: use one of {', '.join(MATCHINGS)}")
+        if self.matching != "lots" and self.pool != "universal":
+            raise ConfigError(f"{self.matching} matching pools each asset across all accounts: pool must be "
+                              f"'universal', not {self.pool!r}")
         if not isinstance(self.transfer_window, timedelta) or self.transfer_window < timedelta(0):
             raise ConfigError(
                 f"transfer_window must be a non-negative timedelta, not {self.transfer_window!r}")
 
     def __hash__(self) -> int:
         return hash((self.currency, self.method, tuple(sorted(self.method_by_year.items())), self.pool,
-                     self.timezone, self.transfer_window))
+                     self.timezone, self.transfer_window, self.matching, self.long_after))
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from taxer.engine import Disposal
+from taxer.engine.records import POOLED_RULES
 from taxer.reports.money import cents, money, quantity
 
 # Digital-asset boxes from tax year 2025 (Form 1099-DA): basis reported / not reported / no 1099-DA.
@@ -40,6 +41,7 @@ class Form8949Line:
     acquisition_tx_id: int | None
     method: str
     flags: str              # "basis_missing", "value_missing" (see warnings)
+    rule: str = ""          # how the piece was matched where the country names it (UK: same_day, thirty_day, pool)
 
     def csv_row(self) -> tuple:
         return (self.part, self.box, self.description, self.date_acquired, self.date_sold, money(self.proceeds),
@@ -62,6 +64,13 @@ def box_for(year: int, term: str, account_settings: Mapping[str, object]) -> str
     return pair[0 if short else 1]
 
 
+def acquired_date(d: Disposal) -> str:
+    """Column (b): the local acquisition date, or VARIOUS for a piece priced at a pool's average cost."""
+    if d.rule in POOLED_RULES:
+        return "VARIOUS"
+    return (d.acquired_date or d.acquired_at.date()).isoformat()
+
+
 def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping[str, Mapping[str, object]]
           ) -> list[Form8949Line]:
     """Form 8949 lines for the year's sale disposals, Part I before Part II, then by box, date sold and asset."""
@@ -69,17 +78,17 @@ def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping
     for d in disposals:
         if not d.is_sale:
             continue
-        proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
+        proceeds, basis, adjustment = cents(d.proceeds), cents(d.cost_basis), cents(d.adjustment)
         flags = ";".join(f for f, on in (("basis_missing", d.basis_missing), ("value_missing", d.value_missing)) if on)
         out.append(Form8949Line(
             part="I" if d.term == "short" else "II",
             box=box_for(year, d.term, settings_by_account.get(d.account, {})),
             description=f"{quantity(d.amount)} {d.asset}",
-            date_acquired=(d.acquired_date or d.acquired_at.date()).isoformat(),
+            date_acquired=acquired_date(d),
             date_sold=(d.disposed_date or d.disposed_at.date()).isoformat(),
-            proceeds=proceeds, cost_basis=basis, adjustment_code="", adjustment=Decimal("0.00"),
-            gain=proceeds - basis, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
-            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags,
+            proceeds=proceeds, cost_basis=basis, adjustment_code=d.adjustment_code, adjustment=adjustment,
+            gain=proceeds - basis + adjustment, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
+            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags, rule=d.rule,
         ))
     out.sort(key=lambda r: (r.part, r.box, r.date_sold, r.asset, r.date_acquired, r.account,
                             r.disposal_tx_id or 0, r.acquisition_tx_id or 0, r.amount))

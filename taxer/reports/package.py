@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from taxer import __version__
+from taxer.countries import country
 from taxer.errors import TaxerError
 from taxer.model import Leg, Transaction
 from taxer.reports import form8949
@@ -190,6 +191,7 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
         "prices.csv": csv_bytes(HEADERS["prices.csv"], (
             (u.at.isoformat(), u.asset, u.quote, format(u.price, "f"), u.found) for u in view.prices_used)),
         "corrections.csv": csv_bytes(HEADERS["corrections.csv"], correction_rows(view)),
+        **country(view.params.country).extra_csv(view),
     }
 
 

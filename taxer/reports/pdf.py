@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from taxer import __version__
+from taxer.countries import country
 from taxer.reports.files import write_bytes_atomic
 from taxer.reports.money import money, quantity
 from taxer.reports.package import schedule_d_rows
@@ -30,9 +32,10 @@ from taxer.resources import templates_dir
 CHUNK_PAGES = 120  # listing pages per chunk (~4,800 Form 8949 lines): ~7 s of one worker, ~150 MiB of layout
 WORKERS = 2
 
-COUNTRIES = {"us": "United States"}
 METHODS = {"fifo": "FIFO (first in, first out)", "lifo": "LIFO (last in, first out)",
-           "hifo": "HIFO (highest unit cost first)", "average": "Average cost"}
+           "hifo": "HIFO (highest unit cost first)", "average": "Average cost",
+           "pooling": "HMRC share matching (same day, 30 days, Section 104 pool)",
+           "acb": "Adjusted cost base (average across all accounts)"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,25 @@ def environment():
     return env
 
 
+def _piece_totals(view: ReportView, terms: tuple[str, str] | None) -> list[tuple]:
+    """Outside the US: (label, pieces, proceeds, cost, adjustment, gain) by holding period, and in all."""
+    rows = []
+    if terms is not None:
+        rows = [(label, t.lines, t.proceeds, t.cost_basis, t.adjustment, t.gain)
+                for label, t in zip(terms, (view.short, view.long), strict=True)]
+    t = view.total
+    return [*rows, ("All disposals", t.lines, t.proceeds, t.cost_basis, t.adjustment, t.gain)]
+
+
+def _printed(value: object) -> str:
+    """A country total as the PDF prints it: money to cents, yes/no, or as is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return money(value)
+    return "n/a" if value is None else str(value)
+
+
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -75,10 +97,15 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
     """Everything the cover, summary, warnings and methodology print (formatted by the template's filters)."""
     p = view.params
     tz = ZoneInfo(p.timezone)
+    rules = country(p.country)
     return {
         "p": p,
         "taxpayer": context.taxpayer,
-        "country": COUNTRIES.get(p.country, p.country.upper()),
+        "country": rules.name,
+        "country_rules": rules.methodology,
+        "country_holding": rules.holding,
+        "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
+                           for name, value in view.country_totals().items()],
         "method": METHODS.get(p.method, p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
@@ -87,6 +114,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "period_start": _local(p.period_start, tz),
         "period_end": _local(p.period_end, tz),
         "schedule_d": schedule_d_rows(view),
+        "piece_totals": _piece_totals(view, rules.terms),
         "part_lines": {"I": view.short.lines, "II": view.long.lines},
         "income_by_type": view.income_by_type,
         "income_total": view.income_total,
@@ -145,9 +173,10 @@ FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "wa
 
 
 def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int],
-              corrections: bool = False) -> list[tuple[str, int]]:
+              corrections: bool = False, us: bool = True) -> list[tuple[str, int]]:
     """(title, page number) of each section; the listings' pages are numbered from `first`."""
-    return [(title, front_anchors.get(anchor, 0)) for title, anchor in FRONT_SECTIONS
+    sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
+    return [(title, front_anchors.get(anchor, 0)) for title, anchor in sections
             if anchor != "corrections" or corrections] + \
         [(page.toc, first + n) for n, page in enumerate(pages) if not page.continued]
 
@@ -177,10 +206,11 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     base = str(templates_dir())
     # The front's length decides every later page number: lay it out alone first, with stand-in numbers.
     corrected = bool(view.corrections)
-    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected), len(pages), show_front=True),
-                                        base)
+    us = not front["country_rules"]
+    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected, us), len(pages),
+                                              show_front=True), base)
     total = front_pages + len(pages)
-    contents = _contents(pages, front_pages + 1, anchors, corrected)
+    contents = _contents(pages, front_pages + 1, anchors, corrected, us)
     report = progress or (lambda done, of: None)
     report(0, total)
     if len(pages) <= chunk_pages:

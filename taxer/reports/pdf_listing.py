@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from taxer.countries import country
 from taxer.reports.money import money, quantity
 from taxer.reports.package import SCHEDULE_D_LINES
 from taxer.reports.package import other_gain  # one rule for other_disposals.csv and the PDF
@@ -152,8 +153,35 @@ def _flag(flags: str) -> str:
     return "".join(code for name, code in (("basis_missing", "B"), ("value_missing", "V")) if name in flags)
 
 
+RULES = {"same_day": "same day", "thirty_day": "30 days", "pool": "S104 pool", "acb": "ACB"}
+COUNTRY_COLUMNS = FORM8949_COLUMNS[:-1] + (Column(("Matched", "by rule"), 9), FORM8949_COLUMNS[-1])
+TERMS = {"I": "held short", "II": "held long"}
+
+
+def country_listings(view: ReportView, title: str) -> list[Listing]:
+    """Outside the US: the matched pieces, one listing per term, each piece with the rule that matched it."""
+    groups: dict[str, list] = defaultdict(list)
+    for r in view.form8949:
+        groups[r.part].append(
+            (r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis),
+             r.adjustment_code, money(r.adjustment), money(r.gain), RULES.get(r.rule, r.rule), _flag(r.flags)))
+    out = []
+    for part, rows in sorted(groups.items()):
+        t = view.short if part == "I" else view.long
+        section = title if len(groups) == 1 else f"{title}, {TERMS[part]}"
+        total = ("Totals", "", "", money(t.proceeds), money(t.cost_basis), "", money(t.adjustment), money(t.gain),
+                 "", "")
+        heading = f"{section} ({t.lines:,} {'piece' if t.lines == 1 else 'pieces'})"
+        out.append(Listing(section, heading, f"pieces-{part}", section, COUNTRY_COLUMNS, tuple(rows), (total,),
+                           FLAG_LEGEND))
+    return out
+
+
 def form8949_listings(view: ReportView) -> list[Listing]:
     """One listing per (part, box), as each box is a separate Form 8949, ending with the totals for Schedule D."""
+    rules = country(view.params.country)
+    if rules.code != "us":
+        return country_listings(view, rules.listing_title)
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for r in view.form8949:
         groups[(r.part, r.box)].append(

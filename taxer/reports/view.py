@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Mapping
 
+from taxer.countries import country
 from taxer.engine import Disposal, Result
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
@@ -163,10 +164,16 @@ class ReportView:
     corrections: tuple[CorrectionLine, ...] = ()
     settings: tuple[tuple[str, str], ...] = ()   # workspace settings in force (key, value), for the methodology
 
-    def summary(self) -> dict:
-        """summary.json (INTERFACE.md fields first)."""
+    def country_totals(self) -> dict:
+        """The totals the country's return takes (HMRC summary, Schedule 3, ...), from the printed lines."""
         p = self.params
-        return {
+        return country(p.country).totals(p.year, self.form8949, self.income_by_type)
+
+    def summary(self) -> dict:
+        """summary.json (INTERFACE.md fields first, then the country's own totals)."""
+        p = self.params
+        extra = {k: money(v) if isinstance(v, Decimal) else v for k, v in self.country_totals().items()}
+        summary = {
             "year": p.year if p.year_label == str(p.year) else p.year_label,
             "method": p.method,
             "currency": p.currency,
@@ -186,9 +193,14 @@ class ReportView:
             "income_events": len(self.income),
             "other_disposals": len(self.other_disposals),
         }
+        if extra:
+            summary["country_totals"] = extra
+        return summary
 
 
 def _local_date(d: Disposal, acquired: bool) -> str:
+    if acquired:
+        return form8949.acquired_date(d)
     value = d.acquired_date if acquired else d.disposed_date
     return (value or (d.acquired_at if acquired else d.disposed_at).date()).isoformat()
 

@@ -27,7 +27,7 @@ def _sync(engine):
 
 
 def _year(engine, tx):
-    view = load(engine, tx.timestamp.year, api.COUNTRIES).view()
+    view = load(engine, tx.timestamp.year).view()
     unmatched = {t for w in view.warnings if w.code == "unmatched_withdrawal" for t in w.tx_ids}
     return unmatched, [(c.kind, c.change, c.status, c.tx_ids) for c in view.corrections]
 

@@ -1,0 +1,67 @@
+"""Australia (ATO): the CGT discount for assets held at least 12 months, applied after losses; 1 July to 30 June."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from taxer.countries.base import Country
+from taxer.engine.taxyear import anniversary
+
+ZERO = Decimal("0.00")
+DISCOUNT = Decimal("0.5")  # individuals and trusts, ITAA 1997 s115-100
+
+
+def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> dict[str, Any]:
+    """Net capital gain (ITAA 1997 s102-5): losses first against gains not discounted, then the 50% discount."""
+    gains_other = sum((r.gain for r in lines if r.gain > 0 and r.term == "short"), ZERO)
+    gains_discountable = sum((r.gain for r in lines if r.gain > 0 and r.term == "long"), ZERO)
+    losses = -sum((r.gain for r in lines if r.gain < 0), ZERO)
+    # The order most favourable to the taxpayer, which the law leaves to them (s102-5 step 1 note).
+    against_other = min(losses, gains_other)
+    against_discountable = min(losses - against_other, gains_discountable)
+    left = gains_discountable - against_discountable
+    discount = (left * DISCOUNT).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    net = gains_other - against_other + left - discount
+    return {
+        "gross_capital_gains": gains_other + gains_discountable,
+        "discountable_gains": gains_discountable,
+        "capital_losses": losses,
+        "losses_applied": against_other + against_discountable,
+        "discount": discount,
+        "net_capital_gain": net,
+        "net_capital_loss_carried_forward": losses - against_other - against_discountable,
+    }
+
+
+def _twelve_months(acquired: date) -> date:
+    # ATO: held at least 12 months not counting the day of acquisition nor the day of the CGT event, so the
+    # first date that qualifies is the day after the anniversary (s115-25(1)).
+    return anniversary(acquired)
+
+
+AU = Country(
+    code="au", name="Australia", currency="AUD", zone="Australia/Sydney", year_start=(7, 1),
+    methods=("fifo", "lifo", "hifo"), long_after=_twelve_months, totals=totals,
+    listing_title="CGT events (disposals)",
+    holding="Discount when held at least 12 months, not counting the days of acquisition and disposal.",
+    terms=("Held under 12 months", "Held 12 months or more (discount)"),
+    methodology=(
+        ("CGT discount (ITAA 1997 Division 115)",
+         ("A capital gain of an individual on an asset held at least 12 months (s115-25) is reduced by 50% "
+          "(s115-100). The 12 months exclude the day of acquisition and the day of the CGT event, so coins "
+          "acquired on 1 July 2023 qualify when sold on 2 July 2024 or later; those pieces are marked long.")),
+        ("Net capital gain (ITAA 1997 s102-5)",
+         ("Capital losses of the year are applied first, against the gains that get no discount and then against "
+          "the discountable ones; the discount applies to what remains. A net capital loss carries forward.")),
+        ("Parcels",
+         ("The units sold are identified first in, first out by default (the ATO accepts another method when "
+          "records identify the parcels: LIFO or HIFO can be chosen).")),
+        ("Income",
+         ("Staking and similar rewards are ordinary income at market value in AUD when received; that value is "
+          "the cost base of the tokens.")),
+        ("Income year", "1 July to 30 June, in Sydney local time."),
+    ),
+)

@@ -1,0 +1,110 @@
+"""What a country is to taxer: a small set of hooks over the one engine (in the manner of RP2's country plugins).
+
+A `Country` names its currency, time zone, tax year, accounting methods, holding-period rule and matching, and
+its report pieces: the totals its tax return takes (`totals`, from the year's printed lines), the methodology
+text with the law it rests on, and any extra CSV files. Nothing else in taxer asks which country it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from taxer.engine import EngineSettings
+from taxer.engine.taxyear import anniversary, zone
+from taxer.errors import ConfigError
+
+# Report totals: (year, printed sale lines, income by type) -> {field: value}; Decimals are money.
+Totals = Callable[[int, tuple[Any, ...], Mapping[str, Decimal]], dict[str, Any]]
+ExtraCsv = Callable[[Any], dict[str, bytes]]
+
+
+def no_totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> dict[str, Any]:
+    """A country whose return takes only the common summary fields."""
+    return {}
+
+
+def no_csv(view: Any) -> dict[str, bytes]:
+    """A country without files of its own."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Country:
+    """One country's tax rules as data and a few functions.
+
+    `zone` is None where the taxpayer's own time zone cuts the year (US). `year_start` is the (month, day) the
+    tax year starts on. `methods` are the names --method accepts, the first being the default; under a
+    country `matching` other than "lots" the method is a name only. `long_after(acquired)` is the last date a
+    disposal is still short-term (`holding` says the rule in words). `methodology` is (title, text) pairs for
+    the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
+    """
+
+    code: str
+    name: str
+    currency: str
+    zone: str | None
+    year_start: tuple[int, int]
+    methods: tuple[str, ...]
+    holding: str
+    methodology: tuple[tuple[str, str], ...]
+    pool: str = "universal"
+    matching: str = "lots"
+    long_after: Callable[[date], date] = anniversary
+    totals: Totals = no_totals
+    extra_csv: ExtraCsv = no_csv
+    listing_title: str = "Form 8949"
+    terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
+
+    def timezone(self, requested: str | None) -> str:
+        """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
+        if self.zone is None:
+            return requested or "UTC"
+        if requested not in (None, self.zone):
+            raise ConfigError(f"{self.name} tax years and days are cut in {self.zone}, not {requested}: leave "
+                              "--timezone out for this country.")
+        return self.zone
+
+    def method(self, requested: str | None) -> str:
+        """The accounting method: `requested` when the country allows it, else its default."""
+        if requested is None:
+            return self.methods[0]
+        name = requested.lower()
+        if name not in self.methods:
+            raise ConfigError(f"unknown accounting method {requested!r} for {self.name}: use "
+                              f"{' or '.join(self.methods)}")
+        return name
+
+    def settings(self, *, method: str | None = None, currency: str | None = None, timezone: str | None = None,
+                 pool: str | None = None) -> EngineSettings:
+        """The engine settings for this country, from the user's options (None: the country's default)."""
+        name = self.method(method)
+        pool = (pool or "auto").replace("-", "_")
+        if pool == "auto":
+            pool = self.pool
+        elif self.matching != "lots" and pool != "universal":
+            raise ConfigError(f"{self.name} matches each asset across all accounts: --pool {pool} does not apply; "
+                              "leave it out.")
+        return EngineSettings(currency=(currency or self.currency).upper(),
+                              method=name if self.matching == "lots" else "average", pool=pool,
+                              timezone=self.timezone(timezone), matching=self.matching, long_after=self.long_after)
+
+    def bounds(self, year: int, timezone: str) -> tuple[datetime, datetime]:
+        """Start and end (exclusive) of the tax year starting in `year`, as aware UTC datetimes."""
+        tz = zone(timezone)
+        month, day = self.year_start
+        return (datetime(year, month, day, tzinfo=tz).astimezone(UTC),
+                datetime(year + 1, month, day, tzinfo=tz).astimezone(UTC))
+
+    def label(self, year: int) -> str:
+        """The tax year's own name: '2024', or '2024/25' where it straddles two calendar years."""
+        if self.year_start == (1, 1):
+            return str(year)
+        return f"{year}/{(year + 1) % 100:02d}"
+
+    def is_long(self, acquired: date, disposed: date) -> bool:
+        """The holding-period rule: whether a disposal on `disposed` of coins acquired on `acquired` is long."""
+        return disposed > self.long_after(acquired)
