@@ -89,14 +89,15 @@ class Key:
     parse: Callable[[str, str], str]
     default: str | None
     help: str
+    default_text: str = ""  # what an unset key means when it has no single default value
 
 
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
     Key("country", _choice(_countries), "us", "tax rules to apply"),
-    Key("method", _choice(tuple(METHODS)), None, "default cost-basis method (default: the country's; fifo in the US)"),
-    Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (default UTC; "
-        "other countries use their own)"),
+    Key("method", _choice(tuple(METHODS)), None, "default cost-basis method", "the country's (US: fifo)"),
+    Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (other "
+        "countries use their own)", "the country's (US: UTC)"),
     Key("currency", _currency, None, "report currency (default: the country's)"),
     Key("transfer_window", _hours, "24", "hours after a withdrawal within which a deposit may match it"),
     Key("pool", _choice(tuple(p.replace("_", "-") for p in POOLS)), "auto", "basis pools"),
@@ -151,5 +152,5 @@ def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults
 
 def shown(stored: Mapping[str, object]) -> list[tuple[str, str, str]]:
     """(key, value, 'set' or 'default') for every workspace key; unset keys without a default show ''."""
-    return [(k.name, str(stored[k.name]) if k.name in stored else (k.default or ""),
+    return [(k.name, str(stored[k.name]) if k.name in stored else (k.default or k.default_text),
              "set" if k.name in stored else "default") for k in KEYS.values()]

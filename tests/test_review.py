@@ -86,7 +86,7 @@ def test_batch_import_through_the_cli_reports_file_line_and_column(run, write_ko
 def test_config_show_set_unset_and_validation(run, write_koinly):
     run("import", "csv", str(write_koinly(CB, "cb.csv")), "-a", "cb")
     shown = run("config").output
-    assert re.search(r"method\s+fifo\s+\(default\)", shown) and "account.cb.form1099da" in shown
+    assert re.search(r"method\s+the country's \(US: fifo\)\s+\(default\)", shown) and "account.cb.form1099da" in shown
     assert run("config", "set", "method", "HIFO").output.strip() == "method = hifo"
     run("config", "set", "taxpayer", "Jane  Doe")
     run("config", "set", "transfer_window", "48h")
@@ -102,7 +102,7 @@ def test_config_show_set_unset_and_validation(run, write_koinly):
     assert "there is no account 'nope'" in run("config", "set", "account.nope.form1099da", "none", ok=False).output
     assert "unknown setting 'colour'" in run("config", "set", "colour", "red", ok=False).output
     run("config", "unset", "method")
-    assert re.search(r"method\s+fifo\s+\(default\)", run("config").output)
+    assert re.search(r"method\s+the country's \(US: fifo\)\s+\(default\)", run("config").output)
 
 
 def test_report_takes_workspace_settings_as_defaults_and_options_win(run, write_koinly, tmp_path):

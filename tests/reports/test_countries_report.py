@@ -136,3 +136,19 @@ def test_us_is_unchanged(reports):
 def test_warnings_are_the_same_in_every_country(reports):
     assert {code: summary["warnings"] for code, (summary, _, _) in reports.items()} == \
         {"us": 0, "uk": 0, "ca": 0, "de": 0, "au": 0}
+
+
+def test_uk_report_matches_a_buy_in_the_next_tax_year(tmp_path):
+    # 2023/24 ends on 5 April 2024. Sold 1 ETH on 1 April 2024 for 1,500; bought 1 back on 20 April 2024 (next tax
+    # year, day 19) for 1,300: the 30-day rule matches them, so the 2023/24 gain is 1,500 - 1,300 = 200, not the
+    # pool's 1,500 - 1,000 = 500. The report must read the ledger past the year's end to see that buy.
+    path = tmp_path / "uk.csv"
+    path.write_text("\n".join((HEADER, "2023-05-01 10:00:00 UTC,2000,GBP,2,ETH,,,,,,Buy,",
+                               "2024-04-01 10:00:00 UTC,1,ETH,1500,GBP,,,,,,Sell,",
+                               "2024-04-20 10:00:00 UTC,1300,GBP,1,ETH,,,,,,Buy,")) + "\n")
+    engine = api.workspace(str(tmp_path / "uk.db"))
+    api.import_csv_file(engine, path, "exchange")
+    summary = api.report(engine, year="2023/24", country="uk", out=tmp_path / "r", formats=("csv",)).summary
+    assert (summary["year"], summary["proceeds"], summary["cost_basis"], summary["total_gain"]) == \
+        ("2023/24", "1500.00", "1300.00", "200.00")
+    assert summary["country_totals"]["pieces_thirty_day"] == 1
