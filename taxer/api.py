@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
+from taxer.runtime import gc_paused, gc_running
 from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
 from taxer.pricing.book import PriceBook
 from taxer.store import ledger, matching, prices
@@ -56,7 +57,7 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
     fmt, rows = read_rows(path, account)  # detects the format before anything is written
     target = f"{path} sha256={_sha256(path)}"
     try:
-        with engine.begin() as conn:
+        with gc_paused(), engine.begin() as conn:
             acct = ledger.ensure_account(conn, account)
             run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
             if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
@@ -127,25 +128,27 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
-    tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
-                    timezone=timezone, pool=pool)
-    view = tax_year.view()
-    by_id = {tx.id: tx for tx in tax_year.transactions}
-    wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
-    with engine.connect() as conn:
-        origins = ledger.raw_records(conn, sorted(wanted), payload=False)
-    refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
-            for i in wanted if i in by_id}
-    render = None
-    if "pdf" in formats:
-        from taxer.reports.pdf import PdfContext, render_pdf
+    with gc_paused():
+        tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
+                        timezone=timezone, pool=pool)
+        view = tax_year.view()
+        wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
+        by_id = {tx.id: tx for tx in tax_year.transactions if tx.id in wanted}
+        with engine.connect() as conn:
+            origins = ledger.raw_records(conn, sorted(wanted), payload=False)
+        refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
+                for i in wanted if i in by_id}
+        render = None
+        if "pdf" in formats:
+            from taxer.reports.pdf import PdfContext, render_pdf
 
-        fingerprint = tax_year.fingerprint
-        context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
-                             transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
-        def render(v, path):  # noqa: E306
-            render_pdf(v, path, context, progress=progress)
-    return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
+            fingerprint = tax_year.fingerprint
+            context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
+                                 transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
+            def render(v, path):  # noqa: E306
+                with gc_running():
+                    render_pdf(v, path, context, progress=progress)
+        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
 
 
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:

@@ -60,7 +60,7 @@ def review_year(engine: Engine, year: int | None, **options) -> Review:
         whole = True
     else:
         whole = False
-    tax_year = load(engine, year, **options)
+    tax_year = load(engine, year, background_fingerprint=False, **options)
     first = year if not whole else min(tx.timestamp.astimezone(tax_year.settings.zone).year
                                        for tx in tax_year.transactions)
     base = _totals(tax_year, first, ())

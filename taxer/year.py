@@ -20,7 +20,8 @@ from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.pricing.book import PriceBook
-from taxer.reports.package import LedgerFingerprint, referenced_ids
+from taxer import fingerprint as ledger_fingerprint
+from taxer.reports.package import referenced_ids
 from taxer.reports.view import ACTIONS, CorrectionLine, ReportParams, ReportView, WarningLine, build_view
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, prices
@@ -38,7 +39,7 @@ class TaxYear:
     account_settings: dict[str, dict]
     book: PriceBook
     as_of: datetime | None
-    fingerprint: LedgerFingerprint
+    fingerprint: ledger_fingerprint.ReportFingerprint
     options: config.ReportDefaults
     shown_settings: tuple[tuple[str, str], ...]
 
@@ -81,9 +82,11 @@ def _line(c: Correction, status: str, ids) -> CorrectionLine:
 
 
 def load(engine: Engine, year: int, *, method: str | None = None, country: str | None = None,
-         currency: str | None = None, timezone: str | None = None, pool: str | None = None) -> TaxYear:
+         currency: str | None = None, timezone: str | None = None, pool: str | None = None,
+         background_fingerprint: bool = True) -> TaxYear:
     """Tax year `year` of the workspace; options given win over the workspace's settings, then the country's
-    defaults (taxer.countries)."""
+    defaults (taxer.countries). `background_fingerprint`: start hashing a big ledger in a second process now
+    (a report will print the fingerprint; a review will not)."""
     with engine.connect() as conn:
         stored = stored_settings.load(conn)
     opts = config.resolve(stored, method=method, country=country, currency=currency, timezone=timezone,
@@ -95,9 +98,10 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     # Matching rules that look at later acquisitions (UK 30 days, Canada's superficial loss) need the ledger
     # past the year's end; the engine drops what falls after it.
     read_until = end + LOOK_AHEAD if settings.matching != "lots" else end
-    fingerprint = LedgerFingerprint()
+    job = ledger_fingerprint.start(engine, read_until) if background_fingerprint else ()
     with engine.connect() as conn:
-        txs = list(fingerprint.watch(ledger.query_transactions(conn, until=read_until)))
+        txs = list(ledger.query_transactions(conn, until=read_until))
+        fingerprint = ledger_fingerprint.ReportFingerprint(txs, *job)
         account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
         as_of = ledger.last_import_time(conn)
         book = PriceBook(prices.load(conn, until=read_until))  # all quotes: triangulation may need them

@@ -24,8 +24,13 @@ def apply(transactions: Iterable[Transaction], corrections: Iterable[Correction]
     Revoked corrections are skipped. A correction whose record is gone, or no longer fits it, is listed in
     `Outcome.not_applied` with the reason. Splits come last, so they divide the record as otherwise corrected.
     """
+    active = sorted((c for c in corrections if c.active), key=lambda c: (c.created_at, c.id or 0))
     txs: list[Transaction | None] = list(transactions)
-    index = {Target.of(tx): i for i, tx in enumerate(txs)}
+    if not active:
+        return txs, Overrides(), Outcome()  # the common case: nothing to look up in a million records
+    wanted = {(t.account, t.source, t.external_id) for c in active for t in (c.target, c.other) if t is not None}
+    index = {Target(*key): i for i, tx in enumerate(txs)
+             if (key := (tx.account, tx.source, tx.external_id)) in wanted}
     pairs: dict[int, int] = {}
     unpaired: set[int] = set()
     own: set[int] = set()
@@ -33,7 +38,7 @@ def apply(transactions: Iterable[Transaction], corrections: Iterable[Correction]
     splits: list[tuple[int, Correction]] = []
     applied: list[tuple[Correction, tuple[int, ...]]] = []
     not_applied: list[tuple[Correction, str]] = []
-    for c in sorted((c for c in corrections if c.active), key=lambda c: (c.created_at, c.id or 0)):
+    for c in active:
         found = [index.get(t) for t in (c.target, c.other) if t is not None]
         if any(i is None for i in found):
             missing = [str(t) for t, i in zip((c.target, c.other), found) if i is None]

@@ -18,7 +18,7 @@ from taxer.errors import InputError
 from taxer.importers import formats
 from taxer.importers.rows import RowError
 from taxer.model import Leg, Transaction
-from taxer.store.ledger import stored_row
+from taxer.store.ledger import stored_values
 
 
 PREAMBLE_LINES = 10
@@ -123,7 +123,7 @@ def read_rows(path: Path, account: str, *, workers: int | None = None, batch: in
     if workers > 1:
         parsed = _parse_parallel(fmt.name, account, header, batches, workers)
     else:
-        parsed = (_stored(_parse_batch(fmt.name, account, header, b)) for b in batches)
+        parsed = (_parse_stored(fmt.name, account, header, b) for b in batches)
     return fmt, ((row[:-1] + (external_id,), origin, payload)
                  for row, external_id, origin, payload in _with_ids(path, fmt, parsed))
 
@@ -166,9 +166,11 @@ def _batches(lines: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list
         yield batch
 
 
-def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]]):
-    """Rows of a batch as (line, transaction without its id, own id or "", content hash or "", payload),
-    or the first bad row as a _Failure."""
+def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]],
+                 stored: bool = False):
+    """Rows of a batch as (line, transaction without its id, own id or "", content hash or "", payload), or the
+    first bad row as a _Failure. With `stored`, each transaction is a `ledger.stored_row` instead (plain values,
+    cheap to send between processes; the record itself is never built)."""
     fmt = formats.by_name(fmt_name)
     source = fmt.ledger_source
     width = len(header)
@@ -189,19 +191,14 @@ def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tup
         external_id = fields.pop("external_id", None) or (
             (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
         digest = "" if external_id else _fingerprint(fields)
-        out.append((line, Transaction(account=account, source=source, **fields), external_id, digest, _PAYLOAD(row)))
+        item = stored_values(source=source, **fields) if stored else \
+            Transaction(account=account, source=source, **fields)
+        out.append((line, item, external_id, digest, _PAYLOAD(row)))
     return out
 
 
-def _stored(rows):
-    """`_parse_batch`'s rows with each transaction as a `ledger.stored_row` (plain values: cheap to pickle)."""
-    if isinstance(rows, _Failure):
-        return rows
-    return [(line, stored_row(tx), external_id, digest, payload) for line, tx, external_id, digest, payload in rows]
-
-
 def _parse_stored(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]]):
-    return _stored(_parse_batch(fmt_name, account, header, batch))
+    return _parse_batch(fmt_name, account, header, batch, stored=True)
 
 
 def _parse_parallel(fmt_name: str, account: str, header: list[str], batches: Iterator[list], workers: int):

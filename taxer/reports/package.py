@@ -35,23 +35,35 @@ class LedgerFingerprint:
         self._digest = hashlib.sha256()
         self._group: list[str] = []
         self._at = None
+        self._text: list[str] = []  # hashed a block at a time: one digest update per line was most of its cost
 
     def _flush(self) -> None:
-        for line in sorted(self._group):
-            self._digest.update(line.encode())
-            self._digest.update(b"\n")
+        group = self._group
+        if len(group) > 1:
+            group.sort()
+        self._text += group
         self._group = []
+        if len(self._text) >= 4096:
+            self._hash_text()
+
+    def _hash_text(self) -> None:
+        if self._text:
+            self._text.append("")
+            self._digest.update("\n".join(self._text).encode())  # each line followed by a newline
+            self._text = []
 
     def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
         """Pass transactions through (in time order), hashing each one's canonical text."""
+        canonical = _canonical
         for tx in txs:
             if tx.timestamp != self._at:
                 self._flush()
                 self._at = tx.timestamp
             self.transactions += 1
-            self._group.append(_canonical(tx))
+            self._group.append(canonical(tx))
             yield tx
         self._flush()
+        self._hash_text()
 
     @property
     def sha256(self) -> str:

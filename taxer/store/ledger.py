@@ -108,18 +108,25 @@ def stored_row(tx: Transaction) -> tuple:
     """A transaction as the bulk path writes it (without account and run): plain text values, cheap to send
     between processes. Amounts are `decimal_text`; the time is UTC in the sortable `sqlite_timestamp` form
     (exactly what ExactDecimal and UTCDateTime write on SQLite; PostgreSQL casts the text exactly)."""
-    s, r, f = tx.sent, tx.received, tx.fee
-    when = tx.timestamp
+    return stored_values(tx.timestamp, tx.kind, tx.sent, tx.received, tx.fee, tx.fair_value,
+                         tx.fair_value_currency, tx.label, tx.description, tx.tx_hash, tx.source, tx.external_id)
+
+
+def stored_values(timestamp: datetime, kind: Kind, sent: Leg | None = None, received: Leg | None = None,
+                  fee: Leg | None = None, fair_value: Decimal | None = None, fair_value_currency: str | None = None,
+                  label: str | None = None, description: str | None = None, tx_hash: str | None = None,
+                  source: str = "", external_id: str = "") -> tuple:
+    """`stored_row` from a transaction's fields (an importer's parsed row, without building the record)."""
+    when = timestamp
     if when.tzinfo is not UTC:
         if when.tzinfo is None or when.utcoffset() is None:
-            raise ValueError(f"naive timestamp {when!r} in transaction {tx.external_id!r}")
+            raise ValueError(f"naive timestamp {when!r} in transaction {external_id!r}")
         when = when.astimezone(UTC)
-    return (when.isoformat(" ", "microseconds")[:26], tx.kind.value,
-            s.asset if s else None, _text(s.amount) if s else None,
-            r.asset if r else None, _text(r.amount) if r else None,
-            f.asset if f else None, _text(f.amount) if f else None,
-            _text(tx.fair_value), tx.fair_value_currency, tx.label, tx.description, tx.tx_hash,
-            tx.source, tx.external_id)
+    return (when.isoformat(" ", "microseconds")[:26], kind.value,
+            sent.asset if sent else None, _text(sent.amount) if sent else None,
+            received.asset if received else None, _text(received.amount) if received else None,
+            fee.asset if fee else None, _text(fee.amount) if fee else None,
+            _text(fair_value), fair_value_currency, label, description, tx_hash, source, external_id)
 
 
 def count_transactions(conn: Connection, account_id: int | None = None) -> int:
@@ -174,7 +181,7 @@ _KINDS = {k.value: k for k in Kind}
 def _readers(conn: Connection):
     """Converters from raw driver values (the read fast path skips SQLAlchemy's per-value processing)."""
     if conn.dialect.name == "sqlite":
-        return (lambda v: None if v is None else Decimal(v)), (lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC))
+        return (lambda v: None if v is None else Decimal(v)), (lambda v: datetime.fromisoformat(v + "+00:00"))
     return (lambda v: v), (lambda v: v.astimezone(UTC))
 
 
@@ -201,15 +208,19 @@ def query_transactions(conn: Connection, *, account: str | None = None, asset: s
     if until is not None:
         query = query.where(TX.c.timestamp < until)
     dec, ts = _readers(conn)
+    # The driver makes a new string per row and column: keep one copy of the repeated ones (accounts, assets,
+    # sources, labels), a few hundred MB at a million transactions.
+    one = {}.setdefault
     for (id_, name, kind, when, sent, received, fee, value, sent_asset, received_asset, fee_asset, value_currency,
          label, description, tx_hash, source, external_id) in conn.execute(query):
         yield Transaction(
-            account=name, timestamp=ts(when), kind=_KINDS[kind],
-            sent=Leg(sent_asset, dec(sent)) if sent is not None else None,
-            received=Leg(received_asset, dec(received)) if received is not None else None,
-            fee=Leg(fee_asset, dec(fee)) if fee is not None else None, fair_value=dec(value),
-            fair_value_currency=value_currency, label=label, description=description, tx_hash=tx_hash,
-            source=source, external_id=external_id, id=id_,
+            account=one(name, name), timestamp=ts(when), kind=_KINDS[kind],
+            sent=Leg(one(sent_asset, sent_asset), dec(sent)) if sent is not None else None,
+            received=Leg(one(received_asset, received_asset), dec(received)) if received is not None else None,
+            fee=Leg(one(fee_asset, fee_asset), dec(fee)) if fee is not None else None, fair_value=dec(value),
+            fair_value_currency=value_currency and one(value_currency, value_currency),
+            label=label and one(label, label), description=description, tx_hash=tx_hash,
+            source=one(source, source), external_id=external_id, id=id_,
         )
 
 

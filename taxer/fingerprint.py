@@ -1,0 +1,100 @@
+"""The ledger fingerprint of a report, hashed in a second process beside a big report.
+
+Hashing a million transactions' canonical text takes seconds of one core; the report's own work (loading,
+the engine, the view) keeps the other busy. So for a big ledger a second process reads the same rows from the
+database and hashes them while the report computes. That process sees the database a moment apart from the
+report, so the report checks that both read the same rows (their count, the sum of their ids and a checksum of
+their external ids; ledger rows are only added, or given an exchange id once) and hashes its own rows itself
+when they differ: the fingerprint always describes exactly the transactions the report used.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime
+
+from sqlalchemy import Engine, create_engine
+
+from taxer.model import Transaction
+from taxer.reports.package import LedgerFingerprint
+from taxer.store import ledger
+
+BACKGROUND_FROM = 200_000  # transactions; below this a second process costs more than it saves
+_MASK = (1 << 64) - 1
+
+
+def rows_check(txs: Sequence[Transaction]) -> tuple[int, int, int]:
+    """What identifies a set of ledger rows cheaply: count, sum of ids, sum of CRC-32s of external ids."""
+    crc = zlib.crc32
+    return len(txs), sum(tx.id or 0 for tx in txs) & _MASK, sum(crc(tx.external_id.encode()) for tx in txs) & _MASK
+
+
+def _hash_ledger(url: str, until: datetime) -> tuple[tuple[int, int, int], int, str]:
+    """In the second process: (rows check, transactions, SHA-256) of the ledger before `until`."""
+    engine = create_engine(url)
+    fingerprint = LedgerFingerprint()
+    count = ids = crcs = 0
+    try:
+        with engine.connect() as conn:
+            for tx in fingerprint.watch(ledger.query_transactions(conn, until=until)):
+                count += 1
+                ids += tx.id or 0
+                crcs += zlib.crc32(tx.external_id.encode())
+    finally:
+        engine.dispose()
+    return (count, ids & _MASK, crcs & _MASK), fingerprint.transactions, fingerprint.sha256
+
+
+class ReportFingerprint:
+    """`sha256` and `transactions` of the rows a report used, as `LedgerFingerprint` gives them."""
+
+    def __init__(self, txs: Sequence[Transaction], job: Future | None = None, pool=None) -> None:
+        self._txs, self._job, self._pool = txs, job, pool
+        self._result: tuple[int, str] | None = None
+
+    def _resolve(self) -> tuple[int, str]:
+        if self._result is None:
+            found = None
+            if self._job is not None:
+                try:
+                    check, count, sha = self._job.result()
+                    if check == rows_check(self._txs):
+                        found = (count, sha)
+                except Exception:  # noqa: BLE001  (the second process failing only costs its time)
+                    found = None
+                finally:
+                    self._pool.shutdown(wait=False)
+            if found is None:
+                fingerprint = LedgerFingerprint()
+                for _tx in fingerprint.watch(self._txs):
+                    pass
+                found = (fingerprint.transactions, fingerprint.sha256)
+            self._result = found
+        return self._result
+
+    @property
+    def transactions(self) -> int:
+        return self._resolve()[0]
+
+    @property
+    def sha256(self) -> str:
+        return self._resolve()[1]
+
+
+def start(engine: Engine, until: datetime) -> tuple[Future, ProcessPoolExecutor] | tuple[()]:
+    """Start hashing the ledger before `until` in a second process when it is big and can be opened twice;
+    pass what it returns to `ReportFingerprint` with the rows the report read."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return ()
+    with engine.connect() as conn:
+        if ledger.count_transactions(conn) < BACKGROUND_FROM:
+            return ()
+    # fork needs no `__main__` guard in the caller's script; with other threads alive (a test server) spawn.
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return pool.submit(_hash_ledger, url.render_as_string(hide_password=False), until), pool

@@ -1,0 +1,41 @@
+"""The ledger fingerprint hashed in a second process equals the one hashed in the report's own process."""
+
+import json
+
+from taxer import api, fingerprint
+from taxer.store import ledger
+
+
+def _rows(n: int) -> list[str]:
+    return [f"2024-01-01 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} UTC,{i + 1},USD,0.{i + 1:04d},BTC,,,,,,b{i},"
+            for i in range(n)]
+
+
+def _manifest(folder):
+    return json.loads((folder / "manifest.json").read_text())["ledger"]
+
+
+def test_background_fingerprint_matches_inline(write_koinly, tmp_path, monkeypatch):
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.import_csv_file(engine, write_koinly(_rows(300)), "acct")
+    inline = _manifest(api.report(engine, year=2024, out=tmp_path / "inline", formats=("csv",)).folder)
+    monkeypatch.setattr(fingerprint, "BACKGROUND_FROM", 0)
+    job = fingerprint.start(engine, ledger.now())
+    assert job != ()                                         # the second process is used from here on
+    job[1].shutdown()
+    background = _manifest(api.report(engine, year=2024, out=tmp_path / "background", formats=("csv",)).folder)
+    assert background == inline and inline["transactions"] == 300
+
+
+def test_rows_that_differ_from_the_second_process_are_hashed_again(write_koinly, tmp_path, monkeypatch):
+    # The second process read the ledger before one more row arrived: its hash is not used.
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.import_csv_file(engine, write_koinly(_rows(10), "a.csv"), "acct")
+    monkeypatch.setattr(fingerprint, "BACKGROUND_FROM", 0)
+    job = fingerprint.start(engine, ledger.now())
+    job[0].result()
+    api.import_csv_file(engine, write_koinly(_rows(11), "b.csv"), "acct")
+    with engine.connect() as conn:
+        txs = list(ledger.query_transactions(conn))
+    assert fingerprint.ReportFingerprint(txs, *job).transactions == 11
+    assert fingerprint.ReportFingerprint(txs, *job).sha256 == fingerprint.ReportFingerprint(txs).sha256
