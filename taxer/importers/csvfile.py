@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -35,6 +36,12 @@ class SourceRecord:
 
 def open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[int, list[str]]]]:
     """Detect the format from the header; return it, the header and an iterator of (line, cells)."""
+    fmt, header, lines, _data_line = _open_csv(path)
+    return fmt, header, lines
+
+
+def _open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[int, list[str]]], int]:
+    """`open_csv`, plus the line number the data starts on."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
@@ -86,7 +93,7 @@ def open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[i
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise InputError(f"cannot be read as CSV ({exc})", file=str(path), line=line) from None
 
-    return fmt, [h.strip() for h in header], lines()
+    return fmt, [h.strip() for h in header], lines(), reader.line_num + 1
 
 
 # Files above this size parse in worker processes (the main one reads cells and writes the database meanwhile);
@@ -117,15 +124,71 @@ def read_rows(path: Path, account: str, *, workers: int | None = None, batch: in
               ) -> tuple[formats.CsvFormat, Iterator[tuple[tuple, str, str]]]:
     """`read_records` as (`ledger.stored_row`, origin, payload) for `ledger.insert_rows`, parsed in `workers`
     processes when more than one (default: by file size and cores). Same rows, same order, same errors."""
-    fmt, header, lines = open_csv(path)
+    fmt, header, lines, data_line = _open_csv(path)
     workers = default_workers(path) if workers is None else workers
-    batches = _batches(lines, batch)
-    if workers > 1:
-        parsed = _parse_parallel(fmt.name, account, header, batches, workers)
+    start = _data_offset(path, data_line) if workers > 1 else None
+    if start is not None:
+        lines.close()
+        parsed = _parse_parallel(fmt.name, account, header, str(path),
+                                 _byte_chunks(path, start, data_line, batch * 120), workers)
     else:
-        parsed = (_parse_stored(fmt.name, account, header, b) for b in batches)
+        parsed = (_parse_stored(fmt.name, account, header, b) for b in _batches(lines, batch))
     return fmt, ((row[:-1] + (external_id,), origin, payload)
                  for row, external_id, origin, payload in _with_ids(path, fmt, parsed))
+
+
+def _data_offset(path: Path, data_line: int) -> int | None:
+    """The byte offset of line `data_line` when every line break of the file ends a record (no quoted field
+    spans lines), so worker processes can read pieces of it on their own; None when a field may span lines.
+
+    A quoted field that spans lines leaves an odd number of quote characters on its first line."""
+    with path.open("rb") as handle:
+        for _ in range(data_line - 1):
+            handle.readline()
+        start = handle.tell()
+        while block := handle.read(4 << 20):
+            block += handle.readline()
+            if b'"' in block and any(line.count(b'"') & 1 for line in block.split(b"\n")):
+                return None
+            if b"\n" not in block and len(block) > 1 << 16:
+                return None  # lines end in a lone carriage return: leave them to the csv reader
+    return start
+
+
+def _byte_chunks(path: Path, start: int, line: int, size: int) -> Iterator[tuple[int, int, int]]:
+    """(offset, length, first line number) of pieces of about `size` bytes, each ending at a line break."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        offset = start
+        while block := handle.read(size):
+            if not block.endswith(b"\n"):
+                block += handle.readline()
+            yield offset, len(block), line
+            offset += len(block)
+            line += block.count(b"\n")
+
+
+def _parse_piece(fmt_name: str, account: str, header: list[str], path: str, piece: tuple[int, int, int]):
+    """In a worker process: read one piece of the file and `_parse_stored` its rows."""
+    offset, length, first = piece
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read(length)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _Failure(first + data.count(b"\n", 0, exc.start), None,
+                        f"cannot be read as CSV ({exc}); export it again as CSV (UTF-8)")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    batch = []
+    line = first
+    try:
+        for cells in reader:
+            batch.append((line, cells))
+            line = first + reader.line_num
+    except csv.Error as exc:
+        return _Failure(line, None, f"cannot be read as CSV ({exc})")
+    return _parse_stored(fmt_name, account, header, batch)
 
 
 def _with_ids(path: Path, fmt: formats.CsvFormat, parsed: Iterator) -> Iterator[tuple]:
@@ -201,17 +264,18 @@ def _parse_stored(fmt_name: str, account: str, header: list[str], batch: list[tu
     return _parse_batch(fmt_name, account, header, batch, stored=True)
 
 
-def _parse_parallel(fmt_name: str, account: str, header: list[str], batches: Iterator[list], workers: int):
-    """`_parse_stored` over `batches` in worker processes, results in file order, at most 2 batches per worker
-    in flight so memory stays flat whatever the file's size."""
+def _parse_parallel(fmt_name: str, account: str, header: list[str], path: str,
+                    pieces: Iterator[tuple[int, int, int]], workers: int):
+    """`_parse_piece` over the file's pieces in worker processes, results in file order, at most 2 pieces per
+    worker in flight so memory stays flat whatever the file's size. The main process only writes."""
     # fork starts fast and needs no `if __name__ == "__main__"` guard in the caller's script; it is unsafe only
     # when other threads may hold locks (a test server, a GUI), where spawn is used instead.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     pending: deque = deque()
     try:
-        for batch in batches:
-            pending.append(pool.submit(_parse_stored, fmt_name, account, header, batch))
+        for piece in pieces:
+            pending.append(pool.submit(_parse_piece, fmt_name, account, header, path, piece))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:

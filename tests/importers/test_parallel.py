@@ -61,3 +61,24 @@ def test_parallel_import_matches_serial_import(write_koinly, tmp_path, monkeypat
     assert [key(t) for t in api.transactions(parallel)] == [key(t) for t in api.transactions(serial)]
     first = next(api.transactions(parallel))
     assert first.sent.amount == Decimal("1") and first.received.amount == Decimal("0.00001")
+
+
+def test_a_quoted_field_across_lines_is_read_like_the_serial_path(write_koinly):
+    rows = _rows(300)
+    rows[200] = rows[200].replace("fill 200", '"fill 200, first line\nsecond line"')
+    path = write_koinly(rows)
+    _fmt, serial = read_rows(path, "acct", workers=1, batch=16)
+    _fmt, parallel = read_rows(path, "acct", workers=2, batch=16)
+    serial, parallel = list(serial), list(parallel)
+    assert parallel == serial and len(serial) == 300
+    assert serial[200][0][11] == "fill 200, first line\nsecond line"
+    assert serial[201][1] == "koinly.csv:204"      # the record after the two-line one starts on line 204
+
+
+def test_bad_bytes_in_a_late_piece_name_their_line(write_koinly):
+    path = write_koinly(_rows(400))
+    data = path.read_bytes().replace(b"fill 350,", b"fill \xff350,")
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        list(read_rows(path, "acct", workers=2, batch=16)[1])
+    assert err.value.line == 352 and "UTF-8" in str(err.value)
