@@ -223,23 +223,39 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
     return len(rows)
 
 
-def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", api_url: str | None = None,
-                 currency: str = "USD", timezone: str = "UTC", method: str = "fifo", pool: str = "auto"):
+def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None, api_url: str | None = None,
+                 currency: str | None = None, timezone: str | None = None, method: str | None = None,
+                 pool: str | None = None, country: str | None = None):
     """Fetch and cache the candles tax year `year` needs to value its events; returns a FetchReport.
 
-    Public market data only: no API key is used. A report afterwards runs offline from the cache.
+    Options left None come from the workspace settings like a report's (`price_exchange` is the default price
+    source; an account's `price_source` fetches its events' candles from that exchange). Public market data
+    only: no API key is used. A source that fails is listed in the report's `failed` (what it gave is kept);
+    the other sources are still asked. A report afterwards runs offline from the cache.
     """
-    from taxer.engine import EngineSettings, compute, tax_year_bounds
+    from taxer import config
+    from taxer.corrections import apply
+    from taxer.engine import compute
     from taxer.exchanges.gateway import Gateway, is_loopback
     from taxer.pricing.fetch import CANDLE_LIMITS, FetchReport, NeedRecorder, fetch_candles
+    from taxer.year import load
 
-    start_year = parse_tax_year(year)
-    settings = EngineSettings(currency=currency.upper(), method=method.lower(), pool=pool.replace("-", "_"),
-                              timezone=timezone)
-    _start, end = tax_year_bounds(start_year, settings.timezone)
-    with engine.connect() as conn:
-        txs = list(ledger.query_transactions(conn, until=end))
-    total, gateway, tried = FetchReport(), None, set()  # tried: (asset, quote, moment) already asked for
+    tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
+                    timezone=timezone, pool=pool, background_fingerprint=False)
+    settings, end = tax_year.settings, tax_year.params.period_end
+    default = (exchange or tax_year.options.price_exchange).lower()
+    known = accounts(engine)
+    sources = config.price_sources(known)
+    corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, settings.currency)
+    total, gateways, tried = FetchReport(), {}, set()  # tried: (source, asset, quote, moment) already asked for
+
+    def gateway_for(source: str) -> Gateway:
+        if source not in gateways:
+            url = api_url if source == default else next(
+                (a.api_url for a in known if a.exchange_id == source and a.api_url), None)
+            gateways[source] = Gateway(source, None, account=f"price source {source}", api_url=url,
+                                       rate_limit=not is_loopback(url))
+        return gateways[source]
 
     def save(rows):
         with engine.begin() as conn:
@@ -248,27 +264,35 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str = "kraken", a
     try:
         for _ in range(3):  # a pass may reveal fallbacks (the sent asset) whose first choice had no market
             with engine.connect() as conn:
-                book = PriceBook(prices.load(conn, until=end))
-            recorder = NeedRecorder(book)
-            result = compute(txs, settings, until=end, keep_from=end, price=recorder)  # keeps no rows: needs only
+                book = PriceBook(prices.load(conn, until=end), candle=tax_year.options.candle_price, sources=sources)
+            recorder = NeedRecorder(book, default)
+            result = compute(corrected, settings, until=end, keep_from=end, price=recorder,  # keeps no rows
+                             overrides=overrides)
             for asset in {lot.asset for lot in result.holdings}:
                 recorder.need(asset, settings.currency, end - timedelta(microseconds=1))  # year-end values
-            needs = {k: {at for at in v if (*k, at) not in tried} for k, v in recorder.needs.items()}
+            needs = {k: {at for at in v if (*k, at) not in tried} for k, v in recorder.needs.items()
+                     if k[0] not in total.failed}
             needs = {k: v for k, v in needs.items() if v}
             if not needs:
                 break
             tried |= {(*k, at) for k, v in needs.items() for at in v}
-            if gateway is None:
-                gateway = Gateway(exchange.lower(), None, account=f"price source {exchange}", api_url=api_url,
-                                  rate_limit=not is_loopback(api_url))
-            found = fetch_candles(gateway, needs, save, limit=CANDLE_LIMITS.get(gateway.exchange_id, 100))
-            total.needed += found.needed
-            total.candles += found.candles
-            total.requests += found.requests
-            total.unavailable.update(found.unavailable)
+            by_source: dict[str, dict] = {}
+            for (source, asset, quote), moments in needs.items():
+                by_source.setdefault(source, {})[(asset, quote)] = moments
+            for source, wanted in sorted(by_source.items()):
+                try:
+                    gateway = gateway_for(source)
+                    found = fetch_candles(gateway, wanted, save, limit=CANDLE_LIMITS.get(gateway.exchange_id, 100))
+                except TaxerError as exc:
+                    total.failed[source] = str(exc)
+                    continue
+                total.needed += found.needed
+                total.candles += found.candles
+                total.requests += found.requests
+                total.unavailable.update({f"{k} prices on {source}": n for k, n in found.unavailable.items()})
         return total
     finally:
-        if gateway is not None:
+        for gateway in gateways.values():
             gateway.close()
 
 
@@ -282,9 +306,8 @@ def settings(engine: Engine) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         rows = config.shown(stored.load(conn))
         accts = ledger.list_accounts(conn)
-    box = config.ACCOUNT_KEY
-    return rows + [(f"account.{a.name}.{box.name}", str(a.settings.get(box.name, box.default)),
-                    "set" if box.name in a.settings else "default") for a in accts]
+    return rows + [(f"account.{a.name}.{k.name}", str(a.settings.get(k.name, k.default or k.default_text)),
+                    "set" if k.name in a.settings else "default") for a in accts for k in config.ACCOUNT_KEYS.values()]
 
 
 def set_setting(engine: Engine, key: str, value: str | None) -> str | None:

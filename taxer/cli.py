@@ -271,21 +271,28 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
 
 
 @prices.command("fetch")
-@click.option("--year", required=True, metavar="YYYY", help="Tax year whose events need prices.")
-@click.option("--exchange", default="kraken", show_default=True, metavar="ID",
-              help="ccxt exchange to take candles from (public data, no key).")
-@click.option("--api-url", metavar="URL", help="Send the exchange's calls to another base URL (proxy, replica).")
-@click.option("--currency", default="USD", show_default=True, metavar="USD", help="Report currency to price in.")
-@click.option("--timezone", default="UTC", show_default=True, metavar="ZONE", help="The taxpayer's time zone.")
+@click.option("--year", required=True, metavar="YYYY", help="Tax year whose events need prices (2024, or 2024/25).")
+@click.option("--exchange", metavar="ID",
+              help="ccxt exchange to take candles from (public data, no key; default: `taxer config` "
+                   "price_exchange, else kraken). Accounts with a price_source use theirs first.")
+@click.option("--api-url", metavar="URL", help="Send that exchange's calls to another base URL (proxy, replica).")
+@click.option("--country", metavar="us|uk|ca|de|au", help="Tax rules (default: `taxer config` country, else us).")
+@click.option("--currency", metavar="USD", help="Report currency to price in (default: as `taxer report`).")
+@click.option("--timezone", metavar="ZONE", help="The taxpayer's time zone (default: as `taxer report`).")
 @click.pass_context
 @_errors_to_click
-def prices_fetch(ctx: click.Context, year, exchange, api_url, currency, timezone) -> None:
+def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone) -> None:
     """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
-    r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, currency=currency,
-                         timezone=timezone)
+    r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
+                         currency=currency, timezone=timezone)
     click.echo(f"{r.needed} values needed, {r.candles} candles cached in {r.requests} requests")
     for symbol, count in r.unavailable.items():
-        click.echo(f"  no {symbol} prices on {exchange} for {count} moments: import them with `taxer prices import`")
+        click.echo(f"  no {symbol} for {count} moments: import them with `taxer prices import`")
+    if r.failed:
+        lines = "; ".join(f"{source}: {message}" for source, message in sorted(r.failed.items()))
+        raise click.ClickException(f"some prices could not be fetched ({lines}). What was fetched is kept; run "
+                                   "the command again later, or import your own prices with `taxer prices import`. "
+                                   "Reports list every value still missing as a warning.")
 
 
 @prices.command("export")

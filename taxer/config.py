@@ -16,6 +16,7 @@ from taxer.engine.settings import POOLS
 from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
+from taxer.pricing.book import CANDLE_PRICES
 from taxer.reports.form8949 import BOXES_FROM_2025, REPORTING_SETTING
 
 ACCOUNT_PREFIX = "account."
@@ -83,6 +84,20 @@ def _box(key: str, text: str) -> str:
     return value
 
 
+def _exchange(key: str, text: str) -> str:
+    value = text.strip().lower()
+    from taxer.exchanges.gateway import supported_exchanges  # imports ccxt: only when setting this key
+
+    if value not in supported_exchanges():
+        raise ConfigError(f"setting {key!r}: {text!r} is not an exchange id ccxt knows; use one such as kraken, "
+                          "binance, bitget, coinbase or okx")
+    return value
+
+
+def _exchange_or_own(key: str, text: str) -> str:
+    return "own" if text.strip().lower() == "own" else _exchange(key, text)
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -101,9 +116,15 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("currency", _currency, None, "report currency (default: the country's)"),
     Key("transfer_window", _hours, "24", "hours after a withdrawal within which a deposit may match it"),
     Key("pool", _choice(tuple(p.replace("_", "-") for p in POOLS)), "auto", "basis pools"),
+    Key("candle_price", _choice(CANDLE_PRICES), "close", "which price of an exchange candle values an event "
+        "(mid = (high + low) / 2)"),
+    Key("price_exchange", _exchange, "kraken", "exchange whose candles `taxer prices fetch` takes (a ccxt id)"),
 )}
 ACCOUNT_KEY = Key(BOX_KEY, _box, "none", "Form 1099-DA for this account: basis_reported (boxes G/J), "
                   "basis_not_reported (H/K) or none (I/L)")
+PRICE_SOURCE_KEY = Key("price_source", _exchange_or_own, None, "exchange whose candles value this account's events "
+                       "first: a ccxt id, or `own` for the account's own exchange", "price_exchange")
+ACCOUNT_KEYS = {k.name: k for k in (ACCOUNT_KEY, PRICE_SOURCE_KEY)}
 
 
 def split_key(key: str) -> tuple[str | None, str]:
@@ -111,19 +132,20 @@ def split_key(key: str) -> tuple[str | None, str]:
     key = key.strip()
     if key.startswith(ACCOUNT_PREFIX) and key.count(".") >= 2:
         account, _, name = key[len(ACCOUNT_PREFIX):].rpartition(".")
-        if name != BOX_KEY:
-            raise ConfigError(f"unknown account setting {name!r} in {key!r}; the per-account key is "
-                              f"account.NAME.{BOX_KEY}")
+        if name not in ACCOUNT_KEYS:
+            raise ConfigError(f"unknown account setting {name!r} in {key!r}; the per-account keys are "
+                              + ", ".join(f"account.NAME.{k}" for k in ACCOUNT_KEYS))
         return account, name
     if key not in KEYS:
-        raise ConfigError(f"unknown setting {key!r}; the keys are {', '.join(KEYS)} and account.NAME.{BOX_KEY}")
+        raise ConfigError(f"unknown setting {key!r}; the keys are {', '.join(KEYS)} and "
+                          + ", ".join(f"account.NAME.{k}" for k in ACCOUNT_KEYS))
     return None, key
 
 
 def parse(key: str, text: str) -> str:
     """The stored form of `text` for `key`; ConfigError naming the key and the allowed values."""
     account, name = split_key(key)
-    return (ACCOUNT_KEY if account is not None else KEYS[name]).parse(key, text)
+    return (ACCOUNT_KEYS[name] if account is not None else KEYS[name]).parse(key, text)
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,8 @@ class ReportDefaults:
     pool: str
     transfer_window: timedelta
     taxpayer: str | None
+    candle_price: str = "close"
+    price_exchange: str = "kraken"
 
 
 def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults:
@@ -147,7 +171,20 @@ def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults
     hours = Decimal(str(pick("transfer_window")))
     return ReportDefaults(method=pick("method"), country=pick("country"), currency=pick("currency"),
                           timezone=pick("timezone"), pool=pick("pool"),
-                          transfer_window=timedelta(seconds=int(hours * 3600)), taxpayer=pick("taxpayer"))
+                          transfer_window=timedelta(seconds=int(hours * 3600)), taxpayer=pick("taxpayer"),
+                          candle_price=pick("candle_price"), price_exchange=pick("price_exchange"))
+
+
+def price_sources(accounts) -> dict[str, str]:
+    """account name -> the exchange whose candles value its events first (the accounts' price_source keys)."""
+    out = {}
+    for a in accounts:
+        source = a.settings.get(PRICE_SOURCE_KEY.name)
+        if source == "own":
+            source = a.exchange_id
+        if source:
+            out[a.name] = source
+    return out
 
 
 def shown(stored: Mapping[str, object]) -> list[tuple[str, str, str]]:

@@ -102,9 +102,12 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     with engine.connect() as conn:
         txs = list(ledger.query_transactions(conn, until=read_until))
         fingerprint = ledger_fingerprint.ReportFingerprint(txs, *job)
-        account_settings = {a.name: a.settings for a in ledger.list_accounts(conn)}
+        accounts = ledger.list_accounts(conn)
+        account_settings = {a.name: a.settings for a in accounts}
         as_of = ledger.last_import_time(conn)
-        book = PriceBook(prices.load(conn, until=read_until))  # all quotes: triangulation may need them
+        sources = config.price_sources(accounts)
+        # all quotes: triangulation may need them
+        book = PriceBook(prices.load(conn, until=read_until), candle=opts.candle_price, sources=sources)
         made = stored_corrections.load(conn)
     label = rules.label(year)
     if not any(start <= tx.timestamp < end for tx in txs):
@@ -115,8 +118,9 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     params = ReportParams(year=year, year_label=label, country=rules.code, method=rules.method(opts.method),
                           currency=settings.currency, timezone=settings.timezone, pool=settings.pool,
                           period_start=start, period_end=end,
-                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600)
+                          transfer_window_hours=settings.transfer_window.total_seconds() / 3600,
+                          candle_price=opts.candle_price, price_sources=tuple(sorted(sources.items())))
     shown = [(k, v) for k, v, source in config.shown(stored) if source == "set"]
-    shown += [(f"account.{name}.{config.BOX_KEY}", str(s[config.BOX_KEY]))
-              for name, s in sorted(account_settings.items()) if config.BOX_KEY in s]
+    shown += [(f"account.{name}.{key}", str(s[key]))
+              for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
     return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown))

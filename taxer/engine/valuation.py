@@ -12,7 +12,8 @@ from decimal import Context, Decimal, localcontext
 from taxer.engine.exact import share
 from taxer.model import Leg, Transaction, is_fiat
 
-PriceFn = Callable[[str, str, datetime], "Decimal | None"]
+# price(asset, quote, at, account): `account` is whose event it values (a price source may be set per account)
+PriceFn = Callable[[str, str, datetime, str], "Decimal | None"]
 
 
 class Valuer:
@@ -43,16 +44,16 @@ class Valuer:
         at = tx.timestamp
         for leg in (received, sent):
             if leg is not None and is_fiat(leg.asset):
-                value = self.convert(leg.asset, leg.amount, at)
+                value = self.convert(leg.asset, leg.amount, at, tx.account)
                 if value is not None:
                     return value
         if tx.fair_value is not None and tx.fair_value_currency and is_fiat(tx.fair_value_currency):
-            value = self.convert(tx.fair_value_currency, tx.fair_value, at)
+            value = self.convert(tx.fair_value_currency, tx.fair_value, at, tx.account)
             if value is not None:
                 return value
         for leg in (received, sent):
             if leg is not None and not is_fiat(leg.asset):
-                value = self.convert(leg.asset, leg.amount, at)
+                value = self.convert(leg.asset, leg.amount, at, tx.account)
                 if value is not None:
                     return value
         return None
@@ -65,16 +66,17 @@ class Valuer:
             for other in (tx.received, tx.sent):
                 if other is not None and other.asset == leg.asset:
                     return share(event_value, leg.amount, other.amount)
-        return self.convert(leg.asset, leg.amount, tx.timestamp)
+        return self.convert(leg.asset, leg.amount, tx.timestamp, tx.account)
 
-    def convert(self, asset: str, amount: Decimal, at: datetime) -> Decimal | None:
-        """`amount` of `asset` in the report currency at `at`, from the price source; None without a price."""
+    def convert(self, asset: str, amount: Decimal, at: datetime, account: str | None = None) -> Decimal | None:
+        """`amount` of `asset` in the report currency at `at` (for `account`'s event), from the price source;
+        None without a price."""
         if asset == self.currency:
             return amount
         if self._price is None:
             return None
         with localcontext(self._caller_context):
-            price = self._price(asset, self.currency, at)
+            price = self._price(asset, self.currency, at, account)
         if price is None:
             return None
         return price * amount

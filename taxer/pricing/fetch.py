@@ -2,7 +2,8 @@
 
 The engine is run once with a price function that records what it could not value; those (asset, moment) pairs
 are covered by candle pages greedily (one page covers `limit` candles from the first uncovered moment), at the
-finest timeframe the exchange has for them (1m, then 1h, then 1d). Candle closes go into the price cache.
+finest timeframe the exchange has for them (1m, then 1h, then 1d). Candles (open, high, low, close) go into the
+price cache, under the exchange that gave them.
 """
 
 from __future__ import annotations
@@ -27,36 +28,45 @@ class FetchReport:
     needed: int = 0                  # distinct (asset, moment) values the year lacked
     candles: int = 0
     requests: int = 0
-    unavailable: dict[str, int] = field(default_factory=dict)  # "SOL/USD" -> moments left without a price
+    unavailable: dict[str, int] = field(default_factory=dict)  # "SOL/USD" (api: "SOL/USD prices on kraken") -> moments
+    failed: dict[str, str] = field(default_factory=dict)       # price source -> why it could not be asked
 
 
 class NeedRecorder:
-    """A price callable for the engine: answers from the book, and remembers what the book could not answer.
+    """A price callable for the engine: answers from the book, and remembers what the book could not answer,
+    by the price source that should answer it (the account's own, else `default`).
 
     The engine asks for a trade's received asset, then for its sent asset when the first has no price: an ask
     right after a failed one for the same moment is that fallback, not a need of its own. A fallback whose first
     choice stays unpriced shows up as a need in the next pass (see `api.fetch_prices`).
     """
 
-    def __init__(self, book) -> None:
+    def __init__(self, book, default: str = "") -> None:
         self.book = book
-        self.needs: dict[tuple[str, str], set[datetime]] = defaultdict(set)
-        self._failed_at: datetime | None = None
+        self.default = default
+        self.needs: dict[tuple[str, str, str], set[datetime]] = defaultdict(set)  # (source, asset, quote)
+        self._failed_at: tuple[datetime, str | None] | None = None
 
-    def __call__(self, asset: str, quote: str, at: datetime) -> Decimal | None:
-        price = self.book.price(asset, quote, at)
+    def __call__(self, asset: str, quote: str, at: datetime, account: str | None = None) -> Decimal | None:
+        price = self.book.price(asset, quote, at, account)
         if price is not None:
             self._failed_at = None
             return price
-        if at != self._failed_at:
-            self.needs[(asset, quote)].add(at)
-        self._failed_at = at
+        if (at, account) != self._failed_at:
+            source = self.book.account_sources.get(account, self.default)
+            self.needs[(source, asset, quote)].add(at)
+        self._failed_at = (at, account)
         return None
 
     def need(self, asset: str, quote: str, at: datetime) -> None:
         """Record a value wanted on its own (a holding's year-end price), unless the book has it."""
         if self.book.price(asset, quote, at) is None:
-            self.needs[(asset, quote)].add(at)
+            self.needs[(self.default, asset, quote)].add(at)
+
+
+def _dec(value) -> Decimal | None:
+    """A candle price as the exchange wrote it (ccxt gives floats: their shortest repr is the exchange's text)."""
+    return None if value is None else Decimal(str(value))
 
 
 def _ms(at: datetime) -> int:
@@ -120,9 +130,11 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
                 page = left[bisect_left(left, since):bisect_left(left, since + limit * step)]
                 wanted = {t - t % step for t in page}
                 # Only the candles holding a needed moment are kept: a page of 1,000 minutes for one reward
-                # would otherwise fill the cache with 999 prices nobody asked for.
-                rows = [PriceRow(base, quote, timeframe, from_ms(c[0]), Decimal(str(c[4])), gateway.exchange_id)
-                        for c in candles if c[4] is not None and c[0] in wanted]  # close, as the exchange wrote it
+                # would otherwise fill the cache with 999 prices nobody asked for. All four prices are kept:
+                # which one values an event is the report's setting (close by default).
+                rows = [PriceRow(base, quote, timeframe, from_ms(c[0]), _dec(c[4]), gateway.exchange_id,
+                                 _dec(c[1]), _dec(c[2]), _dec(c[3]))
+                        for c in candles if c[4] is not None and c[0] in wanted]
                 save(rows)
                 report.candles += len(rows)
                 opens = {c[0] for c in candles}

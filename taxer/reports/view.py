@@ -49,6 +49,8 @@ class ReportParams:
     period_start: datetime
     period_end: datetime      # exclusive
     transfer_window_hours: float = 24.0  # float ok: hours of a time window, not money
+    candle_price: str = "close"          # which price of an exchange candle values an event
+    price_sources: tuple[tuple[str, str], ...] = ()  # (account, exchange) whose candles value it first
 
     def manifest(self) -> dict:
         data = asdict(self)

@@ -19,8 +19,11 @@ class PriceRow(NamedTuple):
     quote: str
     resolution: str      # "1m" | "1h" | "1d" | "point"
     bucket_start: datetime
-    price: Decimal
+    price: Decimal       # a candle's close, or the user's price
     source: str          # "user" or an exchange id
+    open: Decimal | None = None   # a candle's other prices
+    high: Decimal | None = None
+    low: Decimal | None = None
 
 
 def upsert(conn: Connection, rows: Iterable[PriceRow], recorded_at: datetime) -> int:
@@ -31,7 +34,9 @@ def upsert(conn: Connection, rows: Iterable[PriceRow], recorded_at: datetime) ->
         return 0
     stmt = module.insert(PRICES)
     stmt = stmt.on_conflict_do_update(index_elements=["asset", "quote", "resolution", "bucket_start", "source"],
-                                      set_={"price": stmt.excluded.price, "recorded_at": stmt.excluded.recorded_at})
+                                      set_={"price": stmt.excluded.price, "recorded_at": stmt.excluded.recorded_at,
+                                            "open": stmt.excluded.open, "high": stmt.excluded.high,
+                                            "low": stmt.excluded.low})
     conn.execute(stmt, values)
     return len(values)
 
@@ -40,7 +45,7 @@ def load(conn: Connection, *, quote: str | None = None, until: datetime | None =
          since: datetime | None = None) -> list[PriceRow]:
     """Prices (optionally of one quote currency, with buckets in [since, until)), oldest first."""
     query = select(PRICES.c.asset, PRICES.c.quote, PRICES.c.resolution, PRICES.c.bucket_start, PRICES.c.price,
-                   PRICES.c.source).order_by(PRICES.c.asset, PRICES.c.quote, PRICES.c.bucket_start, PRICES.c.source)
+                   PRICES.c.source, PRICES.c.open, PRICES.c.high, PRICES.c.low).order_by(PRICES.c.asset, PRICES.c.quote, PRICES.c.bucket_start, PRICES.c.source)
     if quote is not None:
         query = query.where(PRICES.c.quote == quote)
     if until is not None:

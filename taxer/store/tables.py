@@ -118,7 +118,8 @@ class Price(SQLModel, table=True):
     """A cached or user-supplied price of one asset in a quote currency for a time bucket.
 
     `resolution` is the bucket's length ("1m", "1h", "1d" for exchange candles, "point" for a user's price at an
-    instant); `source` is "user" or the exchange it came from. User prices win over fetched ones.
+    instant); `source` is "user" or the exchange it came from. User prices win over fetched ones. Candles keep
+    open, high and low too, so the report's candle price is a setting (`candle_price`).
     """
 
     __tablename__ = "prices"
@@ -132,9 +133,12 @@ class Price(SQLModel, table=True):
     quote: str = Field(max_length=40)
     resolution: str = Field(max_length=10)
     bucket_start: datetime = Field(sa_type=UTCDateTime)
-    price: Decimal = Field(sa_type=ExactDecimal)
+    price: Decimal = Field(sa_type=ExactDecimal)          # a candle's close, or the user's price
     source: str = Field(max_length=40)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+    open: Decimal | None = Field(default=None, sa_type=ExactDecimal)   # the candle's other prices (None: unknown)
+    high: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    low: Decimal | None = Field(default=None, sa_type=ExactDecimal)
 
 
 class CorrectionRecord(SQLModel, table=True):

@@ -115,7 +115,7 @@ def test_fee_in_a_third_asset_priced_by_the_price_source():
     prices = {("BNB", "USD"): Decimal(250)}
     result = run(buy("2024-01-01", "BNB", "10", "3000"),
                  buy("2024-02-01", "ETH", "1", "2000", fee=("0.1", "BNB")),
-                 price=lambda asset, currency, when: prices.get((asset, currency)))
+                 price=lambda asset, currency, when, account=None: prices.get((asset, currency)))
     assert rows(result) == [("BNB", "0.1", "2024-01-01", "2024-02-01", "25", "30", "-5", "short", "sale")]
     assert lots(result) == [("BNB", "9.9", "2024-01-01", "2970", "a"),
                             ("ETH", "1", "2024-02-01", "2025", "a")]
@@ -171,7 +171,7 @@ def test_trading_into_a_stablecoin_is_a_disposal():
 def test_valuation_order_fiat_leg_then_fair_value_then_prices():
     prices = {("ETH", "USD"): Decimal(2000), ("BTC", "USD"): Decimal(50000), ("EUR", "USD"): Decimal("1.1")}
 
-    def price(asset, currency, when):
+    def price(asset, currency, when, account=None):
         return prices.get((asset, currency))
 
     result = run(

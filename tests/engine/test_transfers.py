@@ -41,7 +41,7 @@ def test_fee_legs_on_a_withdrawal():
         deposit("2024-06-01 10:10", "BTC", "0.5"),
         withdrawal("2024-06-02 10:00", "USDT", "100", fee=("0.001", "ETH")),  # gas in another coin
         deposit("2024-06-02 10:10", "USDT", "100"),
-        pool="per_account", price=lambda asset, currency, when: prices.get((asset, currency)))
+        pool="per_account", price=lambda asset, currency, when, account=None: prices.get((asset, currency)))
     assert rows(result) == [
         ("BTC", "0.0005", "2024-01-01", "2024-06-01", "30", "15", "15", "short", "transfer_fee"),
         ("ETH", "0.001", "2024-01-01", "2024-06-02", "2", "1", "1", "short", "transfer_fee"),

@@ -37,7 +37,7 @@ def test_an_old_ledger_upgrades_in_place_and_keeps_its_data(db_url):
                                                          else "2024-01-01 00:00:00.000000"})
     old.dispose()
     engine = open_engine(db_url)
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     assert [a.name for a in api.accounts(engine)] == ["kept"]
     with engine.begin() as conn:
         prices.upsert(conn, [PriceRow("ETH", "USD", "1d", at(2024, 3, 1), Decimal("3400.5"), "user")], at(2025, 1, 1))
@@ -63,7 +63,7 @@ def test_lookup_rules():
     assert book.price("SOL", "USD", at(2024, 3, 2, 12, 1)) is None
     assert book.price("USD", "USD", at(2024, 3, 1)) == Decimal(1)
     assert book.used[("ETH", "USD", at(2024, 3, 1, 14, 5, 30))] == (Decimal("3105"), "ETH/USD 1m candle of "
-                                                                    "2024-03-01T14:05:00+00:00")
+                                                                    "2024-03-01T14:05:00+00:00 (close, kraken)")
 
 
 def test_triangulation_and_inverse_pairs():
