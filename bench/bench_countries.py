@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from generate import HEADER, generate_rows  # noqa: E402
+from generate import HEADER, generate_rows
 
-from taxer.countries import country  # noqa: E402
-from taxer.engine import compute  # noqa: E402
-from taxer.importers.csvfile import read_records  # noqa: E402
-from taxer.model import FIAT  # noqa: E402
+from taxer.countries import country
+from taxer.engine import compute
+from taxer.importers.csvfile import read_records
+from taxer.model import FIAT
 
 
 def history(n: int, currency: str, folder: Path) -> list:

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pdf import synthetic_view  # noqa: E402
+from bench_pdf import synthetic_view
 
-from taxer.reports.files import write_bytes_atomic  # noqa: E402
-from taxer.reports.package import csv_outputs, referenced_ids  # noqa: E402
+from taxer.reports.files import write_bytes_atomic
+from taxer.reports.package import csv_outputs, referenced_ids
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import write_koinly_csv  # noqa: E402
+from generate import write_koinly_csv
 
-from taxer import api  # noqa: E402
+from taxer import api
 
 
 def main() -> None:

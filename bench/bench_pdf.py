@@ -29,12 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from taxer.reports import form8949  # noqa: E402
-from taxer.reports.form8949 import Form8949Line  # noqa: E402
-from taxer.reports.money import cents, quantity  # noqa: E402
-from taxer.reports.pdf import PdfContext, render_pdf  # noqa: E402
-from taxer.reports.view import (HoldingLine, IncomeLine, OtherDisposalLine, ReportParams,  # noqa: E402
-                                ReportView, WarningLine)
+from taxer.reports import form8949
+from taxer.reports.form8949 import Form8949Line
+from taxer.reports.money import cents, quantity
+from taxer.reports.pdf import PdfContext, render_pdf
+from taxer.reports.view import HoldingLine, IncomeLine, OtherDisposalLine, ReportParams, ReportView, WarningLine
 
 ASSETS = ("BTC", "ETH", "SOL", "ADA", "USDC", "DOGE", "MATIC")
 

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate_rows, HEADER  # noqa: E402
+from generate import HEADER, generate_rows
 
-from taxer import api  # noqa: E402
+from taxer import api
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from taxer import api
-from taxer.exchanges.registry import spec_for
 from taxer.exchanges.normalize import EPOCH
+from taxer.exchanges.registry import spec_for
 from taxer.replica import generate_history
 
 KEY, SECRET, PASSPHRASE = "bench-key", "bench-secret", "bench-pass"

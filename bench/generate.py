@@ -5,7 +5,8 @@
 
 The history starts 2021-01-01 UTC and spans about four years whatever the row count (timestamps are strictly increasing,
 one second apart at the least). Prices follow a random walk from plausible starting levels. It buys against USD with USD
-fees, sells to USD, trades crypto for crypto (Net Worth in USD, fees sometimes in crypto), earns staking rewards and moves
+fees, sells to USD, trades crypto for crypto (Net Worth in USD, fees sometimes in crypto), earns staking rewards and
+moves
 coins in and out. Balances are tracked per asset (and per account), so it never sells or sends more than it holds.
 
 Quantities are integers of 1e-8 and USD amounts integers of cents; they become decimal strings only when written, which
@@ -86,7 +87,7 @@ def fmt_cents(c: int) -> str:
 
 
 class _Prices:
-    """USD prices as a lazy geometric random walk: an asset's price moves by the time elapsed since it was last asked."""
+    """USD prices as a lazy geometric random walk: a price moves by the time elapsed since it was last asked."""
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
@@ -378,7 +379,8 @@ def write_koinly_csv(path: str | os.PathLike[str], n: int, seed: int = 0) -> Non
 def write_account_files(
     directory: str | os.PathLike[str], n: int, accounts: int = 2, seed: int = 0
 ) -> list[str]:
-    """Write n rows spread over `accounts` files (acct1.csv, ...) in directory, with transfers between them; return the paths.
+    """Write n rows spread over `accounts` files (acct1.csv, ...) in directory, with transfers between them;
+    return the paths.
 
     Each account's balances are tracked on their own; a transfer is a withdrawal in one file and, a few minutes later, a
     deposit of slightly less (the network fee) in another, with the same TxHash.

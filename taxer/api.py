@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import Engine
 
 from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
-from taxer.runtime import gc_paused, gc_running
-from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
 from taxer.pricing.book import PriceBook
+from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
+from taxer.runtime import gc_paused, gc_running
 from taxer.store import ledger, matching, prices
 from taxer.store.db import open_engine
 
@@ -145,7 +145,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
             fingerprint = tax_year.fingerprint
             context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
                                  transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
-            def render(v, path):  # noqa: E306
+            def render(v, path):
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)

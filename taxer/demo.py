@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from taxer import api
 from taxer.errors import TaxerError

@@ -64,7 +64,7 @@ class ReportFingerprint:
                     check, count, sha = self._job.result()
                     if check == rows_check(self._txs):
                         found = (count, sha)
-                except Exception:  # noqa: BLE001  (the second process failing only costs its time)
+                except Exception:
                     found = None
                 finally:
                     self._pool.shutdown(wait=False)

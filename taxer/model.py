@@ -7,11 +7,11 @@ Money and quantities are `Decimal`; timestamps are timezone-aware UTC. Records a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-UTC = timezone.utc
+UTC = UTC
 
 # Fiat currencies: a leg in one of these is money, not a crypto asset (stablecoins are crypto).
 FIAT = frozenset({

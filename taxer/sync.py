@@ -8,9 +8,9 @@ transaction, so a run killed at any moment resumes where it stopped, with nothin
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import Engine
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from taxer import config
+from taxer import fingerprint as ledger_fingerprint
 from taxer.corrections import Correction, apply
 from taxer.countries import country as country_named
 from taxer.engine import EngineSettings, compute
@@ -20,7 +21,6 @@ from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.pricing.book import PriceBook
-from taxer import fingerprint as ledger_fingerprint
 from taxer.reports.package import referenced_ids
 from taxer.reports.view import ACTIONS, CorrectionLine, ReportParams, ReportView, WarningLine, build_view
 from taxer.store import corrections as stored_corrections

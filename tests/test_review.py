@@ -36,7 +36,8 @@ def test_review_on_the_sample_shows_its_two_gaps_and_resolving_them_empties_it(r
 
     out = run("review").output
     assert "2 open warnings" in out
-    assert f"[unknown_origin] transaction {deposit} " in out and f"[unmatched_withdrawal] transaction {withdrawal} " in out
+    assert f"[unknown_origin] transaction {deposit} " in out
+    assert f"[unmatched_withdrawal] transaction {withdrawal} " in out
     assert f'$ taxer correct basis {deposit} COST --acquired YYYY-MM-DD --note "WHY"' in out
     assert f'$ taxer correct relabel {withdrawal} transfer --note "WHY"' in out
     # Own wallet: no figure changes; the ledger's 0.05 ETH is never sold on Form 8949 (universal pools use older
@@ -108,15 +109,17 @@ def test_config_show_set_unset_and_validation(run, write_koinly):
 def test_report_takes_workspace_settings_as_defaults_and_options_win(run, write_koinly, tmp_path):
     # 2025: buy 1 ETH for 2000, sell 0.5 for 1500 (short-term). A withdrawal at 10:00 and a deposit into another
     # account 30 hours later: a transfer within a 48-hour window, two warnings with the default 24 hours.
-    run("import", "csv", str(write_koinly(["2025-01-10 10:00:00 UTC,2000,USD,1,ETH,,,,,,buy,",
-                                           "2025-02-01 10:00:00 UTC,0.2,ETH,,,,,500,USD,,send,",
-                                           "2025-03-01 10:00:00 UTC,0.5,ETH,1500,USD,,,,,,sell,"], "cb.csv")), "-a", "cb")
+    cb = write_koinly(["2025-01-10 10:00:00 UTC,2000,USD,1,ETH,,,,,,buy,",
+                       "2025-02-01 10:00:00 UTC,0.2,ETH,,,,,500,USD,,send,",
+                       "2025-03-01 10:00:00 UTC,0.5,ETH,1500,USD,,,,,,sell,"], "cb.csv")
+    run("import", "csv", str(cb), "-a", "cb")
     run("import", "csv", str(write_koinly(["2025-02-02 16:00:00 UTC,,,0.2,ETH,,,500,USD,,receive,"], "w.csv")),
         "-a", "wallet")
 
     def report(*extra, name):
         run("report", "--year", "2025", "--out", str(tmp_path / name), *extra)
-        return json.loads((tmp_path / name / "summary.json").read_text()), (tmp_path / name / "form8949.csv").read_text()
+        folder = tmp_path / name
+        return json.loads((folder / "summary.json").read_text()), (folder / "form8949.csv").read_text()
 
     summary, form = report("--format", "csv", name="plain")
     assert (summary["method"], summary["warnings"]) == ("fifo", 2) and ",I,0.5 ETH," in form

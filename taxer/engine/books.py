@@ -97,11 +97,22 @@ class Books:
         gross proceeds and the fee among allowable costs).
         """
         lots, short = self.remove(m, account, asset, amount)
+        rows = self.kept(m, self.disposals)
+        if rows is self.disposals:  # rows of years before the report's are not built: most of a long history
+            self._rows(m, account, asset, amount, proceeds, category, value_missing, lots, short)
+        if short:
+            self.warn("oversold", f"{m.where()}: disposes of {q(amount)} {asset} but only "
+                      f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
+                      f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
+
+    def _rows(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
+              value_missing: bool, lots: list[OpenLot], short: Decimal) -> None:
+        """The disposal rows: one per lot used, a zero-basis one for what was lacking."""
         parts = [lot.amount for lot in lots]
         if short:
             parts.append(short)
         shares = allocate(proceeds, parts, amount)
-        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.kept(m, self.disposals)
+        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.disposals
         for lot, proceeds_part in zip(lots, shares):
             rows.append(Disposal(
                 asset=asset, amount=lot.amount, account=account, acquired_at=lot.acquired_at, disposed_at=at,
@@ -116,9 +127,6 @@ class Books:
                 proceeds=proceeds_part, cost_basis=ZERO, gain=proceeds_part, term=SHORT, acquire_tx_id=None,
                 dispose_tx_id=m.tx_id, category=category, method=method, basis_missing=True,
                 value_missing=value_missing, acquired_date=sold, disposed_date=sold))
-            self.warn("oversold", f"{m.where()}: disposes of {q(amount)} {asset} but only "
-                      f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
-                      f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
 
     def warn(self, code: str, message: str, m: Moment | tuple, account: str | None = None,
              asset: str | None = None, amount: Decimal | None = None) -> None:

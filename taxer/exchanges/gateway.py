@@ -9,9 +9,10 @@ from __future__ import annotations
 import binascii
 import random
 import time
-from urllib.parse import urlsplit
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import ccxt
 

@@ -6,8 +6,9 @@ that position in the same database transaction as the records, so a run killed a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from taxer.errors import ExchangeError
 

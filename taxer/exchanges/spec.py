@@ -5,8 +5,9 @@ A new exchange is one module in `taxer/exchanges/` defining an `ExchangeSpec`, p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from taxer.exchanges.normalize import RawFields
 from taxer.model import Transaction
@@ -71,6 +72,6 @@ class ExchangeSpec:
     history_start: str              # ISO date: where a first sync starts without --since
     raw: RawFields
     streams: tuple[StreamSpec, ...]  # non-symbol streams first: they tell which assets to look for trades in
-    permissions: Callable[["Gateway"], KeyPermissions]
+    permissions: Callable[[Gateway], KeyPermissions]
     markets_of: str = "either"      # candidate markets: "both" assets seen, or "either" (base or quote seen)
     needs_password: bool = False

@@ -10,17 +10,16 @@ import multiprocessing
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
 
 from taxer.errors import InputError
 from taxer.importers import formats
 from taxer.importers.rows import RowError
 from taxer.model import Leg, Transaction
 from taxer.store.ledger import stored_values
-
 
 PREAMBLE_LINES = 10
 

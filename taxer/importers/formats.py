@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
-
 
 # A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
 # account and source (the driver adds those, so each record is built once), or raises

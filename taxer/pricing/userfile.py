@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
-from typing import Iterator
 
 from taxer.errors import InputError
 from taxer.importers import rows

@@ -108,7 +108,7 @@ class Replica:
                 return self.api.rate_limited(1)
         try:
             return self.api.handle(request)
-        except Exception:  # noqa: BLE001 - a replica bug: say so loudly rather than look like an exchange outage
+        except Exception:
             traceback.print_exc()
             body = dumps({"code": "replica-bug", "msg": traceback.format_exc(limit=3)})
             return Response(500, body)

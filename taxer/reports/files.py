@@ -8,8 +8,8 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

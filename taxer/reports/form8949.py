@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 from taxer.engine import Disposal
 from taxer.engine.records import POOLED_RULES
@@ -88,7 +88,8 @@ def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping
             date_sold=(d.disposed_date or d.disposed_at.date()).isoformat(),
             proceeds=proceeds, cost_basis=basis, adjustment_code=d.adjustment_code, adjustment=adjustment,
             gain=proceeds - basis + adjustment, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
-            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags, rule=d.rule,
+            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags,
+            rule=d.rule,
         ))
     out.sort(key=lambda r: (r.part, r.box, r.date_sold, r.asset, r.date_acquired, r.account,
                             r.disposal_tx_id or 0, r.acquisition_tx_id or 0, r.amount))

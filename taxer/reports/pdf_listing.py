@@ -15,8 +15,10 @@ from decimal import Decimal
 
 from taxer.countries import country
 from taxer.reports.money import money, quantity
-from taxer.reports.package import SCHEDULE_D_LINES
-from taxer.reports.package import other_gain  # one rule for other_disposals.csv and the PDF
+from taxer.reports.package import (
+    SCHEDULE_D_LINES,
+    other_gain,  # one rule for other_disposals.csv and the PDF
+)
 from taxer.reports.view import ReportView
 
 WIDTH = 140          # characters a line: DejaVu Sans Mono 8.5pt is 5.12pt a character, 716pt of the 720pt

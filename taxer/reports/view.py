@@ -6,10 +6,10 @@ It selects the year's rows from the engine's result and rounds them for print; i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Mapping
 
 from taxer.countries import country
 from taxer.engine import Disposal, Result

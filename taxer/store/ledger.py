@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, func, insert, literal, select, type_coerce, update
 from sqlalchemy.types import NullType

@@ -15,8 +15,8 @@ counted, so two identical fills in one second stay two. Only the records' time r
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, bindparam, exists, select, update
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,7 +46,8 @@ def load(conn: Connection, *, quote: str | None = None, until: datetime | None =
          since: datetime | None = None) -> list[PriceRow]:
     """Prices (optionally of one quote currency, with buckets in [since, until)), oldest first."""
     query = select(PRICES.c.asset, PRICES.c.quote, PRICES.c.resolution, PRICES.c.bucket_start, PRICES.c.price,
-                   PRICES.c.source, PRICES.c.open, PRICES.c.high, PRICES.c.low).order_by(PRICES.c.asset, PRICES.c.quote, PRICES.c.bucket_start, PRICES.c.source)
+                   PRICES.c.source, PRICES.c.open, PRICES.c.high, PRICES.c.low).order_by(
+        PRICES.c.asset, PRICES.c.quote, PRICES.c.bucket_start, PRICES.c.source)
     if quote is not None:
         query = query.where(PRICES.c.quote == quote)
     if until is not None:

@@ -6,13 +6,13 @@ values are stored as canonical text; PostgreSQL gets NUMERIC and TIMESTAMPTZ, wh
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Numeric, String, types
 from sqlalchemy.dialects.postgresql import TIMESTAMP as PG_TIMESTAMP
 
-UTC = timezone.utc
+UTC = UTC
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 

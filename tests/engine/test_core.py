@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC
 from decimal import Decimal, localcontext
 
 import pytest
@@ -321,16 +322,18 @@ def test_numbered_keeps_existing_ids():
 
 
 def test_keep_from_keeps_only_later_results_and_changes_nothing_else():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from taxer.engine import compute
     from taxer.model import Kind, Leg, Transaction
 
-    utc = timezone.utc
+    utc = UTC
     txs = [
-        Transaction("a", datetime(2023, 1, 5, tzinfo=utc), Kind.TRADE, Leg("USD", Decimal("100")), Leg("BTC", Decimal("2")),
+        Transaction("a", datetime(2023, 1, 5, tzinfo=utc), Kind.TRADE, Leg("USD", Decimal("100")),
+                    Leg("BTC", Decimal("2")),
                     source="t", external_id="1", id=1),
-        Transaction("a", datetime(2023, 6, 5, tzinfo=utc), Kind.TRADE, Leg("BTC", Decimal("1")), Leg("USD", Decimal("80")),
+        Transaction("a", datetime(2023, 6, 5, tzinfo=utc), Kind.TRADE, Leg("BTC", Decimal("1")),
+                    Leg("USD", Decimal("80")),
                     source="t", external_id="2", id=2),
         Transaction("a", datetime(2024, 6, 5, tzinfo=utc), Kind.INCOME, received=Leg("BTC", Decimal("1")),
                     fair_value=Decimal("30"), fair_value_currency="USD", label="staking", source="t", external_id="3",

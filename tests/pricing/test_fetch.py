@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ from taxer.cli import main
 from taxer.pricing.fetch import plan_pages
 from taxer.replica import Replica, generate_history
 
-UTC = timezone.utc
+UTC = UTC
 HOUR, MINUTE = 3_600_000, 60_000
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ from taxer.store import prices
 from taxer.store.db import _alembic_config, current_revision, head_revision, open_engine
 from taxer.store.prices import PriceRow
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(*args) -> datetime:

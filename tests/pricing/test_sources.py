@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from taxer import api
 from taxer.cli import main
 from taxer.replica import Replica, generate_history
 
-UTC = timezone.utc
+UTC = UTC
 REWARD_AT = datetime(2024, 3, 5, 14, 7, 30, tzinfo=UTC)
 
 

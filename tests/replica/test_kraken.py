@@ -95,7 +95,8 @@ def test_ledgers_page_by_ofs_and_hold_every_balance_change_and_the_rewards(krake
         ofs += 50
     assert sorted(entries) == sorted(e.id for e in history.ledger())
     rewards = [e for e in entries.values() if e["type"] in ("staking", "earn", "transfer")]
-    assert {(e["type"], e["subtype"]) for e in rewards} == {("staking", ""), ("earn", "reward"), ("transfer", "airdrop")}
+    assert {(e["type"], e["subtype"]) for e in rewards} == {
+        ("staking", ""), ("earn", "reward"), ("transfer", "airdrop")}
     assert sorted(e["refid"] for e in rewards) == sorted(r.id for r in history.rewards)
     staking = kraken.private_post_ledgers({"type": "staking"})["result"]
     assert all(e["type"] == "staking" for e in staking["ledger"].values()) and 0 < staking["count"] < len(rewards)

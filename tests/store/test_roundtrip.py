@@ -1,6 +1,6 @@
 """Decimals and datetimes come back exactly as stored, on SQLite and PostgreSQL."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from taxer.model import Kind, Leg, Transaction
 from taxer.store import ledger
 from taxer.store.db import current_revision, head_revision, open_engine
 
-UTC = timezone.utc
+UTC = UTC
 AMOUNTS = [
     Decimal("0.000000000000000001"),           # 1e-18, one wei
     Decimal("123456789.123456789012345678"),   # 27 significant digits

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from taxer import api
 from taxer.replica import Permissions, Replica, generate_history
 from taxer.reports.package import LedgerFingerprint
 
-KEY, SECRET, PASSPHRASE = "resume-key", "resume-secret-0123456789", "resume-pass"
+KEY, SECRET, PASSPHRASE = "resume-key", "cmVzdW1lLXNlY3JldC0wMTIzNDU2Nzg5", "resume-pass"  # base64, as kraken's
 
 
 def _count(db) -> int:
@@ -32,11 +34,12 @@ def _fingerprint(db) -> tuple[int, str]:
     return fp.transactions, fp.sha256
 
 
-def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path):
+@pytest.mark.parametrize("exchange", ["bitget", "kraken"])  # coinbase and okx: tests/sync/test_*coinbase*, okx
+def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path, exchange):
     history = generate_history(seed=11, trades=3000, start="2022-01-01", end="2025-12-31")
     env = dict(os.environ, TAXER_MAIN_API_KEY=KEY, TAXER_MAIN_SECRET=SECRET, TAXER_MAIN_PASSWORD=PASSPHRASE)
     rng = random.Random(20261121)
-    with Replica("bitget", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
+    with Replica(exchange, history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
                  permissions=Permissions.READ_ONLY) as rep:
         def run(db, *, kill_after_rows: int | None = None) -> int | None:
             cmd = [sys.executable, "-m", "taxer.cli", "--db", str(db), "sync", "main", "--quiet"]
@@ -53,7 +56,7 @@ def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path):
             return proc.returncode
 
         for db in (tmp_path / "whole.db", tmp_path / "killed.db"):
-            api.add_account(api.workspace(str(db)), "main", exchange="bitget", api_url=rep.url)
+            api.add_account(api.workspace(str(db)), "main", exchange=exchange, api_url=rep.url)
 
         assert run(tmp_path / "whole.db") == 0
         whole = _fingerprint(tmp_path / "whole.db")

@@ -163,7 +163,7 @@ def test_trading_key_needs_the_flag_and_is_warned_about(tmp_path, history, creds
     assert len(list(api.transactions(engine))) > len(history.trades)
 
 
-@pytest.mark.parametrize("exchange", ["bitget", "coinbase"])
+@pytest.mark.parametrize("exchange", EXCHANGES)
 def test_secret_never_reaches_database_logs_or_output(tmp_path, history, creds, exchange):
     with _replica(exchange, history, faults=Faults(rate=0.2, seed=5, retry_after=0, delay=0.2)) as rep:
         db = tmp_path / "w.db"

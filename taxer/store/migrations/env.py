@@ -1,9 +1,9 @@
 """Alembic environment: taxer passes its own connection in (see taxer/store/db.py); no alembic.ini needed."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from taxer.store import tables  # noqa: F401  (registers the tables on the metadata)
-from sqlmodel import SQLModel
 
 connection = context.config.attributes["connection"]
 context.configure(

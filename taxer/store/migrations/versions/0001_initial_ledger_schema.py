@@ -1,14 +1,14 @@
 """initial ledger schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 19:39:54.948495
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import taxer.store.types
+from alembic import op
 
+import taxer.store.types
 
 revision = '0001'
 down_revision = None

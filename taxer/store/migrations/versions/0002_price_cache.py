@@ -4,11 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 21:02:31.331582
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import taxer.store.types
+from alembic import op
 
+import taxer.store.types
 
 revision = '0002'
 down_revision = '0001'
