@@ -51,6 +51,7 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     echo("")
     echo(render_summary(package.summary))
     echo(f"Ledger: {db_path}")
+    echo(f"Open warnings, each with the command that resolves it: taxer --db {db_path} review")
     echo(f"Reports: {reports}")
     return reports
 

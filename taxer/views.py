@@ -45,18 +45,25 @@ def account_json(acct: AccountInfo) -> dict:
 
 
 def render_summary(summary: dict) -> str:
-    """The few lines of a report's summary.json a person reads on the terminal."""
+    """The few lines of a report's summary.json a person reads on the terminal (and the country's own totals)."""
     cur = summary["currency"]
-    rows = [
-        f"Tax year {summary['year']} ({summary['country'].upper()}, {summary['method'].upper()}, {cur})",
-        f"  disposals on Form 8949 {summary['disposals']:>10}",
-        f"  proceeds               {summary['proceeds']:>16} {cur}",
-        f"  cost basis             {summary['cost_basis']:>16} {cur}",
-        f"  short-term gain        {summary['short_term_gain']:>16} {cur}",
-        f"  long-term gain         {summary['long_term_gain']:>16} {cur}",
-        f"  total gain             {summary['total_gain']:>16} {cur}",
-        f"  income                 {summary['income']:>16} {cur}",
-    ]
+    us = summary.get("country", "us") == "us"
+    lines: list[tuple[str, object]] = [
+        ("disposals on Form 8949" if us else "disposals (pieces)", summary["disposals"]),
+        ("proceeds", summary["proceeds"]), ("cost basis" if us else "costs", summary["cost_basis"])]
+    if us:
+        lines += [("short-term gain", summary["short_term_gain"]), ("long-term gain", summary["long_term_gain"])]
+    lines += [("total gain", summary["total_gain"]), ("income", summary["income"])]
+    lines += [(key.replace("_", " "), value) for key, value in (summary.get("country_totals") or {}).items()]
+    width = max(len(label) for label, _ in lines)
+
+    def shown(value: object) -> str:
+        text = str(value)
+        money = isinstance(value, str) and text.lstrip("-").replace(".", "", 1).isdigit() and "." in text
+        return f"{text:>12} {cur}" if money else f"{text:>12}"
+
+    rows = [f"Tax year {summary['year']} ({summary['country'].upper()}, {summary['method'].upper()}, {cur})"]
+    rows += [f"  {label:<{width}} {shown(value)}" for label, value in lines]
     if summary["warnings"]:
         rows.append(f"  WARNINGS: {summary['warnings']} (see warnings.csv): figures may be incomplete until resolved")
     return "\n".join(rows)

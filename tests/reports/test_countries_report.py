@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -152,3 +153,13 @@ def test_uk_report_matches_a_buy_in_the_next_tax_year(tmp_path):
     assert (summary["year"], summary["proceeds"], summary["cost_basis"], summary["total_gain"]) == \
         ("2023/24", "1500.00", "1300.00", "200.00")
     assert summary["country_totals"]["pieces_thirty_day"] == 1
+
+
+def test_terminal_summary_speaks_the_countrys_terms(reports):
+    from taxer.views import render_summary
+
+    uk = render_summary(reports["uk"][0])
+    assert "Tax year 2024/25 (UK, POOLING, GBP)" in uk and "Form 8949" not in uk and "short-term" not in uk
+    assert re.search(r"annual exempt amount\s+3000\.00 GBP", uk) and re.search(r"pieces pool\s+2\n", uk)
+    us = render_summary(reports["us"][0])
+    assert "disposals on Form 8949" in us and "short-term gain" in us and "country" not in us.lower().split("\n")[1]
