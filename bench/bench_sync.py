@@ -24,7 +24,20 @@ from taxer.exchanges.normalize import EPOCH
 from taxer.exchanges.registry import spec_for
 from taxer.replica import generate_history
 
-KEY, SECRET, PASSPHRASE = "bench-key", "bench-secret", "bench-pass"
+KEY, SECRET, PASSPHRASE = "bench-key", "YmVuY2gtc2VjcmV0LTAxMjM0NQ==", "bench-pass"  # base64, as kraken's are
+
+
+def credentials(exchange: str) -> tuple[str, str]:
+    """(key, secret) an exchange's replica and taxer both accept: coinbase's CDP keys are an EC key pair."""
+    if exchange != "coinbase":
+        return KEY, SECRET
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption()).decode()
+    return "organizations/bench/apiKeys/bench", pem
 
 
 def minimum_requests(exchange: str, history, start_ms: int, end_ms: int) -> int:
@@ -54,10 +67,11 @@ def main() -> None:
     t0 = time.perf_counter()
     history = generate_history(seed=1, trades=args.trades, start="2022-01-01", end="2025-12-31")
     print(f"history of {len(history.trades):,} trades generated in {time.perf_counter() - t0:.1f} s")
-    os.environ.update(TAXER_BENCH_API_KEY=KEY, TAXER_BENCH_SECRET=SECRET, TAXER_BENCH_PASSWORD=PASSPHRASE)
     for exchange in args.exchange:
+        key, secret = credentials(exchange)
+        os.environ.update(TAXER_BENCH_API_KEY=key, TAXER_BENCH_SECRET=secret, TAXER_BENCH_PASSWORD=PASSPHRASE)
         server = subprocess.Popen([sys.executable, "-m", "taxer.replica", exchange, "--trades", str(args.trades),
-                                   "--seed", "1", "--api-key", KEY, "--secret", SECRET, "--passphrase", PASSPHRASE],
+                                   "--seed", "1", "--api-key", key, "--secret", secret, "--passphrase", PASSPHRASE],
                                   stdout=subprocess.PIPE, text=True)
         try:
             url = server.stdout.readline().strip()
