@@ -2,14 +2,16 @@
 
 Trades come from TradesHistory only; the Ledgers stream keeps just income (staking, Earn rewards, airdrops), so the
 trade and funding entries it also holds are not counted twice. A TradesHistory `fee` is stated in the quote
-currency even when kraken charged the base coin (orders with `fcib`), so each page's ledger entries (QueryLedgers,
-20 ids a call) give the fee in the coin that was actually charged.
+currency even when kraken charged the base coin (orders with `fcib`), so each trade's ledger entries give the fee
+in the coin that was actually charged: the Ledgers stream, read first in a sync, keeps them aside; only entries it
+did not see (a sync resumed after its ledger stream finished) are asked for with QueryLedgers, 20 ids a call.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from taxer.exchanges import normalize
 from taxer.exchanges.normalize import RawFields
@@ -62,11 +64,22 @@ def _range(since: int | None, params: dict) -> dict:
     return request
 
 
+# Trade entries the Ledgers stream saw in this sync, per gateway: {ledger id: entry}.
+_TRADE_ENTRIES: WeakKeyDictionary = WeakKeyDictionary()
+_ENTRY_FIELDS = ("refid", "time", "type", "subtype", "asset", "amount", "fee")
+
+
 def _fetch_trades(gw, symbol, since, limit, params):
     result = (gw.call("private_post_tradeshistory", dict(_range(since, params), ledgers="true")) or {})["result"]
     rows = result.get("trades") or {}
-    ids = [i for row in rows.values() for i in row.get("ledgers") or []]
+    seen = _TRADE_ENTRIES.get(gw, {})
     entries: dict = {}
+    ids = []
+    for i in (i for row in rows.values() for i in row.get("ledgers") or []):
+        if i in seen:
+            entries[i] = seen[i]
+        else:
+            ids.append(i)
     for n in range(0, len(ids), QUERY_IDS):
         entries.update((gw.call("private_post_queryledgers", {"id": ",".join(ids[n:n + QUERY_IDS])}) or {})
                        .get("result") or {})
@@ -96,6 +109,10 @@ def _fetch_ledger(gw, symbol, since, limit, params):
     # raw entries, not ccxt's fetch_ledger: only income is kept, and `count` is in the raw answer
     result = (gw.call("private_post_ledgers", _range(since, params)) or {})["result"]
     rows = [dict(row, id=key) for key, row in (result.get("ledger") or {}).items()]
+    kept = _TRADE_ENTRIES.setdefault(gw, {})
+    for row in rows:
+        if row.get("type") == "trade":  # the trades stream's fees, saved a QueryLedgers call each
+            kept[row["id"]] = {k: row[k] for k in _ENTRY_FIELDS if k in row}
     return Counted(rows, total=int(result.get("count") or 0))
 
 
