@@ -69,7 +69,7 @@ def pair_id(m: Market) -> str:
 
 def seconds(ms: int) -> float:
     """kraken's float seconds; the shortest repr of ms / 1000 is exact to the millisecond (float ok: a time)."""
-    return float(Decimal(ms).scaleb(-3))
+    return float(Decimal(ms).scaleb(-3))  # not money: a time, as kraken's JSON writes it
 
 
 def _error(message: str, status: int = 200) -> ApiError:

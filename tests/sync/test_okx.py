@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 
 from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
@@ -17,7 +11,6 @@ from taxer.model import Kind
 from taxer.replica import Faults, Permissions, Replica, generate_history
 from taxer.replica.okx import RETENTION
 from taxer.sync import AccountSync
-from tests.sync.test_resume import _count, _fingerprint
 
 KEY, SECRET, PASSPHRASE = "okx-key", "okx-secret-0123456789", "okx-pass"
 DAY = 86_400_000
@@ -64,36 +57,3 @@ def test_okx_rate_limit_waits_for_retry_after(tmp_path, monkeypatch):
         served_429 = rep.fault_counts.get("429", 0)
     assert report.error is None, report.error
     assert served_429 > 0 and waits == [7.0] * served_429
-
-
-def test_okx_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path):
-    """test_resume's SIGKILL check for okx's cursors (bill id inside a window; time bound for transfers)."""
-    history = generate_history(seed=12, trades=2500, start="2023-01-01", end="2025-06-30")
-    env = dict(os.environ, TAXER_MAIN_API_KEY=KEY, TAXER_MAIN_SECRET=SECRET, TAXER_MAIN_PASSWORD=PASSPHRASE)
-    rng = random.Random(7)
-    with Replica("okx", history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
-                 permissions=Permissions.READ_ONLY) as rep:
-        def run(db, kill_after_rows=None):
-            cmd = [sys.executable, "-m", "taxer.cli", "--db", str(db), "sync", "main", "--quiet"]
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if kill_after_rows is None:
-                return proc.wait(timeout=300)
-            deadline = time.monotonic() + 120
-            while proc.poll() is None and _count(db) < kill_after_rows and time.monotonic() < deadline:
-                time.sleep(0.005)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                return None
-            return proc.returncode
-
-        for db in (tmp_path / "whole.db", tmp_path / "killed.db"):
-            api.add_account(api.workspace(str(db)), "main", exchange="okx", api_url=rep.url)
-        assert run(tmp_path / "whole.db") == 0
-        whole = _fingerprint(tmp_path / "whole.db")
-        assert whole[0] > 2500
-        kills = sum(run(tmp_path / "killed.db", kill_after_rows=int(whole[0] * f)) is None
-                    for f in sorted(rng.uniform(0.05, 0.95) for _ in range(3)))
-        assert kills >= 2, "the sync finished before it could be killed: the test did not test resuming"
-        assert run(tmp_path / "killed.db") == 0
-    assert _fingerprint(tmp_path / "killed.db") == whole

@@ -34,7 +34,7 @@ def _fingerprint(db) -> tuple[int, str]:
     return fp.transactions, fp.sha256
 
 
-@pytest.mark.parametrize("exchange", ["bitget", "kraken"])  # coinbase and okx: tests/sync/test_*coinbase*, okx
+@pytest.mark.parametrize("exchange", ["bitget", "kraken", "okx"])  # coinbase: tests/sync/test_coinbase_sync.py
 def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path, exchange):
     history = generate_history(seed=11, trades=3000, start="2022-01-01", end="2025-12-31")
     env = dict(os.environ, TAXER_MAIN_API_KEY=KEY, TAXER_MAIN_SECRET=SECRET, TAXER_MAIN_PASSWORD=PASSPHRASE)
