@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from decimal import Decimal
 
-from taxer.engine.events import ACQUIRE, REMOVE, Event, EventBooks
+from taxer.engine.events import ACQUIRE, REMOVE, Event, EventBooks, match_assets
 from taxer.engine.exact import ZERO, allocate, share
 from taxer.engine.records import ACB, SALE, SHORT, Disposal, Lot
 
@@ -26,13 +26,7 @@ POOL_ACCOUNT = "all accounts"  # the account holdings are shown under: the ACB s
 
 def match(books: EventBooks, stop: date | None) -> tuple[list[Disposal], list[Lot]]:
     """The disposals kept by `books` (its keep_from..until), and the ACB pools held on local day `stop`."""
-    disposals: list[Disposal] = []
-    holdings: list[Lot] = []
-    for asset, events in books.events.items():
-        held = _match_asset(asset, events, books, stop, disposals)
-        if held is not None:
-            holdings.append(held)
-    return disposals, sorted(holdings, key=lambda lot: lot.asset)
+    return match_assets(books, stop, _match_asset)
 
 
 def _timeline(events: list[Event]) -> tuple[list[date], list[Decimal], list[Decimal]]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from taxer.engine.books import Books, Moment
 from taxer.engine.exact import ZERO
 from taxer.engine.exact import quantity as q
+from taxer.engine.records import Disposal, Lot
 
 ACQUIRE, DISPOSE, REMOVE = 0, 1, 2
 
@@ -107,3 +108,16 @@ class EventBooks(Books):
         """Whether a row at `m` belongs in the result (from `keep_from`, before `until`)."""
         t = m.t
         return (self.keep_from is None or t >= self.keep_from) and (self.until is None or t < self.until)
+
+
+def match_assets(books: EventBooks, stop: date | None,
+                 match_asset: Callable[..., Lot | None]) -> tuple[list[Disposal], list[Lot]]:
+    """A country's matching run asset by asset: `match_asset(asset, events, books, stop, out)` appends the
+    asset's kept disposals to `out` and returns what is held on local day `stop`. Holdings sorted by asset."""
+    disposals: list[Disposal] = []
+    holdings: list[Lot] = []
+    for asset, events in books.events.items():
+        held = match_asset(asset, events, books, stop, disposals)
+        if held is not None:
+            holdings.append(held)
+    return disposals, sorted(holdings, key=lambda lot: lot.asset)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from taxer.engine.events import ACQUIRE, DISPOSE, Event, EventBooks
+from taxer.engine.events import ACQUIRE, DISPOSE, Event, EventBooks, match_assets
 from taxer.engine.exact import ZERO, allocate, share
 from taxer.engine.records import POOL, SAME_DAY, SHORT, THIRTY_DAY, Disposal, Lot
 
@@ -63,13 +63,7 @@ def _match(disposed: _Disposed, acquired: _Acquired, rule: str) -> None:
 
 def match(books: EventBooks, stop: date | None) -> tuple[list[Disposal], list[Lot]]:
     """The disposals kept by `books` (its keep_from..until), and the pools held on local day `stop`."""
-    disposals: list[Disposal] = []
-    holdings: list[Lot] = []
-    for asset, events in books.events.items():
-        held = _match_asset(asset, events, books, stop, disposals)
-        if held is not None:
-            holdings.append(held)
-    return disposals, sorted(holdings, key=lambda lot: lot.asset)
+    return match_assets(books, stop, _match_asset)
 
 
 def _match_asset(asset: str, events: Iterable[Event], books: EventBooks, stop: date | None,

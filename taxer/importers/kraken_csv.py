@@ -11,7 +11,7 @@ Times in both files are UTC without a zone marker (kraken's documented export fo
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from taxer.exchanges.kraken import asset_code, held_asset, income_label
 from taxer.importers import rows
@@ -40,17 +40,6 @@ def _time(value: str, column: str) -> datetime:
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return parsed.replace(tzinfo=UTC)   # kraken's exports are in UTC
-
-
-def _signed(value: str, column: str) -> Decimal:
-    text = value.strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise RowError(column, f"{text!r} is not a number; expected a plain decimal such as -0.015") from None
-    if not number.is_finite():
-        raise RowError(column, f"{text!r} is not a finite number; expected a plain decimal such as -0.015")
-    return number
 
 
 def _asset(value: str, column: str) -> str:
@@ -100,7 +89,7 @@ def parse_ledger(row) -> dict | None:
     if not txid:
         return None   # pending (a deposit not yet credited): kraken exports it again with its txid once it is
     kind, subtype = (row.get("type") or "").strip().lower(), (row.get("subtype") or "").strip().lower()
-    amount = _signed(row.get("amount") or "", "amount")
+    amount = rows.signed_amount(row.get("amount") or "", "amount", allow_zero=True)
     fee = rows.amount(row.get("fee") or "", "fee", allow_zero=True) or Decimal(0)
     label = income_label(kind, subtype)
     if label is not None and amount - fee > 0:

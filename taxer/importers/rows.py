@@ -113,14 +113,16 @@ def plain_datetime(value: str, column: str, formats: tuple[str, ...], zone: tzin
     raise RowError(column, f"{text!r} is not a date in this export's format; expected a date such as {example}")
 
 
-def signed_amount(value: str, column: str) -> Decimal:
-    """A non-zero exact decimal that may be negative (a balance change)."""
+def signed_amount(value: str, column: str, *, allow_zero: bool = False) -> Decimal:
+    """An exact decimal that may be negative (a balance change); non-zero unless `allow_zero`."""
     text = value.strip()
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise RowError(column, f"{text!r} is not a number; expected a signed decimal such as -0.015") from None
-    if not number.is_finite() or number == 0:
+    if not number.is_finite():
+        raise RowError(column, f"{text!r} is not a finite number; expected a signed decimal such as -0.015")
+    if number == 0 and not allow_zero:
         raise RowError(column, f"{text!r} is not a non-zero finite number; expected a signed decimal such as -0.015")
     return number
 
