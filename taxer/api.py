@@ -208,7 +208,7 @@ def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str
 
 def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) -> int:
     """Write the price cache as CSV (timestamp, asset, quote, price, resolution, source); returns the row count."""
-    from taxer.reports.files import csv_bytes, write_bytes_atomic
+    from taxer.files import csv_bytes, write_bytes_atomic
     from taxer.store import prices
 
     with engine.connect() as conn:

@@ -97,7 +97,7 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     start, end = rules.bounds(year, settings.timezone)
     # Matching rules that look at later acquisitions (UK 30 days, Canada's superficial loss) need the ledger
     # past the year's end; the engine drops what falls after it.
-    read_until = end + LOOK_AHEAD if settings.matching != "lots" else end
+    read_until = end + LOOK_AHEAD if settings.matcher is not None else end
     job = ledger_fingerprint.start(engine, read_until) if background_fingerprint else ()
     with engine.connect() as conn:
         txs = list(ledger.query_transactions(conn, until=read_until))

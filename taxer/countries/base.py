@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from taxer.engine import EngineSettings
+from taxer.engine.settings import Matcher
 from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 
@@ -38,7 +39,7 @@ class Country:
 
     `zone` is None where the taxpayer's own time zone cuts the year (US). `year_start` is the (month, day) the
     tax year starts on. `methods` are the names --method accepts, the first being the default; under a
-    country `matching` other than "lots" the method is a name only. `long_after(acquired)` is the last date a
+    country with its own `matching` (a matcher) the method is a name only. `long_after(acquired)` is the last date a
     disposal is still short-term (`holding` says the rule in words). `methodology` is (title, text) pairs for
     the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
     """
@@ -52,7 +53,7 @@ class Country:
     holding: str
     methodology: tuple[tuple[str, str], ...]
     pool: str = "universal"
-    matching: str = "lots"
+    matching: Matcher | None = None  # the country's own matching over each asset's pool; None: lots
     long_after: Callable[[date], date] = anniversary
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
@@ -85,12 +86,12 @@ class Country:
         pool = (pool or "auto").replace("-", "_")
         if pool == "auto":
             pool = self.pool
-        elif self.matching != "lots" and pool != "universal":
+        elif self.matching is not None and pool != "universal":
             raise ConfigError(f"{self.name} matches each asset across all accounts: --pool {pool} does not apply; "
                               "leave it out.")
         return EngineSettings(currency=(currency or self.currency).upper(),
-                              method=name if self.matching == "lots" else "average", pool=pool,
-                              timezone=self.timezone(timezone), matching=self.matching, long_after=self.long_after)
+                              method=name if self.matching is None else "average", pool=pool,
+                              timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after)
 
     def bounds(self, year: int, timezone: str) -> tuple[datetime, datetime]:
         """Start and end (exclusive) of the tax year starting in `year`, as aware UTC datetimes."""

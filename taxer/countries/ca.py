@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from taxer.countries.base import Country
+from taxer.engine import acb
 
 # Capital gains inclusion rate by calendar year (ITA s.38(a)). The increase to 2/3 proposed in Budget 2024 for
 # gains from 25 June 2024 was cancelled on 21 March 2025 and never enacted: 1/2 for 2024 and 2025.
@@ -41,7 +42,7 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> 
 
 CA = Country(
     code="ca", name="Canada", currency="CAD", zone="America/Toronto", year_start=(1, 1),
-    methods=("acb",), matching="acb", listing_title="Dispositions (adjusted cost base)",
+    methods=("acb",), matching=acb.match, listing_title="Dispositions (adjusted cost base)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals,
     methodology=(

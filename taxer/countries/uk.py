@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from taxer.countries.base import Country
-from taxer.reports.files import csv_bytes
-from taxer.reports.money import money, quantity
+from taxer.engine import uk as uk_rules
+from taxer.files import csv_bytes
+from taxer.money import money, quantity
 
 # Annual exempt amount for individuals, by the year the tax year starts in (TCGA 1992 s1K; Finance Act 2023).
 ANNUAL_EXEMPT_AMOUNT = {2019: Decimal(12000), 2020: Decimal(12300), 2021: Decimal(12300),
@@ -72,7 +73,7 @@ def matched_pieces(view: Any) -> dict[str, bytes]:
 
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
-    methods=("pooling",), matching="uk", listing_title="Disposals (HMRC matching)",
+    methods=("pooling",), matching=uk_rules.match, listing_title="Disposals (HMRC matching)",
     holding="No holding period: every gain is chargeable alike.",
     totals=totals, extra_csv=matched_pieces,
     methodology=(

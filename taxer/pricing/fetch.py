@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxer.exchanges.normalize import EPOCH, from_ms
+from taxer.model.prices import PriceRow
 from taxer.pricing.book import VIA
-from taxer.store.prices import PriceRow
 
 TIMEFRAMES = (("1m", 60_000), ("1h", 3_600_000), ("1d", 86_400_000))
 # Candles per request (EXCHANGES.md); an exchange not listed gets a cautious 100.

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from taxer.engine import Disposal
 from taxer.engine.records import POOLED_RULES
-from taxer.reports.money import cents, money, quantity
+from taxer.money import cents, money, quantity
 
 # Digital-asset boxes from tax year 2025 (Form 1099-DA): basis reported / not reported / no 1099-DA.
 BOXES_FROM_2025 = {"basis_reported": ("G", "J"), "basis_not_reported": ("H", "K"), "none": ("I", "L")}

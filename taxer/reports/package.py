@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from taxer import __version__
 from taxer.countries import country
 from taxer.errors import TaxerError
-from taxer.model import Leg, Transaction
+from taxer.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
+from taxer.money import money, quantity
 from taxer.reports import form8949
-from taxer.reports.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
-from taxer.reports.money import money, quantity
 from taxer.reports.view import ReportView
 
 # Schedule D line for each Form 8949 box (2025+ digital-asset boxes G-L share lines with A-F).
@@ -23,62 +22,14 @@ SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3"
 FORMATS = ("csv", "pdf")
 
 
-class LedgerFingerprint:
-    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared.
-
-    Independent of row ids and of the order of transactions with equal timestamps (each timestamp's group is
-    sorted), so the same ledger in another database gives the same fingerprint. Expects time-ordered input.
-    """
-
-    def __init__(self) -> None:
-        self.transactions = 0
-        self._digest = hashlib.sha256()
-        self._group: list[str] = []
-        self._at = None
-        self._text: list[str] = []  # hashed a block at a time: one digest update per line was most of its cost
-
-    def _flush(self) -> None:
-        group = self._group
-        if len(group) > 1:
-            group.sort()
-        self._text += group
-        self._group = []
-        if len(self._text) >= 4096:
-            self._hash_text()
-
-    def _hash_text(self) -> None:
-        if self._text:
-            self._text.append("")
-            self._digest.update("\n".join(self._text).encode())  # each line followed by a newline
-            self._text = []
-
-    def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
-        """Pass transactions through (in time order), hashing each one's canonical text."""
-        canonical = _canonical
-        for tx in txs:
-            if tx.timestamp != self._at:
-                self._flush()
-                self._at = tx.timestamp
-            self.transactions += 1
-            self._group.append(canonical(tx))
-            yield tx
-        self._flush()
-        self._hash_text()
+class Fingerprint(Protocol):
+    """What a package says of the ledger it was computed from (taxer.fingerprint makes it)."""
 
     @property
-    def sha256(self) -> str:
-        return self._digest.hexdigest()
+    def transactions(self) -> int: ...
 
-
-def _leg(leg: Leg | None) -> str:
-    return f"{quantity(leg.amount)} {leg.asset}" if leg else ""
-
-
-def _canonical(tx: Transaction) -> str:
-    return "|".join((tx.account, tx.source, tx.external_id, tx.timestamp.isoformat(), tx.kind.value, _leg(tx.sent),
-                     _leg(tx.received), _leg(tx.fee),
-                     "" if tx.fair_value is None else f"{quantity(tx.fair_value)} {tx.fair_value_currency}",
-                     tx.label or "", tx.tx_hash or ""))
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -211,7 +162,7 @@ PdfRenderer = Callable[[ReportView, Path], None]
 
 
 def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
-                  fingerprint: LedgerFingerprint, *, formats: Iterable[str] = FORMATS,
+                  fingerprint: Fingerprint, *, formats: Iterable[str] = FORMATS,
                   render_pdf: PdfRenderer | None = None) -> Package:
     """Write the package into `out`: each file whole or not at all; manifest.json last, listing every file."""
     formats = set(formats)

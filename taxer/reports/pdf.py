@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from taxer import __version__
 from taxer.countries import country
-from taxer.reports.files import write_bytes_atomic
-from taxer.reports.money import money, quantity
+from taxer.files import write_bytes_atomic
+from taxer.money import money, quantity
 from taxer.reports.package import schedule_d_rows
 from taxer.reports.pdf_chunks import layout, merge, render_html, render_parallel
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from taxer.countries import country
-from taxer.reports.money import money, quantity
+from taxer.money import money, quantity
 from taxer.reports.package import (
     SCHEDULE_D_LINES,
     other_gain,  # one rule for other_disposals.csv and the PDF

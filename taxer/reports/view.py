@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from taxer.countries import country
 from taxer.engine import Disposal, Result
+from taxer.money import cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
-from taxer.reports.money import cents, money, quantity
 
 ZERO = Decimal("0.00")
 

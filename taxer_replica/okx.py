@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from taxer.replica.base import (
+from taxer_replica.base import (
     DAY_MS,
     ApiError,
     Exchange,
@@ -37,7 +37,7 @@ from taxer.replica.base import (
     now_ms,
     plain,
 )
-from taxer.replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
+from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
 
 TIMESTAMP_TOLERANCE = 30_000
 # How far back each history endpoint reaches on the real API (okx docs, endpoint titles).

@@ -29,8 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import ClassVar
 from urllib.parse import parse_qsl
 
-from taxer.replica.base import ApiError, Exchange, Permissions, Request, Response, dumps, plain
-from taxer.replica.history import NETWORKS, History, LedgerEntry, Market, Trade, Transfer, to_ms
+from taxer_replica.base import ApiError, Exchange, Permissions, Request, Response, dumps, plain
+from taxer_replica.history import NETWORKS, History, LedgerEntry, Market, Trade, Transfer, to_ms
 
 PAGE = 50                        # TradesHistory and Ledgers: fixed page size
 TRANSFERS_DEFAULT, TRANSFERS_MAX = 25, 500

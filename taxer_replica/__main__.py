@@ -1,15 +1,15 @@
-"""Run one exchange replica: `python -m taxer.replica bitget --port 0` prints its URL and serves until Ctrl-C."""
+"""Run one exchange replica: `python -m taxer_replica bitget --port 0` prints its URL and serves until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
 import threading
 
-from taxer.replica import EXCHANGES, Faults, Permissions, Replica, generate_history
+from taxer_replica import EXCHANGES, Faults, Permissions, Replica, generate_history
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m taxer.replica", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m taxer_replica", description=__doc__)
     parser.add_argument("exchange", choices=sorted(EXCHANGES))
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--seed", type=int, default=1)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import ClassVar
 from urllib.parse import unquote
 
-from taxer.replica.base import (
+from taxer_replica.base import (
     DAY_MS,
     ApiError,
     Exchange,
@@ -31,7 +31,7 @@ from taxer.replica.base import (
     now_ms,
     plain,
 )
-from taxer.replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
+from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
 
 WINDOW = 90 * DAY_MS
 TIMESTAMP_TOLERANCE = 30_000

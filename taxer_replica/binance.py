@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from taxer.replica.base import (
+from taxer_replica.base import (
     DAY_MS,
     ApiError,
     Exchange,
@@ -29,7 +29,7 @@ from taxer.replica.base import (
     now_ms,
     plain,
 )
-from taxer.replica.history import NETWORKS, WITHDRAWAL_FEES, Market, Reward, Trade, Transfer
+from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, Market, Reward, Trade, Transfer
 
 HOUR_MS = 3_600_000
 # ccxt network codes (History) -> binance network ids

@@ -23,7 +23,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from types import MappingProxyType
 
-from taxer.replica.prices import DAY, HOUR, TIMEFRAMES, Candle, PricePaths
+from taxer_replica.prices import DAY, HOUR, TIMEFRAMES, Candle, PricePaths
 
 FEE_RATE = Decimal("0.001")
 FEE_STEP = Decimal("1E-8")

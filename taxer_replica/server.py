@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qsl
 
-from taxer.replica import binance, bitget, coinbase, kraken, okx
-from taxer.replica.base import Credentials, Exchange, Permissions, Request, Response, dumps, html_error
-from taxer.replica.faults import FaultPlan, Faults, RateLimiter
-from taxer.replica.history import History
+from taxer_replica import binance, bitget, coinbase, kraken, okx
+from taxer_replica.base import Credentials, Exchange, Permissions, Request, Response, dumps, html_error
+from taxer_replica.faults import FaultPlan, Faults, RateLimiter
+from taxer_replica.history import History
 
 # One module per exchange; a new exchange is one file plus its name here.
 EXCHANGES: dict[str, type[Exchange]] = {m.Api.name: m.Api for m in (bitget, binance, kraken, coinbase, okx)}

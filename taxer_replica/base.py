@@ -11,7 +11,7 @@ from decimal import Decimal
 from email.message import Message
 from typing import ClassVar
 
-from taxer.replica.history import History
+from taxer_replica.history import History
 
 DAY_MS = 86_400_000
 

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from taxer.replica.base import (
+from taxer_replica.base import (
     ApiError,
     Exchange,
     Permissions,
@@ -44,7 +44,7 @@ from taxer.replica.base import (
     int_param,
     plain,
 )
-from taxer.replica.history import LedgerEntry, Market, Reward, Trade, Transfer
+from taxer_replica.history import LedgerEntry, Market, Reward, Trade, Transfer
 
 FILLS_DEFAULT, FILLS_MAX = 100, 1000
 TX_DEFAULT, TX_MAX = 25, 100
