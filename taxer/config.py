@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from taxer.countries.us import BOXES_FROM_2025, REPORTING_SETTING
 from taxer.engine.methods import METHODS
 from taxer.engine.settings import POOLS
 from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 from taxer.pricing.book import CANDLE_PRICES
-from taxer.reports.form8949 import BOXES_FROM_2025, REPORTING_SETTING
 
 ACCOUNT_PREFIX = "account."
 BOX_KEY = REPORTING_SETTING  # account.NAME.form1099da: the key the Form 8949 writer reads

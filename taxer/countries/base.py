@@ -21,6 +21,13 @@ from taxer.errors import ConfigError
 # Report totals: (year, printed sale lines, income by type) -> {field: value}; Decimals are money.
 Totals = Callable[[int, tuple[Any, ...], Mapping[str, Decimal]], dict[str, Any]]
 ExtraCsv = Callable[[Any], dict[str, bytes]]
+# A form-box rule: (tax year, "short" | "long", the account's settings) -> the box a printed line goes in.
+BoxRule = Callable[[int, str, Mapping[str, object]], str]
+
+
+def no_box(year: int, term: str, account_settings: Mapping[str, object]) -> str:
+    """A country whose return has no form boxes."""
+    return ""
 
 
 def no_totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> dict[str, Any]:
@@ -42,6 +49,9 @@ class Country:
     country with its own `matching` (a matcher) the method is a name only. `long_after(acquired)` is the last date a
     disposal is still short-term (`holding` says the rule in words). `methodology` is (title, text) pairs for
     the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
+    Its forms: `form_box` puts a printed sale line in its form box (US Form 8949 boxes), `form_totals` gives the
+    return's summary lines (US Schedule D), `extra_csv` the country's own files (US form8949.csv and
+    schedule_d.csv, UK hmrc_disposals.csv); no country writes another's forms.
     """
 
     code: str
@@ -57,6 +67,8 @@ class Country:
     long_after: Callable[[date], date] = anniversary
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
+    form_box: BoxRule = no_box
+    form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
 

@@ -13,12 +13,8 @@ from taxer.countries import country
 from taxer.errors import TaxerError
 from taxer.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
 from taxer.money import money, quantity
-from taxer.reports import form8949
 from taxer.reports.view import ReportView
 
-# Schedule D line for each Form 8949 box (2025+ digital-asset boxes G-L share lines with A-F).
-SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
-                    "D": "8b", "J": "8b", "E": "9", "K": "9", "F": "10", "L": "10"}
 FORMATS = ("csv", "pdf")
 
 
@@ -50,20 +46,6 @@ def _id(value: int | None) -> str:
 def other_gain(o) -> str:
     """Only a transfer fee is a disposal with a gain; a gift, donation or loss shows its basis, not a 'loss'."""
     return money(o.gain) if o.category == "transfer_fee" else ""
-
-
-def schedule_d_rows(view: ReportView) -> list[tuple]:
-    rows = []
-    for (part, box), t in view.totals_by_box.items():
-        rows.append((part, SCHEDULE_D_LINES[box], box, f"Form 8949 box {box}", t.lines, money(t.proceeds),
-                     money(t.cost_basis), money(t.adjustment), money(t.gain)))
-    rows.append(("I", "7", "", "Net short-term capital gain or (loss)", view.short.lines, money(view.short.proceeds),
-                 money(view.short.cost_basis), money(view.short.adjustment), money(view.short.gain)))
-    rows.append(("II", "15", "", "Net long-term capital gain or (loss)", view.long.lines, money(view.long.proceeds),
-                 money(view.long.cost_basis), money(view.long.adjustment), money(view.long.gain)))
-    rows.append(("III", "16", "", "Total (line 7 + line 15)", view.total.lines, money(view.total.proceeds),
-                 money(view.total.cost_basis), money(view.total.adjustment), money(view.total.gain)))
-    return rows
 
 
 def income_rows(view: ReportView) -> list[tuple]:
@@ -113,8 +95,6 @@ def referenced_ids(view: ReportView) -> set[int]:
 
 
 HEADERS = {
-    "schedule_d.csv": ("part", "line", "box", "description", "form8949_lines", "proceeds", "cost_basis",
-                       "adjustment", "gain_loss"),
     "income.csv": ("row", "date", "timestamp", "asset", "amount", "fair_value", "currency", "type", "account",
                    "tx_id"),
     "holdings.csv": ("asset", "amount", "acquired", "cost_basis", "account", "acquisition_tx_id", "basis_missing",
@@ -137,8 +117,6 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
     """Every CSV and JSON file of the package, as bytes, in a fixed order."""
     return {
         "summary.json": json_bytes(view.summary()),
-        "form8949.csv": csv_bytes(form8949.HEADER, (r.csv_row() for r in view.form8949)),
-        "schedule_d.csv": csv_bytes(HEADERS["schedule_d.csv"], schedule_d_rows(view)),
         "income.csv": csv_bytes(HEADERS["income.csv"], income_rows(view)),
         "holdings.csv": csv_bytes(HEADERS["holdings.csv"], (
             (h.asset, quantity(h.amount), h.acquired, money(h.cost_basis), h.account, _id(h.acquire_tx_id),

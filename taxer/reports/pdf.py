@@ -23,7 +23,6 @@ from taxer import __version__
 from taxer.countries import country
 from taxer.files import write_bytes_atomic
 from taxer.money import money, quantity
-from taxer.reports.package import schedule_d_rows
 from taxer.reports.pdf_chunks import layout, merge, render_html, render_parallel
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
 from taxer.reports.view import ZERO, ReportView
@@ -113,7 +112,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "version": __version__,
         "period_start": _local(p.period_start, tz),
         "period_end": _local(p.period_end, tz),
-        "schedule_d": schedule_d_rows(view),
+        "schedule_d": rules.form_totals(view) if rules.form_totals else (),
         "piece_totals": _piece_totals(view, rules.terms),
         "part_lines": {"I": view.short.lines, "II": view.long.lines},
         "income_by_type": view.income_by_type,

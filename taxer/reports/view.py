@@ -215,7 +215,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
     in_year = [d for d in result.disposals if start <= d.disposed_at < end]
-    lines = tuple(form8949.lines(in_year, params.year, settings_by_account))
+    lines = tuple(form8949.lines(in_year, params.year, settings_by_account, country(params.country).form_box))
     other = []
     for d in in_year:
         if d.is_sale:
