@@ -20,6 +20,7 @@ from taxer.model import FIAT
 from taxer.pricing.book import CANDLE_PRICES
 
 ACCOUNT_PREFIX = "account."
+DEFAULT_COUNTRY = "us"
 BOX_KEY = REPORTING_SETTING  # account.NAME.form1099da: the key the Form 8949 writer reads
 
 
@@ -109,7 +110,7 @@ class Key:
 
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
-    Key("country", _choice(_countries), "us", "tax rules to apply"),
+    Key("country", _choice(_countries), DEFAULT_COUNTRY, "tax rules to apply"),
     Key("method", _choice(tuple(METHODS)), None, "default cost-basis method", "the country's (US: fifo)"),
     Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (other "
         "countries use their own)", "the country's (US: UTC)"),

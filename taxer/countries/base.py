@@ -112,6 +112,28 @@ class Country:
         return (datetime(year, month, day, tzinfo=tz).astimezone(UTC),
                 datetime(year + 1, month, day, tzinfo=tz).astimezone(UTC))
 
+    def parse_year(self, text: str | int) -> int:
+        """The tax year a user named: '2024' (the year it starts in), or the country's own label '2024/25' where
+        its tax year straddles two calendar years. ConfigError for anything else."""
+        value = str(text).strip()
+        head, _, tail = value.partition("/")
+        if head.isdigit() and len(head) == 4 and 1 < int(head) < 9999:
+            year = int(head)
+            if not tail:
+                return year
+            if self.year_start != (1, 1) and tail.isdigit() and len(tail) in (2, 4) \
+                    and int(tail) % 100 == (year + 1) % 100:
+                return year
+        example = "2024" if self.year_start == (1, 1) else "2024 or 2024/25"
+        raise ConfigError(f"tax year {value!r} is not a year taxer can report for {self.name}: use the year it "
+                          f"starts in, such as {example}")
+
+    def year_of(self, moment: datetime, timezone: str) -> int:
+        """The tax year (by the year it starts in) that holds instant `moment`."""
+        local = moment.astimezone(zone(timezone))
+        month, day = self.year_start
+        return local.year if (local.month, local.day) >= (month, day) else local.year - 1
+
     def label(self, year: int) -> str:
         """The tax year's own name: '2024', or '2024/25' where it straddles two calendar years."""
         if self.year_start == (1, 1):

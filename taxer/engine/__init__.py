@@ -12,11 +12,11 @@ from taxer.engine.methods import METHODS
 from taxer.engine.overrides import Overrides, SuppliedBasis
 from taxer.engine.records import CATEGORIES, Disposal, IncomeEvent, Lot, Result, Transfer, Warning
 from taxer.engine.settings import POOLS, EngineSettings
-from taxer.engine.taxyear import anniversary, is_long_term, tax_year_bounds
+from taxer.engine.taxyear import anniversary, is_long_term
 
 METHOD_NAMES = tuple(METHODS)
 
 __all__ = [
     "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Overrides",
-    "Result", "SuppliedBasis", "Transfer", "Warning", "anniversary", "compute", "is_long_term", "tax_year_bounds",
+    "Result", "SuppliedBasis", "Transfer", "Warning", "anniversary", "compute", "is_long_term",
 ]

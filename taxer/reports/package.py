@@ -88,12 +88,6 @@ def correction_rows(view: ReportView) -> Iterator[tuple]:
                " ".join(map(str, c.tx_ids)), c.note)
 
 
-def referenced_ids(view: ReportView) -> set[int]:
-    ids = {r.disposal_tx_id for r in view.form8949} | {r.acquisition_tx_id for r in view.form8949}
-    ids |= {o.disposal_tx_id for o in view.other_disposals} | {o.acquisition_tx_id for o in view.other_disposals}
-    return {i for i in ids if i is not None}
-
-
 HEADERS = {
     "income.csv": ("row", "date", "timestamp", "asset", "amount", "fair_value", "currency", "type", "account",
                    "tx_id"),

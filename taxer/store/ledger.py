@@ -138,6 +138,16 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None,
     return read, inserted
 
 
+def last_transaction_time(conn: Connection) -> datetime | None:
+    """The newest transaction's time, or None for an empty ledger."""
+    found = conn.execute(select(func.max(TX.c.timestamp))).scalar_one_or_none()
+    if found is None:
+        return None
+    if isinstance(found, str):  # SQLite's max() returns the stored text, not the column type
+        found = datetime.fromisoformat(found).replace(tzinfo=UTC)
+    return found.astimezone(UTC)
+
+
 def last_import_time(conn: Connection) -> datetime | None:
     """When the last successful import or sync finished: the ledger's "as of" time."""
     return conn.execute(select(func.max(RUNS.c.finished_at)).where(RUNS.c.outcome == "ok")).scalar_one()
