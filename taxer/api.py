@@ -379,6 +379,15 @@ def corrections(engine: Engine, *, include_revoked: bool = True) -> list[Correct
         return stored_corrections.load(conn, include_revoked=include_revoked)
 
 
+def correction_records(engine: Engine, made: Sequence[Correction]) -> dict:
+    """The ledger transaction each correction's records name (Target -> Transaction), those still there."""
+    targets = {t for c in made for t in (c.target, c.other) if t is not None}
+    with engine.connect() as conn:
+        found = ledger.transactions_by_key(conn, {(t.account, t.source, t.external_id) for t in targets})
+    return {t: found[(t.account, t.source, t.external_id)] for t in targets
+            if (t.account, t.source, t.external_id) in found}
+
+
 def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None) -> Correction:
     """Revoke a correction: it stops applying but stays in the history with who, when and why."""
     if not (note or "").strip():

@@ -24,6 +24,7 @@ from taxer.views import (
     LEDGER_HEADER,
     account_json,
     correction_json,
+    describe_record,
     progress_bar,
     render_review,
     render_summary,
@@ -355,8 +356,11 @@ def _correction_options(func):
 
 
 def _made(correction) -> None:
-    click.echo(f"correction {correction.id}: {correction.describe()} on {correction.target} (by "
-               f"{correction.author})")
+    records = api.correction_records(api.workspace(click.get_current_context().obj["db"]), [correction])
+    on = describe_record(correction.target, records.get(correction.target))
+    if correction.other is not None:
+        on += " and " + describe_record(correction.other, records.get(correction.other))
+    click.echo(f"correction {correction.id}: {correction.describe()} on {on} (by {correction.author})")
 
 
 @main.group()
@@ -471,24 +475,37 @@ def correct_revoke(ctx, correction_id, note, by) -> None:
 def corrections_list(ctx, active: bool, as_json: bool) -> None:
     """List the corrections made: who, when, why, what; revoked ones stay listed."""
     rows = api.corrections(_engine(ctx), include_revoked=not active)
+    records = api.correction_records(_engine(ctx), rows)
     if as_json:
-        click.echo(json.dumps([correction_json(c) for c in rows], indent=2))
+        click.echo(json.dumps([correction_json(c, records) for c in rows], indent=2))
         return
     if not rows:
         click.echo("No corrections yet: see `taxer review` and `taxer correct --help`.")
     for c in rows:
         state = f"REVOKED {c.revoked_at:%Y-%m-%d} by {c.revoked_by}: {c.revoke_note}" if c.revoked_at else "active"
-        click.echo(f"{c.id:>5}  {c.created_at:%Y-%m-%d %H:%M}  {c.author:12}  {c.describe()} on {c.target}  "
+        on = describe_record(c.target, records.get(c.target))
+        if c.other is not None:
+            on += " and " + describe_record(c.other, records.get(c.other))
+        click.echo(f"{c.id:>5}  {c.created_at:%Y-%m-%d %H:%M}  {c.author:12}  {c.describe()} on {on}  "
                    f"[{state}]\n       why: {c.note}")
 
 
 @main.command()
 @click.option("--year", metavar="YYYY", help="Only the warnings of this tax year's report (default: every year).")
+@click.option("--code", metavar="CODE", help="Only warnings of this kind (missing_value, unknown_origin, "
+                                             "unmatched_withdrawal, oversold, correction_not_applied, ...).")
+@click.option("--account", metavar="NAME", help="Only warnings of this account.")
+@click.option("--asset", metavar="SYM", help="Only warnings about this asset.")
+@click.option("--each", is_flag=True, help="List every warning with its own commands, not grouped.")
 @click.pass_context
-def review(ctx: click.Context, year: str | None) -> None:
-    """List open warnings, each with the command that would resolve it and what it would change."""
-    result = api.review(_engine(ctx), year=year)
-    click.echo(render_review(result))
+def review(ctx: click.Context, year: str | None, code: str | None, account: str | None, asset: str | None,
+           each: bool) -> None:
+    """List open warnings, each with the command that would resolve it and what it would change.
+
+    Warnings of one kind and asset are grouped, with the commands that resolve the whole group.
+    """
+    result = api.review(_engine(ctx), year=year, code=code, account=account, asset=asset)
+    click.echo(render_review(result, each=each))
 
 
 @main.group()
