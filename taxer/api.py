@@ -172,7 +172,7 @@ def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None
 
 
 def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = None,
-         until: datetime | None = None, allow_trading_key: bool = False,
+         until: datetime | None = None, allow_trading_key: bool = False, allow_unknown_key: bool = False,
          log: Callable[[str], None] = lambda s: None, on_page=None) -> list:
     """Sync the named exchange accounts (all exchange accounts when none are named); one report per account."""
     from taxer.sync import AccountSync
@@ -188,8 +188,8 @@ def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = 
     for a in chosen:
         if not a.exchange_id:
             raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API; nothing to sync")
-    return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key, log=log,
-                        on_page=on_page).run() for a in chosen]
+    return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key,
+                        allow_unknown_key=allow_unknown_key, log=log, on_page=on_page).run() for a in chosen]
 
 
 def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str, int]]:

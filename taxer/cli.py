@@ -226,10 +226,13 @@ def account_set_key(ctx: click.Context, name: str) -> None:
 @click.option("--since", type=DateParam(), help="Fetch history from this date (default: the exchange's start).")
 @click.option("--year", type=int, metavar="YYYY", help="Fetch only this calendar year.")
 @click.option("--allow-trading-key", is_flag=True, help="Accept a key that can trade (never one that can withdraw).")
+@click.option("--allow-unknown-key", is_flag=True, help="Accept a key whose permissions the exchange does not say "
+                                                        "plainly (warned on every sync; never one that can withdraw).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary and errors.")
 @click.pass_context
 @_errors_to_click
-def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet: bool) -> None:
+def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, allow_unknown_key: bool,
+         quiet: bool) -> None:
     """Pull exchange accounts' full histories through their APIs with read-only keys.
 
     Re-running fetches only what is new; an interrupted sync resumes where it stopped.
@@ -240,7 +243,7 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet:
     log = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
     with sync_status(log, enabled=not quiet) as (on_page, log):
         reports = api.sync(_engine(ctx), names, since=since, until=until, allow_trading_key=allow_trading_key,
-                           log=log, on_page=on_page)
+                           allow_unknown_key=allow_unknown_key, log=log, on_page=on_page)
     for r in reports:
         status = f"FAILED: {r.error}" if r.error else "ok"
         click.echo(f"{r.account} ({r.exchange}): {r.records} records, {r.inserted} new, {r.requests} requests, "

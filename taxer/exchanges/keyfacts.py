@@ -15,7 +15,7 @@ from taxer.model import UTC
 _MISSING = object()
 LOOKS_TRUE = {"true", "1", "yes", "y", "on", "enabled", "t"}
 # Words in a permission name taxer does not know that still say it moves funds.
-MOVES_FUNDS_WORDS = ("withdraw", "transfer", "wwow", "wtow", "p2p", "send", "payout")
+MOVES_FUNDS_WORDS = ("withdraw", "transfer", "wwow", "wtow", "p2pw", "chow", "send", "payout")
 
 
 def looks_true(value: object) -> bool:
@@ -60,8 +60,23 @@ class Reading:
 
 
 def unreadable(what: str, answer: object) -> KeyPermissions:
-    """An answer of the wrong shape altogether: nothing about the key can be read from it."""
-    return KeyPermissions(unreadable=(f"{what}: {shown(answer)}",), detail=f"answered {shown(answer)}")
+    """An answer of the wrong shape altogether: nothing about the key can be read from it, except that a name in it
+    that speaks of withdrawing or transferring, switched on, still counts (no option lets such a key through)."""
+    return KeyPermissions(unreadable=(f"{what}: {shown(answer)}",), detail=f"answered {shown(answer)}",
+                          withdraw=True if mentions_moving_funds(answer) else None)
+
+
+def mentions_moving_funds(answer: object, depth: int = 0) -> bool:
+    """Anywhere in an answer: a key speaking of withdrawing/transferring whose value looks true, or such a name
+    listed as a string."""
+    if depth > 6:
+        return False
+    if isinstance(answer, dict):
+        return any((isinstance(k, str) and says_moves_funds(k) and looks_true(v)) or mentions_moving_funds(v, depth + 1)
+                   for k, v in answer.items())
+    if isinstance(answer, (list, tuple)):
+        return any(mentions_moving_funds(v, depth + 1) for v in answer)
+    return isinstance(answer, str) and says_moves_funds(answer)
 
 
 def any_of(values: list[bool | None]) -> bool | None:

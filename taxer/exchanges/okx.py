@@ -90,7 +90,8 @@ def parse_permissions(response: object) -> KeyPermissions:
     for word in unknown:
         r.unknown(f"unknown perm word {word!r}")
     moves = "withdraw" in words or any(keyfacts.says_moves_funds(w) for w in unknown)
-    return r.done(read="read_only" in words, trade="trade" in words or (None if unknown else False),
+    return r.done(read="read_only" in words or (None if unknown else False),
+                  trade="trade" in words or (None if unknown else False),
                   withdraw=moves or (None if unknown else False), detail=f"perm: {perm}",
                   ip_restricted=keyfacts.ip_list(config.get("ip")))
 
