@@ -202,6 +202,12 @@ def account_add(ctx: click.Context, name: str, exchange: str, api_url: str | Non
     click.echo(f"account {acct.name!r}: {acct.exchange_id}" + (f" via {acct.api_url}" if acct.api_url else ""))
     click.echo(f"Give it a READ-ONLY API key: set {env_prefix(name)}API_KEY and {env_prefix(name)}SECRET (and "
                f"{env_prefix(name)}PASSWORD if the exchange uses a passphrase), or run `taxer account set-key {name}`.")
+    steps = api.key_steps(acct.exchange_id)
+    if steps:
+        click.echo(f"Creating a read-only key on {acct.exchange_id}:")
+        for n, step in enumerate(steps, 1):
+            click.echo(f"  {n}. {step}")
+        click.echo(f"Then check it with `taxer account check {name}`.")
 
 
 @account.command("set-key")
@@ -214,11 +220,14 @@ def account_set_key(ctx: click.Context, name: str) -> None:
 
     if not any(a.name == name for a in api.accounts(_engine(ctx))):
         raise click.ClickException(f"no account {name!r}: add it first with `taxer account add {name} --exchange ID`")
+    credentials.check_keyring()
     key = click.prompt("API key", hide_input=True)
     secret = click.prompt("API secret", hide_input=True)
     password = click.prompt("Passphrase (empty if none)", hide_input=True, default="", show_default=False)
-    credentials.store(name, credentials.Credentials(key, secret, password or None, origin="keyring"))
-    click.echo(f"stored the key of {name!r} in the keyring")
+    health = api.set_key(_engine(ctx), name, credentials.Credentials(key, secret, password or None, origin="keyring"))
+    click.echo(health.summary())
+    click.echo(f"stored the key of {name!r} in the keyring (it replaces any key kept before; history and cursors "
+               "stay)")
 
 
 @main.command()
@@ -519,6 +528,69 @@ def demo(out: str | None) -> None:
     from taxer.demo import run_demo
 
     run_demo(out, echo=click.echo)
+
+
+@account.command("check")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per account.")
+@click.pass_context
+def account_check(ctx: click.Context, names, as_json: bool) -> None:
+    """Ask each exchange what its account's key may do and how it is protected, without reading history.
+
+    Exit 1 when `taxer sync` would refuse a key (or could not check it).
+    """
+    try:
+        healths = api.check_accounts(_engine(ctx), names)
+    except TaxerError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([h.as_json() for h in healths], indent=2))
+    else:
+        if not healths:
+            click.echo("No exchange accounts: add one with `taxer account add NAME --exchange ID`.")
+        for h in healths:
+            click.echo(h.summary())
+            for line in (h.advice if not h.error else ()):
+                click.echo(f"  - {line}")
+            if h.decision is not None and not h.decision.use:
+                click.echo(f"  taxer sync refuses this key: {h.decision.refusal}")
+    if any(h.refused for h in healths):
+        ctx.exit(1)
+
+
+@account.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really remove it (without --yes: only say what would be removed).")
+@click.pass_context
+def account_remove(ctx: click.Context, name: str, yes: bool) -> None:
+    """Remove account NAME: its transactions, raw records, cursors, corrections naming it and keyring entry."""
+    try:
+        found, keyring_fields = api.remove_account(_engine(ctx), name, yes=yes)
+    except TaxerError as exc:
+        raise click.ClickException(str(exc)) from None
+    what = (f"{found.transactions} transactions, {found.raw_records} raw records, {found.cursors} sync cursors, "
+            f"{found.corrections} corrections, {found.import_runs} import runs")
+    if not yes:
+        click.echo(f"would remove account {name!r}: {what}, and its keyring entry. Run again with --yes to remove "
+                   "it.")
+        return
+    click.echo(f"removed account {name!r}: {what}" + (", its keyring entry" if keyring_fields else ""))
+
+
+@account.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+def account_rename(ctx: click.Context, old: str, new: str) -> None:
+    """Rename account OLD to NEW: history, cursors, settings, corrections and the keyring entry follow."""
+    from taxer.exchanges.credentials import env_prefix
+
+    try:
+        moved = api.rename_account(_engine(ctx), old, new)
+    except TaxerError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"renamed account {old!r} to {new!r} ({moved} corrections follow). A key kept in environment "
+               f"variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -151,3 +151,52 @@ def health(spec: ExchangeSpec, account: str, perms: KeyPermissions, decision: De
         advice.append(f"this key expires on {perms.expires:%Y-%m-%d}: create a new one before then")
     return Health(account, spec.id, perms, decision, created, perms.created is not None, age, tuple(problems),
                   tuple(advice))
+
+
+def max_age_days(conn) -> int:
+    """The `key_max_age_days` setting (default 90)."""
+    from taxer.store import settings as stored
+
+    return int(stored.load(conn).get("key_max_age_days") or DEFAULT_MAX_AGE_DAYS)
+
+
+def account_health(engine, account, spec: ExchangeSpec, gateway, perms: KeyPermissions, decision: Decision, *,
+                   now: datetime) -> Health:
+    """The key's health, remembering when taxer first saw it (by the fingerprint of its public id)."""
+    from taxer.store import accounts
+
+    with engine.begin() as conn:
+        seen = accounts.first_seen(conn, account.id, fingerprint(gateway.creds.api_key), now) if gateway.creds \
+            else None
+        limit = max_age_days(conn)
+    return health(spec, account.name, perms, decision, now=now, first_seen=seen, max_age_days=limit)
+
+
+def check_account(engine, account, *, creds=None, gateway_factory=None, now: datetime | None = None) -> Health:
+    """Ask the account's exchange what its key may do, without reading history (`taxer account check`).
+
+    `creds`: a key to check instead of the stored one (set-key checks a new key before keeping it)."""
+    from taxer.errors import TaxerError
+    from taxer.exchanges import credentials
+    from taxer.exchanges.gateway import Gateway, is_loopback
+    from taxer.exchanges.registry import spec_for
+    from taxer.model import UTC
+
+    now = now or datetime.now(UTC)
+    exchange = account.exchange_id or "file"
+    try:
+        spec = spec_for(account.exchange_id or "")
+        creds = creds or credentials.load(account.name)
+        if spec.needs_password and not creds.password:
+            raise TaxerError(f"{spec.id} keys have a passphrase; set {credentials.env_prefix(account.name)}"
+                             "PASSWORD too")
+        gateway = (gateway_factory or Gateway)(spec.id, creds, account=account.name, api_url=account.api_url,
+                                               options=spec.options, rate_limit=not is_loopback(account.api_url))
+        try:
+            perms = spec.permissions(gateway)
+        finally:
+            gateway.close()
+    except TaxerError as exc:
+        return Health(account.name, exchange, None, None, None, False, None, (), (), error=str(exc))
+    decision = decide(spec, account.name, perms)
+    return account_health(engine, account, spec, gateway, perms, decision, now=now)

@@ -43,6 +43,7 @@ class SyncReport:
     retries: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    key_health: str = ""          # the one-line summary of the key's health (`taxer account check`)
 
     @property
     def inserted(self) -> int:
@@ -155,9 +156,16 @@ class AccountSync:
         gateway = None
         try:
             gateway = self._gateway()
-            self.report.warnings += check_permissions(self.spec, gateway, allow_trading=self.allow_trading_key,
-                                                      account=self.account.name,
-                                                      allow_unknown=self.allow_unknown_key)
+            perms = self.spec.permissions(gateway)
+            decision = keys.decide(self.spec, self.account.name, perms, allow_trading=self.allow_trading_key,
+                                   allow_unknown=self.allow_unknown_key)
+            health = keys.account_health(self.engine, self.account, self.spec, gateway, perms, decision,
+                                         now=self.now())
+            self.report.key_health = health.summary()
+            self.log(self.report.key_health)
+            if not decision.use:
+                raise KeyPermissionError(decision.refusal)
+            self.report.warnings += decision.warnings
             for w in self.report.warnings:
                 self.log(f"WARNING {w}")
             markets = gateway.markets()
