@@ -222,7 +222,7 @@ def account_set_key(ctx: click.Context, name: str) -> None:
         raise click.ClickException(f"no account {name!r}: add it first with `taxer account add {name} --exchange ID`")
     credentials.check_keyring()
     key = click.prompt("API key", hide_input=True)
-    secret = click.prompt("API secret", hide_input=True)
+    secret = credentials.pasted_secret(click.prompt("API secret", hide_input=True))
     password = click.prompt("Passphrase (empty if none)", hide_input=True, default="", show_default=False)
     health = api.set_key(_engine(ctx), name, credentials.Credentials(key, secret, password or None, origin="keyring"))
     click.echo(health.summary())

@@ -149,3 +149,10 @@ def move(old: str, new: str) -> None:
     if values.get("api_key") and values.get("secret"):
         store(new, Credentials(values["api_key"], values["secret"], values.get("password"), origin="keyring"))
         forget(old)
+
+
+def pasted_secret(text: str) -> str:
+    """A secret typed or pasted at a one-line prompt: a PEM block (Coinbase CDP keys) may come with its line breaks
+    written as the two characters \\n, as the key file's JSON shows them; they become line breaks again."""
+    text = text.strip()
+    return text.replace("\\n", "\n") if "-----BEGIN" in text else text
