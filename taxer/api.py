@@ -513,10 +513,13 @@ def check_accounts(engine: Engine, names: Sequence[str] = (), *, gateway_factory
 
 def key_steps(exchange: str) -> tuple[str, ...]:
     """How to create a read-only key on `exchange`, in plain steps (empty where taxer cannot sync it)."""
-    from taxer.exchanges.registry import _specs
+    from taxer.exchanges.registry import spec_for
 
-    spec = _specs().get(exchange)
-    if spec is None or spec.key_help is None:
+    try:
+        spec = spec_for(exchange)
+    except TaxerError:
+        return ()
+    if spec.key_help is None:
         return ()
     return (*spec.key_help.steps, f"The exchange's own guide: {spec.key_help.docs}")
 
