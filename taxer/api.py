@@ -508,7 +508,19 @@ def check_accounts(engine: Engine, names: Sequence[str] = (), *, gateway_factory
     for a in chosen:
         if not a.exchange_id:
             raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API key; nothing to check")
-    return [check_account(engine, a, gateway_factory=gateway_factory, now=now) for a in chosen]
+    from taxer.exchanges import credentials
+    from taxer.keys import Health
+
+    out = []
+    for a in chosen:
+        if not names and not credentials.has_key(a.name):   # as a plain `taxer sync` skips it
+            p = credentials.env_prefix(a.name)
+            out.append(Health(a.name, a.exchange_id, None, None, None, False, None, (), (), skipped=True,
+                              error=f"no API key yet (set {p}API_KEY and {p}SECRET, or run `taxer account set-key "
+                                    f"{a.name}`)"))
+        else:
+            out.append(check_account(engine, a, gateway_factory=gateway_factory, now=now))
+    return out
 
 
 def key_steps(exchange: str) -> tuple[str, ...]:

@@ -94,9 +94,12 @@ class Health:
     problems: tuple[str, ...]
     advice: tuple[str, ...]
     error: str | None = None          # the key could not be checked (no key, refused by the exchange)
+    skipped: bool = False             # no key yet, and none was asked for by name (as a plain sync skips it)
 
     @property
     def refused(self) -> bool:
+        if self.skipped:
+            return False
         return self.error is not None or self.decision is None or not self.decision.use
 
     def as_json(self) -> dict:

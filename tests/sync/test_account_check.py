@@ -248,3 +248,15 @@ def test_no_secret_byte_in_files_or_output(tmp_path, monkeypatch, history, excha
             assert text not in out
         for path in tmp_path.iterdir():
             assert text.encode() not in path.read_bytes(), path
+
+
+def test_check_skips_accounts_without_keys_unless_named(tmp_path, monkeypatch, history, keyring):
+    _env(monkeypatch, "binance", "main")
+    with _replica("binance", history, ips=BOUND) as rep:
+        engine = _workspace(tmp_path, rep)
+        api.add_account(engine, "nokey", exchange="binance", api_url=rep.url)
+        db = ["--db", str(tmp_path / "w.db")]
+        plain = CliRunner().invoke(main, [*db, "account", "check"])
+        named = CliRunner().invoke(main, [*db, "account", "check", "nokey"])
+    assert plain.exit_code == 0 and "nokey (binance) key: NOT CHECKED: no API key yet" in plain.output, plain.output
+    assert named.exit_code == 1 and "TAXER_NOKEY_API_KEY" in named.output
