@@ -122,8 +122,17 @@ class Health:
         age = f"{self.age_days} days old" + ("" if self.created_by_exchange else " (since taxer first saw it)") \
             if self.age_days is not None else "age unknown"
         expiry = f", expires {p.expires:%Y-%m-%d}" if p.expires else ""
+        if p.query_from or p.query_to:
+            expiry += f", sees history {window(p)}"
         issues = f"; problems: {', '.join(self.problems)}" if self.problems else ""
         return f"{self.account} ({self.exchange}) key: {rights}, {ip}, {age}{expiry}{issues}"
+
+
+def window(perms: KeyPermissions) -> str:
+    """A kraken key's query window in words."""
+    start = f"from {perms.query_from:%Y-%m-%d}" if perms.query_from else ""
+    end = f"until {perms.query_to:%Y-%m-%d}" if perms.query_to else ""
+    return " ".join(part for part in (start, end) if part)
 
 
 def health(spec: ExchangeSpec, account: str, perms: KeyPermissions, decision: Decision, *, now: datetime,
@@ -149,6 +158,9 @@ def health(spec: ExchangeSpec, account: str, perms: KeyPermissions, decision: De
         problems.append(KEY_OLD)
         advice.append(f"this key is {age} days old (more than {max_age_days}): create a new read-only key, set it "
                       f"with `taxer account set-key {account}` and delete the old one on {spec.id}")
+    if perms.query_from or perms.query_to:
+        advice.append(f"this key sees history only {window(perms)}: what lies outside is invisible to taxer, so "
+                      "the ledger is complete only for those dates")
     if perms.expires is not None and perms.expires - now <= timedelta(days=EXPIRING_DAYS):
         problems.append(KEY_EXPIRING)
         advice.append(f"this key expires on {perms.expires:%Y-%m-%d}: create a new one before then")

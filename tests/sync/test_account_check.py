@@ -133,6 +133,7 @@ def test_an_expiring_kraken_key_is_key_expiring(tmp_path, monkeypatch, history):
                   expires_ms=_ms(NOW + timedelta(days=10))) as rep:
         (health,) = api.check_accounts(_workspace(tmp_path, rep))
     assert health.problems == ("key_expiring",)
+    assert "expires" in health.summary()
     assert health.as_json()["expires"].startswith((NOW + timedelta(days=10)).strftime("%Y-%m-%d"))
 
 
@@ -260,3 +261,13 @@ def test_check_skips_accounts_without_keys_unless_named(tmp_path, monkeypatch, h
         named = CliRunner().invoke(main, [*db, "account", "check", "nokey"])
     assert plain.exit_code == 0 and "nokey (binance) key: NOT CHECKED: no API key yet" in plain.output, plain.output
     assert named.exit_code == 1 and "TAXER_NOKEY_API_KEY" in named.output
+
+
+def test_a_kraken_query_window_is_said(tmp_path, monkeypatch, history):
+    _env(monkeypatch, "kraken")
+    with _replica("kraken", history, ips=BOUND, created_ms=_ms(NOW - timedelta(days=5)),
+                  query_from_ms=_ms(datetime(2023, 1, 1, tzinfo=UTC)),
+                  query_to_ms=_ms(datetime(2023, 12, 31, tzinfo=UTC))) as rep:
+        (health,) = api.check_accounts(_workspace(tmp_path, rep))
+    assert health.problems == () and "sees history from 2023-01-01 until 2023-12-31" in health.summary()
+    assert any("invisible to taxer" in line for line in health.advice)
