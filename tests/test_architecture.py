@@ -32,7 +32,8 @@ ALLOWED: dict[str, set[str]] = {
     "importers": {"exchanges"},                        # (an export shares its exchange's asset codes and ids)
     "store": {"corrections"},                          # ... the ledger (it stores correction records)
     "pricing": {"engine", "exchanges", "importers", "store"},
-    "sync": {"exchanges", "store"},
+    "keys": {"exchanges", "store"},                    # the key check and its advice, at sync and on its own
+    "sync": {"exchanges", "store", "keys"},
     "reports": {"engine", "countries", "corrections"},  # formats what the engine produced
     "fingerprint": {"store"},
     "config": {"engine", "countries", "exchanges", "pricing"},
@@ -40,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "review": {"engine", "corrections", "reports", "store", "year"},
     "views": {"store"},
     "docs": {"engine", "countries", "exchanges", "importers"},  # the README's tables, from the registries
-    "api": {"engine", "countries", "corrections", "exchanges", "importers", "store", "pricing", "sync",
+    "api": {"engine", "countries", "corrections", "exchanges", "importers", "store", "pricing", "sync", "keys",
             "reports", "config", "year", "review"},
     "demo": {"api", "views"},
     "cli": {"api", "views", "demo", "countries", "engine", "exchanges"},
