@@ -75,6 +75,7 @@ class Country:
     gift_rules: tuple[tuple[str, str], ...] = ()
     carryover: Carryover | None = None
     loss_totals: Totals | None = None
+    method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
@@ -99,8 +100,9 @@ class Country:
             raise ConfigError(f"accounting method {requested!r} is not allowed in {self.name}: {refused[name]}. "
                               f"Use {' or '.join(self.methods)}, or insist with allow_nonstandard=True.")
         if name not in self.methods and name not in refused:
+            why = f" ({self.method_rule})" if self.method_rule else ""
             raise ConfigError(f"unknown accounting method {requested!r} for {self.name}: use "
-                              f"{' or '.join(self.methods)}")
+                              f"{' or '.join(self.methods)}{why}")
         return name
 
     def settings(self, *, method: str | None = None, currency: str | None = None, timezone: str | None = None,

@@ -9,7 +9,7 @@ from typing import Any
 
 from taxer.countries import losses
 from taxer.countries.base import Country
-from taxer.countries.tables import GIFTS, TRANSFER_FEE, Table, counted, rate_note
+from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note
 from taxer.engine.records import MARKET_VALUE, NO_GAIN_NO_LOSS
 
 # Capital gains inclusion rate by calendar year (ITA s.38(a)). The increase to 2/3 proposed in Budget 2024 for
@@ -19,9 +19,10 @@ DEFAULT_RATE = Fraction(1, 2)  # in force since 2001
 INCLUSION_TABLE = Table("The capital gains inclusion rate", {2001: "1/2"}, checked_through=2025,
                         law="ITA s38(a), one half since 2001; the 2024 Budget increase was cancelled in March 2025")
 ZERO = Decimal("0.00")
-# Dispositions apart from sales: network fees paid in the moved coin; gifts and donations, deemed at fair market
-# value (ITA s69(1)(b)); gifts to a spouse or common-law partner rolled over at the ACB (s73(1)).
-COUNTED = (TRANSFER_FEE, *GIFTS)
+# Dispositions apart from sales that count: network fees paid in the moved coin; gifts and donations, deemed at
+# fair market value (ITA s69(1)(b)). Gifts to a spouse or common-law partner roll over at the ACB (s73(1)): no
+# gain, no loss, listed apart only.
+COUNTED = (TRANSFER_FEE, "gift", "donation")
 GIFT_RULES = (("gift", MARKET_VALUE), ("gift_spouse", NO_GAIN_NO_LOSS), ("donation", MARKET_VALUE))
 
 
@@ -65,6 +66,7 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], oth
 CA = Country(
     code="ca", name="Canada", currency="CAD", zone="America/Toronto", year_start=(1, 1),
     methods=("acb",), matching="acb", listing_title="Dispositions (adjusted cost base)",
+    method_rule="ITA s47 gives identical properties one average cost (the ACB)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca,
     methodology=(
@@ -86,8 +88,8 @@ CA = Country(
         ("Gifts, spouses and fees (ITA s69(1)(b), s73(1))",
          ("A gift or donation is a disposition at fair market value (s69(1)(b)); a gift to a spouse or common-law "
           "partner (label gift_spouse) rolls over at the adjusted cost base (s73(1)): no gain, no loss. Coins paid "
-          "as a network fee on a move between own wallets are a disposition. They are listed apart from sales and "
-          "counted in the totals.")),
+          "as a network fee on a move between own wallets are a disposition. They are listed apart from sales; "
+          "gifts, donations and fees count in the totals, the spouse rollovers (no gain, no loss) do not.")),
         ("Net capital losses (ITA s111(1)(b), s111(1.1))",
          ("A net capital loss of another year is deducted from the year's taxable capital gains, never more than "
           "them, adjusted to the year's inclusion rate; losses are used oldest first. Carrying a loss back up to "

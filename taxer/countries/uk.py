@@ -9,7 +9,7 @@ from typing import Any
 
 from taxer.countries import losses
 from taxer.countries.base import Country
-from taxer.countries.tables import GIFTS, TRANSFER_FEE, Table, counted, rate_note, sold_on
+from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note, sold_on
 from taxer.engine.records import MARKET_VALUE, NO_GAIN_NO_LOSS
 from taxer.reports.files import csv_bytes
 from taxer.reports.money import money, quantity
@@ -24,9 +24,10 @@ EXEMPT_AMOUNT_TABLE = Table(
     "The annual exempt amount", {2014: Decimal(11000), 2015: Decimal(11100), 2017: Decimal(11300),
                                  2018: Decimal(11700), **ANNUAL_EXEMPT_AMOUNT},
     checked_through=2025, law="TCGA 1992 s1K(2) as amended by Finance Act 2023 s8: GBP 3,000 from 2024-25")
-# Disposals apart from sales that are disposals in UK law: network fees paid in the moved coin; gifts at market
-# value (TCGA s17(1)(a)); gifts to a spouse or civil partner (s58) and to charity (s257) at no gain/no loss.
-COUNTED = (TRANSFER_FEE, *GIFTS)
+# Disposals apart from sales that count in the summary: network fees paid in the moved coin and gifts at market
+# value (TCGA s17(1)(a)). Gifts to a spouse or civil partner (s58) and to charity (s257) are at no gain and no loss:
+# they change no total and are not among the disposals the return reports, so they stay listed apart only.
+COUNTED = (TRANSFER_FEE, "gift")
 GIFT_RULES = (("gift", MARKET_VALUE), ("gift_spouse", NO_GAIN_NO_LOSS), ("donation", NO_GAIN_NO_LOSS))
 
 
@@ -101,7 +102,8 @@ def matched_pieces(view: Any) -> dict[str, bytes]:
 
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
-    methods=("pooling",), matching="uk", listing_title="Disposals (HMRC matching)",
+    methods=("pooling",), matching="uk", method_rule="TCGA 1992 s104-106A fix the matching (same day, 30 days, "
+                                                    "Section 104 pool)", listing_title="Disposals (HMRC matching)",
     holding="No holding period: every gain is chargeable alike.",
     totals=totals, extra_csv=matched_pieces, gift_rules=GIFT_RULES, carryover=losses.uk,
     methodology=(
@@ -127,8 +129,9 @@ UK = Country(
         ("Gifts, spouses and fees (TCGA 1992 s17, s58, s257)",
          ("A gift is a disposal at market value (s17(1)(a)); a gift to a spouse or civil partner living together "
           "(label gift_spouse) and a gift to charity are at no gain and no loss (s58, s257), the proceeds being "
-          "the allowable cost. Coins paid as a network fee on a move between own wallets are a disposal. All of "
-          "them are listed apart from sales and counted in the gains, losses and number of disposals.")),
+          "the allowable cost. Coins paid as a network fee on a move between own wallets are a disposal. All are "
+          "listed apart from sales; gifts at market value and network fees are counted in the gains, losses and "
+          "number of disposals, the no-gain/no-loss transfers (which change no total) are not.")),
         ("Losses (TCGA 1992 s2, s2A)",
          ("Losses of the year are set against its gains in full. Losses brought forward from earlier years reduce "
           "the net gains only down to the annual exempt amount; the rest carries forward (a loss must be claimed "

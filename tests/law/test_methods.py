@@ -30,8 +30,8 @@ def test_us_refuses_a_universal_pool_for_2025_on():
 
 
 @pytest.mark.parametrize("code, method, rule", [
-    ("uk", "fifo", "pooling"),      # TCGA s104-106A matching only
-    ("ca", "fifo", "acb"),          # ITA s47: identical properties at their average cost
+    ("uk", "fifo", "s104-106A"),    # TCGA s104-106A matching only
+    ("ca", "fifo", "ITA s47"),      # ITA s47: identical properties at their average cost
     ("de", "lifo", "Rz. 61"),       # BMF 10.05.2022 Rz. 61: individual identification, average or FIFO
     ("de", "hifo", "Rz. 61"),
     ("au", "average", "TD 33"),     # ATO TD 33: average cost only for identical assets bought the same day
