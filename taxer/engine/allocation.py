@@ -25,6 +25,7 @@ from decimal import Decimal
 from heapq import heappop, heappush
 
 from taxer.engine.exact import ZERO, ratio
+from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 
 OLDEST_FIRST = "oldest_first"
@@ -146,12 +147,14 @@ class Whereabouts:
 SNAPSHOT_HEADER = ("account", "asset", "amount", "date_acquired", "cost_basis", "acquisition_tx_id", "flags")
 
 
-def snapshot_rows(lots: Iterable) -> list[tuple[str, ...]]:
+def snapshot_rows(lots: Iterable, timezone: str = "UTC") -> list[tuple[str, ...]]:
     """allocation_2025.csv rows: the per-account holdings at the end of 31 December 2024 (Result.allocation_2025),
-    one row per lot portion, exact quantities and basis, sorted by account, asset and acquisition."""
+    one row per lot portion, exact quantities and basis, acquisition dates in `timezone`, sorted by account, asset
+    and acquisition."""
+    tz = zone(timezone)
     rows = []
     for lot in sorted(lots, key=lambda lot: (lot.account, lot.asset, lot.acquired_at, lot.acquire_tx_id or 0)):
-        rows.append((lot.account, lot.asset, _plain(lot.amount), lot.acquired_at.date().isoformat(),
+        rows.append((lot.account, lot.asset, _plain(lot.amount), lot.acquired_at.astimezone(tz).date().isoformat(),
                      _plain(lot.cost_basis), "" if lot.acquire_tx_id is None else str(lot.acquire_tx_id),
                      "basis_missing" if lot.basis_missing else ""))
     return rows

@@ -176,14 +176,16 @@ class Books:
             lots = list(pool.drain_oldest_first()) if pool is not None else []
             need = dict(wanted.get(asset, {}))
             given: dict[str, list[OpenLot]] = {}
+            history = whereabouts.held(asset) if whereabouts else {}
             if election is not None and election.units:
                 lots = self._give_specific(asset, lots, need, given, election)
+                lots = _give_by_history(lots, need, given, history)  # units the election does not name
             elif election is not None:
                 lots.sort(key=rule_key(election.rule))
                 order = list(election.account_order) + sorted(a for a in need if a not in election.account_order)
                 lots = _fill(lots, need, given, order)
             else:
-                lots = _give_by_history(lots, need, given, whereabouts.held(asset) if whereabouts else {})
+                lots = _give_by_history(lots, need, given, history)
             lots.sort(key=lambda lot: (lot.t, lot.seq))
             # What history could not place: the lot's own account first, then the others in name order.
             for account in sorted(need):
@@ -251,8 +253,9 @@ def _give_by_history(lots: list[OpenLot], need: dict[str, Decimal], given: dict[
                      held: dict[str, dict[int, Decimal]]) -> list[OpenLot]:
     """Give each account the units of the lots its history says it holds (by lot seq); the lots left over."""
     left: list[OpenLot] = []
+    accounts = sorted(held)
     for lot in lots:
-        for account in sorted(held):
+        for account in accounts:
             units = min(held[account].get(lot.seq, ZERO), need.get(account, ZERO), lot.amount)
             if units <= 0:
                 continue

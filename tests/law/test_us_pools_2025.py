@@ -89,6 +89,15 @@ def test_safe_harbor_specific_units():
     assert [w.code for w in result.warnings] == []
 
 
+def test_safe_harbor_units_not_named_are_placed_by_history():
+    # The election names only b's unit (tx 1's lot); a's two units are not named: history places them (a bought
+    # tx 3's lot; tx 2's lot, b's own, is the one left): a holds the 2021 and 2024 lots.
+    election = SafeHarbor(units=(SpecificUnits("b", "BTC", 1, D(1)),))
+    result = run(*ledger(), allocation_2025=election)
+    assert held(result) == [("a", "2021-03-01", "1", "50000"), ("a", "2024-03-01", "1", "60000"),
+                            ("b", "2020-03-01", "1", "8000")]
+
+
 def test_safe_harbor_global_rule_highest_cost_first():
     # Global allocation: lots by highest unit cost (60,000, 50,000, 8,000) fill b first (1 unit), then a (2):
     # b gets the 2024 lot at 60,000; its sale on 2025-03-10 (held from 2024-03-01, more than a year): long, 10,000.
@@ -121,3 +130,5 @@ def test_the_31_december_2024_snapshot_rows():
     assert snapshot_rows(result.allocation_2025) == [
         ("a", "BTC", "1", "2020-03-01", "8000", "1", ""), ("a", "BTC", "1", "2024-03-01", "60000", "3", ""),
         ("b", "BTC", "1", "2021-03-01", "50000", "2", "")]
+    # Dates in the taxpayer's zone: bought at 00:00 UTC, that is the evening before in New York.
+    assert snapshot_rows(result.allocation_2025, "America/New_York")[0][3] == "2020-02-29"
