@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pdf import synthetic_view
 
-from taxer.reports.files import write_bytes_atomic
+from taxer.files import write_bytes_atomic
 from taxer.reports.package import csv_outputs, referenced_ids
 
 

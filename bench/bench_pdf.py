@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line
-from taxer.reports.money import cents, quantity
+from taxer.money import cents, quantity
 from taxer.reports.pdf import PdfContext, render_pdf
 from taxer.reports.view import HoldingLine, IncomeLine, OtherDisposalLine, ReportParams, ReportView, WarningLine
 

@@ -41,7 +41,7 @@ def main() -> None:
             writer.writerow(row)
     engine = api.workspace(str(folder / "bench.db"))
     api.import_csv_file(engine, path, "bench")
-    server = subprocess.Popen([sys.executable, "-m", "taxer.replica", "binance", "--trades", "2000", "--start",
+    server = subprocess.Popen([sys.executable, "-m", "taxer_replica", "binance", "--trades", "2000", "--start",
                                "2021-01-01", "--end", "2025-01-10", "--quote", "USD",
                                "--assets", "BTC,ETH,SOL,ADA,DOT,LINK,USDT,USDC"], stdout=subprocess.PIPE, text=True)
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 from taxer import api
 from taxer.exchanges.normalize import EPOCH
 from taxer.exchanges.registry import spec_for
-from taxer.replica import generate_history
+from taxer_replica import generate_history
 
 KEY, SECRET, PASSPHRASE = "bench-key", "YmVuY2gtc2VjcmV0LTAxMjM0NQ==", "bench-pass"  # base64, as kraken's are
 
@@ -70,7 +70,7 @@ def main() -> None:
     for exchange in args.exchange:
         key, secret = credentials(exchange)
         os.environ.update(TAXER_BENCH_API_KEY=key, TAXER_BENCH_SECRET=secret, TAXER_BENCH_PASSWORD=PASSPHRASE)
-        server = subprocess.Popen([sys.executable, "-m", "taxer.replica", exchange, "--trades", str(args.trades),
+        server = subprocess.Popen([sys.executable, "-m", "taxer_replica", exchange, "--trades", str(args.trades),
                                    "--seed", "1", "--api-key", key, "--secret", secret, "--passphrase", PASSPHRASE],
                                   stdout=subprocess.PIPE, text=True)
         try:

@@ -1,23 +1,38 @@
-"""taxer's library API: what the CLI calls, and what scripts and tests can call directly."""
+"""taxer's library API: what the CLI calls, and what scripts and tests can call directly.
+
+A facade: each function opens what it needs and hands the work to the package that owns it (importers and the
+store, the sync run, pricing, the tax year in taxer.year, corrections, review). Modules whose import costs
+start-up time (ccxt, WeasyPrint) are imported where they are used, so a command loads only what it runs.
+"""
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from taxer.errors import ConfigError, InputError, TaxerError
+from taxer import config
+from taxer.corrections import Correction, CorrectionProblem, apply, from_row
+from taxer.corrections.batch import read_rows as read_correction_rows
+from taxer.countries import country as country_named
+from taxer.errors import ConfigError, InputError, NotFoundError, TaxerError
+from taxer.exchanges.registry import names as exchange_names
+from taxer.files import csv_bytes, write_bytes_atomic
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
-from taxer.pricing.book import PriceBook
-from taxer.reports.package import FORMATS, Package, referenced_ids, write_package
+from taxer.reports.package import FORMATS, Package, write_package
 from taxer.runtime import gc_paused, gc_running
+from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, matching, prices
+from taxer.store import settings as stored_settings
 from taxer.store.db import open_engine
+from taxer.year import load as load_year
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,15 @@ class FileImport:
 def workspace(db: str | None = None) -> Engine:
     """The ledger database for `db` (path or URL), `TAXER_DB`, or ./taxer.db, migrated to the current schema."""
     return open_engine(db)
+
+
+def upgrade_database(db: str | None = None) -> tuple[bool, str | None]:
+    """Migrate the ledger's schema explicitly (`taxer db upgrade`): (whether it changed, the revision now)."""
+    from taxer.store.db import current_revision, upgrade
+
+    engine = open_engine(db, migrate=False)
+    changed = upgrade(engine)
+    return changed, current_revision(engine)
 
 
 def _sha256(path: Path) -> str:
@@ -93,26 +117,24 @@ def accounts(engine: Engine) -> list[ledger.AccountInfo]:
         return ledger.list_accounts(conn)
 
 
+def _no_account(conn, name: str) -> NotFoundError:
+    names = ", ".join(a.name for a in ledger.list_accounts(conn)) or "none yet"
+    return NotFoundError(f"there is no account {name!r} in this ledger (accounts: {names}). Check the name with "
+                         "`taxer accounts`.")
+
+
 def transactions(engine: Engine, *, account: str | None = None, asset: str | None = None,
                  since: datetime | None = None, until: datetime | None = None) -> Iterator[Transaction]:
     """Ledger transactions in time order, filtered like `taxer ledger`."""
     with engine.connect() as conn:
         if account is not None and ledger.find_account(conn, account) is None:
-            names = ", ".join(a.name for a in ledger.list_accounts(conn)) or "none yet"
-            raise TaxerError(f"there is no account {account!r} in this ledger (accounts: {names}). "
-                             "Check the name with `taxer accounts`.")
+            raise _no_account(conn, account)
         yield from ledger.query_transactions(conn, account=account, asset=asset, since=since, until=until)
 
 
-def parse_tax_year(text: str | int) -> int:
-    """'2024' or '2024/25' -> 2024 (the year the tax year starts in)."""
-    value = str(text).strip()
-    head, _, tail = value.partition("/")
-    if head.isdigit() and len(head) == 4 and (not tail or (tail.isdigit() and len(tail) in (2, 4))):
-        year = int(head)
-        if not tail or int(tail) % 100 == (year + 1) % 100:
-            return year
-    raise ConfigError(f"tax year {value!r} is not a year: use the year the tax year starts in, such as 2024 or 2024/25")
+def parse_tax_year(text: str | int, country: str = "us") -> int:
+    """'2024' (or, where the country's tax year straddles two calendar years, '2024/25') -> 2024."""
+    return country_named(country).parse_year(text)
 
 
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
@@ -123,42 +145,38 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
 
     Options left None come from the workspace settings (`taxer config`), else taxer's defaults.
     """
-    from taxer.year import load
-
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
-        raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use csv, pdf or csv,pdf")
+        raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use "
+                          f"{' or '.join(FORMATS)} or a comma list of them")
     with gc_paused():
-        tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
-                        timezone=timezone, pool=pool)
+        tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
+                             pool=pool)
         view = tax_year.view()
-        wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
-        by_id = {tx.id: tx for tx in tax_year.transactions if tx.id in wanted}
-        with engine.connect() as conn:
-            origins = ledger.raw_records(conn, sorted(wanted), payload=False)
-        refs = {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
-                for i in wanted if i in by_id}
+        refs = tax_year.audit_refs(engine, view)
         render = None
         if "pdf" in formats:
-            from taxer.reports.pdf import PdfContext, render_pdf
+            from taxer.reports.pdf import PdfContext, render_pdf  # WeasyPrint: only when a PDF is asked for
 
             fingerprint = tax_year.fingerprint
             context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
                                  transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
+
             def render(v, path):
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
 
 
+# --- exchange accounts ---------------------------------------------------------------------------------------
+
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:
     """Register an exchange account (no credentials: those live in the environment or the keyring)."""
-    from taxer.exchanges.gateway import supported_exchanges
+    from taxer.exchanges.gateway import supported_exchanges  # ccxt's list of ids
 
     exchange = exchange.lower().strip()
     if exchange not in supported_exchanges():
-        raise ConfigError(f"{exchange!r} is not an exchange id ccxt knows; use one such as bitget, binance, kraken, "
-                          "coinbase or okx")
+        raise ConfigError(f"{exchange!r} is not an exchange id ccxt knows; use one such as {exchange_names()}")
     if api_url is not None and not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"--api-url {api_url!r} must start with http:// or https://")
     with engine.begin() as conn:
@@ -175,13 +193,13 @@ def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = 
          until: datetime | None = None, allow_trading_key: bool = False,
          log: Callable[[str], None] = lambda s: None, on_page=None) -> list:
     """Sync the named exchange accounts (all exchange accounts when none are named); one report per account."""
-    from taxer.sync import AccountSync
+    from taxer.sync import AccountSync  # ccxt
 
     known = {a.name: a for a in accounts(engine)}
     missing = [n for n in names if n not in known]
     if missing:
-        raise TaxerError(f"no account {', '.join(map(repr, missing))} in this ledger; add it with `taxer account add "
-                         "NAME --exchange ID` (accounts: " + (", ".join(known) or "none yet") + ")")
+        raise NotFoundError(f"no account {', '.join(map(repr, missing))} in this ledger; add it with `taxer account "
+                            "add NAME --exchange ID` (accounts: " + (", ".join(known) or "none yet") + ")")
     chosen = [known[n] for n in names] if names else [a for a in known.values() if a.exchange_id]
     if not chosen:
         raise TaxerError("no exchange accounts to sync: add one with `taxer account add NAME --exchange ID`")
@@ -192,10 +210,25 @@ def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = 
                         on_page=on_page).run() for a in chosen]
 
 
+def store_key(name: str, key: str, secret: str, password: str | None) -> None:
+    """Keep account `name`'s API key in the OS keyring (never in the ledger)."""
+    from taxer.exchanges import credentials
+
+    credentials.store(name, credentials.Credentials(key, secret, password or None, origin="keyring"))
+
+
+def key_variables(name: str) -> str:
+    """The prefix of account `name`'s environment variables: TAXER_<NAME>_."""
+    from taxer.exchanges.credentials import env_prefix
+
+    return env_prefix(name)
+
+
+# --- prices --------------------------------------------------------------------------------------------------
+
 def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str, int]]:
     """Import user price files (timestamp, asset, quote, price); each file whole or not at all. User prices win."""
     from taxer.pricing.userfile import read_prices
-    from taxer.store import prices
 
     done = []
     for path in paths:
@@ -208,9 +241,6 @@ def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str
 
 def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) -> int:
     """Write the price cache as CSV (timestamp, asset, quote, price, resolution, source); returns the row count."""
-    from taxer.reports.files import csv_bytes, write_bytes_atomic
-    from taxer.store import prices
-
     with engine.connect() as conn:
         rows = prices.load(conn, quote=quote.upper() if quote else None)
     data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
@@ -233,78 +263,24 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
     only: no API key is used. A source that fails is listed in the report's `failed` (what it gave is kept);
     the other sources are still asked. A report afterwards runs offline from the cache.
     """
-    from taxer import config
-    from taxer.corrections import apply
-    from taxer.engine import compute
-    from taxer.exchanges.gateway import Gateway, is_loopback
-    from taxer.pricing.fetch import CANDLE_LIMITS, FetchReport, NeedRecorder, fetch_candles
-    from taxer.year import load
+    from taxer.pricing.job import fetch_year_prices  # ccxt
 
-    tax_year = load(engine, parse_tax_year(year), method=method, country=country, currency=currency,
-                    timezone=timezone, pool=pool, background_fingerprint=False)
-    settings, end = tax_year.settings, tax_year.params.period_end
-    default = (exchange or tax_year.options.price_exchange).lower()
+    tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
+                         pool=pool, background_fingerprint=False)
     known = accounts(engine)
-    sources = config.price_sources(known)
-    corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, settings.currency)
-    total, gateways, tried = FetchReport(), {}, set()  # tried: (source, asset, quote, moment) already asked for
-
-    def gateway_for(source: str) -> Gateway:
-        if source not in gateways:
-            url = api_url if source == default else next(
-                (a.api_url for a in known if a.exchange_id == source and a.api_url), None)
-            gateways[source] = Gateway(source, None, account=f"price source {source}", api_url=url,
-                                       rate_limit=not is_loopback(url))
-        return gateways[source]
-
-    def save(rows):
-        with engine.begin() as conn:
-            prices.upsert(conn, rows, ledger.now())
-
-    try:
-        for _ in range(3):  # a pass may reveal fallbacks (the sent asset) whose first choice had no market
-            with engine.connect() as conn:
-                book = PriceBook(prices.load(conn, until=end), candle=tax_year.options.candle_price, sources=sources)
-            recorder = NeedRecorder(book, default)
-            result = compute(corrected, settings, until=end, keep_from=end, price=recorder,  # keeps no rows
-                             overrides=overrides)
-            for asset in {lot.asset for lot in result.holdings}:
-                recorder.need(asset, settings.currency, end - timedelta(microseconds=1))  # year-end values
-            needs = {k: {at for at in v if (*k, at) not in tried} for k, v in recorder.needs.items()
-                     if k[0] not in total.failed}
-            needs = {k: v for k, v in needs.items() if v}
-            if not needs:
-                break
-            tried |= {(*k, at) for k, v in needs.items() for at in v}
-            by_source: dict[str, dict] = {}
-            for (source, asset, quote), moments in needs.items():
-                by_source.setdefault(source, {})[(asset, quote)] = moments
-            for source, wanted in sorted(by_source.items()):
-                try:
-                    gateway = gateway_for(source)
-                    found = fetch_candles(gateway, wanted, save, limit=CANDLE_LIMITS.get(gateway.exchange_id, 100))
-                except TaxerError as exc:
-                    total.failed[source] = str(exc)
-                    continue
-                total.needed += found.needed
-                total.candles += found.candles
-                total.requests += found.requests
-                total.unavailable.update({f"{k} prices on {source}": n for k, n in found.unavailable.items()})
-        return total
-    finally:
-        for gateway in gateways.values():
-            gateway.close()
+    corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, tax_year.settings.currency)
+    return fetch_year_prices(engine, corrected, overrides, tax_year.settings, tax_year.params.period_end,
+                             candle=tax_year.options.candle_price, sources=config.price_sources(known),
+                             default=(exchange or tax_year.options.price_exchange).lower(), api_url=api_url,
+                             accounts=known)
 
 
 # --- workspace settings ------------------------------------------------------------------------------------
 
 def settings(engine: Engine) -> list[tuple[str, str, str]]:
-    """Every workspace setting as (key, value, "set" or "default"), then each account's Form 1099-DA setting."""
-    from taxer import config
-    from taxer.store import settings as stored
-
+    """Every workspace setting as (key, value, "set" or "default"), then each account's settings."""
     with engine.connect() as conn:
-        rows = config.shown(stored.load(conn))
+        rows = config.shown(stored_settings.load(conn))
         accts = ledger.list_accounts(conn)
     return rows + [(f"account.{a.name}.{k.name}", str(a.settings.get(k.name, k.default or k.default_text)),
                     "set" if k.name in a.settings else "default") for a in accts for k in config.ACCOUNT_KEYS.values()]
@@ -315,24 +291,18 @@ def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
 
     ConfigError names the key and the allowed values when `value` is not one of them.
     """
-    import json
-
-    from taxer import config
-    from taxer.store import settings as stored
-
     account, name = config.split_key(key)
     parsed = config.parse(key, value) if value is not None else None
     with engine.begin() as conn:
         if account is None:
             if parsed is None:
-                stored.remove(conn, name)
+                stored_settings.remove(conn, name)
             else:
-                stored.put(conn, name, parsed)
+                stored_settings.put(conn, name, parsed)
             return parsed
         found = ledger.find_account(conn, account)
         if found is None:
-            names = ", ".join(a.name for a in ledger.list_accounts(conn)) or "none yet"
-            raise ConfigError(f"setting {key!r}: there is no account {account!r} (accounts: {names})")
+            raise _no_account(conn, account)
         values = dict(found.settings)
         if parsed is None:
             values.pop(name, None)
@@ -344,31 +314,18 @@ def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
 
 # --- corrections ---------------------------------------------------------------------------------------------
 
-def _author(by: str | None) -> str:
-    if by and by.strip():
-        return by.strip()
-    import getpass
-
+def _author(by: object) -> str:
+    if by and str(by).strip():
+        return str(by).strip()
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
 
-def _tx_by_id(conn, tx_id: int | None, what: str = "transaction") -> Transaction | None:
-    if tx_id is None:
-        return None
-    found = ledger.transaction_by_id(conn, tx_id)
-    if found is None:
-        from taxer.corrections import CorrectionProblem
-
-        raise CorrectionProblem(f"there is no transaction {tx_id} in the ledger; take the id from `taxer ledger`",
-                                what)
-    return found
-
-
 def correct(engine: Engine, kind: str, tx_id: int, other_id: int | None = None, *, value: str | None = None,
-            acquired: str | None = None, currency: str | None = None, note: str = "", by: str | None = None):
+            acquired: str | None = None, currency: str | None = None, note: str = "",
+            by: str | None = None) -> Correction:
     """Record one correction of ledger transaction `tx_id` (ids as `taxer ledger` shows them); returns it.
 
     The correction is checked against the transaction(s) first: ConfigError and nothing stored when it does
@@ -379,88 +336,62 @@ def correct(engine: Engine, kind: str, tx_id: int, other_id: int | None = None, 
     return import_corrections_rows(engine, [row])[0]
 
 
-def import_corrections(engine: Engine, path: str | Path, *, by: str | None = None) -> list:
+def import_corrections(engine: Engine, path: str | Path, *, by: str | None = None) -> list[Correction]:
     """Record every correction of a CSV file (kind, transaction, other, value, acquired, currency, note, by).
 
     Every line is checked before anything is stored: one bad line raises InputError (file, line, column) and
     no correction of the file is recorded.
     """
-    from taxer.corrections.batch import read_rows
-
-    return import_corrections_rows(engine, read_rows(Path(path)), default_by=by, file=str(path))
+    return import_corrections_rows(engine, read_correction_rows(Path(path)), default_by=by, file=str(path))
 
 
-def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None, file: str | None = None) -> list:
+def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None,
+                            file: str | None = None) -> list[Correction]:
     """Check then store corrections given as dicts (one per command or file line), all or none."""
-    from taxer.corrections import CorrectionProblem, build
-    from taxer.countries import country as country_named
-    from taxer.store import corrections as stored
-    from taxer.store import settings as stored_settings
-
     made = []
     with engine.begin() as conn:
         workspace_settings = stored_settings.load(conn)
-        rules = country_named(str(workspace_settings.get("country", "us")))
+        rules = country_named(str(workspace_settings.get("country") or config.DEFAULT_COUNTRY))
         timezone = rules.timezone(workspace_settings.get("timezone"))
         currency = str(workspace_settings.get("currency") or rules.currency)
         at = ledger.now()
+
+        def lookup(tx_id: int) -> Transaction | None:
+            return ledger.transaction_by_id(conn, tx_id)
+
         for n, row in enumerate(rows, start=2 if file else 1):
             try:
-                tx = _tx_by_id(conn, _int(row.get("transaction"), "transaction"))
-                other = _tx_by_id(conn, _int(row.get("other"), "other"), "other")
-                made.append(build(row.get("kind") or "", tx, other, value=row.get("value"),
-                                  acquired=row.get("acquired"), currency=row.get("currency") or currency,
-                                  note=row.get("note") or "", author=_author(row.get("by") or default_by),
-                                  now=at, timezone=timezone))
+                made.append(from_row(row, lookup, currency=currency, author=_author(row.get("by") or default_by),
+                                     now=at, timezone=timezone))
             except CorrectionProblem as exc:
                 if file is None:
                     raise ConfigError(f"{exc}.") from None
                 raise InputError(f"{exc}.", file=file, line=row.get("line", n), column=exc.field,
                                  hint="Nothing from this file was recorded; fix the line and import it again."
                                  ) from None
-        ids = stored.add(conn, made)
-    from dataclasses import replace
-
+        ids = stored_corrections.add(conn, made)
     return [replace(c, id=i) for c, i in zip(made, ids)]
 
 
-def _int(value, field: str) -> int | None:
-    from taxer.corrections import CorrectionProblem
-
-    if value is None or str(value).strip() == "":
-        if field == "transaction":
-            raise CorrectionProblem("a transaction id is needed (as `taxer ledger` shows it)", field)
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise CorrectionProblem(f"{value!r} is not a transaction id (a whole number from `taxer ledger`)",
-                                field) from None
-
-
-def corrections(engine: Engine, *, include_revoked: bool = True) -> list:
+def corrections(engine: Engine, *, include_revoked: bool = True) -> list[Correction]:
     """Every correction made, in order (revoked ones kept, marked)."""
-    from taxer.store import corrections as stored
-
     with engine.connect() as conn:
-        return stored.load(conn, include_revoked=include_revoked)
+        return stored_corrections.load(conn, include_revoked=include_revoked)
 
 
-def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None):
+def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None) -> Correction:
     """Revoke a correction: it stops applying but stays in the history with who, when and why."""
-    from taxer.store import corrections as stored
-
     if not (note or "").strip():
         raise ConfigError("revoking a correction needs a note saying why (--note \"...\")")
     with engine.begin() as conn:
-        found = stored.get(conn, correction_id)
+        found = stored_corrections.get(conn, correction_id)
         if found is None:
-            raise ConfigError(f"there is no correction {correction_id}; list them with `taxer corrections`")
+            raise NotFoundError(f"there is no correction {correction_id}; list them with `taxer corrections`")
         if found.revoked_at is not None:
             raise ConfigError(f"correction {correction_id} was already revoked on {found.revoked_at:%Y-%m-%d} by "
                               f"{found.revoked_by}")
-        stored.revoke(conn, correction_id, by=_author(by), note=note.strip(), at=ledger.now())
-        return stored.get(conn, correction_id)
+        stored_corrections.revoke(conn, correction_id, by=_author(by), note=note.strip(), at=ledger.now())
+        return stored_corrections.get(conn, correction_id)
 
 
 def review(engine: Engine, *, year: str | int | None = None, **options):
@@ -468,4 +399,4 @@ def review(engine: Engine, *, year: str | int | None = None, **options):
     resolve it and its effect on the year's totals; and corrections that could not be applied."""
     from taxer.review import review_year
 
-    return review_year(engine, parse_tax_year(year) if year is not None else None, **options)
+    return review_year(engine, year, **options)

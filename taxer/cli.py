@@ -1,16 +1,24 @@
-"""The `taxer` command: a thin skin over taxer.api. Each command parses options, calls the library, prints."""
+"""The `taxer` command: a thin skin over taxer.api. Each command parses options, calls the library, prints.
+
+Start-up matters (a user types `taxer --help` and `taxer accounts` all day): the library is imported on the first
+call into it, not when the command line is parsed, and help texts and choices come from taxer's registries
+(countries, methods, exchanges, CSV formats), which are small.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime, timedelta
-from functools import wraps
+from types import ModuleType
 
 import click
 
-from taxer import __version__, api
+from taxer import __version__
+from taxer.countries import COUNTRIES
+from taxer.engine.methods import METHODS
 from taxer.errors import TaxerError
+from taxer.exchanges.registry import names as exchange_names
 from taxer.model import UTC
 from taxer.views import (
     LEDGER_HEADER,
@@ -25,19 +33,40 @@ from taxer.views import (
 )
 
 
-def _errors_to_click(func):
-    """Map taxer's own errors to a one-paragraph message and exit code 1, never a traceback."""
-    @wraps(func)
-    def wrapper(*args, **kwargs):
+class _Library:
+    """taxer.api, imported when a command first calls it (it loads SQLAlchemy and the engine)."""
+
+    _module: ModuleType | None = None
+
+    def __getattr__(self, name: str):
+        if _Library._module is None:
+            from taxer import api as module
+
+            _Library._module = module
+        return getattr(_Library._module, name)
+
+
+api = _Library()
+
+
+class TaxerGroup(click.Group):
+    """The command group: taxer's own errors become a one-paragraph message and exit code 1, never a traceback,
+    for every command at once."""
+
+    def invoke(self, ctx: click.Context):
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except TaxerError as exc:
             raise click.ClickException(str(exc)) from None
-    return wrapper
 
 
 def _engine(ctx: click.Context):
     return api.workspace(ctx.obj["db"])
+
+
+METHOD_CHOICES = "|".join(METHODS)
+COUNTRY_CHOICES = "|".join(COUNTRIES)
+COUNTRY_NAMES = ", ".join(f"{c.name} ({code})" for code, c in COUNTRIES.items())
 
 
 class DateParam(click.ParamType):
@@ -55,7 +84,7 @@ class DateParam(click.ParamType):
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TaxerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH_OR_URL", envvar="TAXER_DB",
               help="Ledger database: a file path or an SQLAlchemy URL (postgresql+psycopg://user@host/db). "
                    "Default: taxer.db in the current folder; env TAXER_DB.")
@@ -81,7 +110,6 @@ def import_group() -> None:
 @click.option("--account", "-a", required=True, metavar="NAME",
               help="Ledger account the files belong to (created if new).")
 @click.pass_context
-@_errors_to_click
 def import_csv(ctx: click.Context, files: tuple[str, ...], account: str) -> None:
     """Import CSV FILES into account NAME; the format is detected from the header row.
 
@@ -106,7 +134,6 @@ def import_csv(ctx: click.Context, files: tuple[str, ...], account: str) -> None
 @click.option("--until", type=DateParam(), help="Up to this date (inclusive, UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (amounts as decimal strings).")
 @click.pass_context
-@_errors_to_click
 def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> None:
     """List ledger transactions in time order."""
     if until is not None and until.time() == datetime.min.time():
@@ -130,7 +157,6 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
-@_errors_to_click
 def accounts(ctx: click.Context, as_json: bool) -> None:
     """List the ledger's accounts (never credentials)."""
     rows = api.accounts(_engine(ctx))
@@ -148,12 +174,11 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Folder for the report files.")
-@click.option("--method", metavar="fifo|lifo|hifo|average",
+@click.option("--method", metavar=METHOD_CHOICES,
               help="Cost-basis method for the year's disposals (default: `taxer config` method, else the "
                    "country's; fifo in the US).")
-@click.option("--country", metavar="us|uk|ca|de|au",
-              help="Tax rules to apply: United States, United Kingdom, Canada, Germany, Australia (default: "
-                   "`taxer config` country, else us).")
+@click.option("--country", metavar=COUNTRY_CHOICES,
+              help=f"Tax rules to apply: {COUNTRY_NAMES} (default: `taxer config` country, else us).")
 @click.option("--currency", metavar="USD", help="Report currency (default: `taxer config` currency, else the "
                                                 "country's).")
 @click.option("--timezone", metavar="ZONE",
@@ -166,7 +191,6 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
 @click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
               help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
 @click.pass_context
-@_errors_to_click
 def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats) -> None:
     """Compute a tax year and write its filing package into OUT.
 
@@ -189,15 +213,13 @@ def account() -> None:
 @account.command("add")
 @click.argument("name")
 @click.option("--exchange", required=True, metavar="ID",
-              help="ccxt exchange id: bitget, binance, kraken, coinbase, okx...")
+              help=f"ccxt exchange id; taxer syncs {exchange_names()}.")
 @click.option("--api-url", metavar="URL", help="Send every API call of this account to this base URL (regional "
                                                 "domain, proxy, local replica).")
 @click.pass_context
-@_errors_to_click
 def account_add(ctx: click.Context, name: str, exchange: str, api_url: str | None) -> None:
     """Register exchange account NAME. Its key comes from TAXER_<NAME>_API_KEY/_SECRET/_PASSWORD or the keyring."""
-    from taxer.exchanges.credentials import env_prefix
-
+    env_prefix = api.key_variables
     acct = api.add_account(_engine(ctx), name, exchange=exchange, api_url=api_url)
     click.echo(f"account {acct.name!r}: {acct.exchange_id}" + (f" via {acct.api_url}" if acct.api_url else ""))
     click.echo(f"Give it a READ-ONLY API key: set {env_prefix(name)}API_KEY and {env_prefix(name)}SECRET (and "
@@ -207,17 +229,14 @@ def account_add(ctx: click.Context, name: str, exchange: str, api_url: str | Non
 @account.command("set-key")
 @click.argument("name")
 @click.pass_context
-@_errors_to_click
 def account_set_key(ctx: click.Context, name: str) -> None:
     """Prompt for account NAME's API key (input hidden) and keep it in the operating system's keyring."""
-    from taxer.exchanges import credentials
-
     if not any(a.name == name for a in api.accounts(_engine(ctx))):
         raise click.ClickException(f"no account {name!r}: add it first with `taxer account add {name} --exchange ID`")
     key = click.prompt("API key", hide_input=True)
     secret = click.prompt("API secret", hide_input=True)
     password = click.prompt("Passphrase (empty if none)", hide_input=True, default="", show_default=False)
-    credentials.store(name, credentials.Credentials(key, secret, password or None, origin="keyring"))
+    api.store_key(name, key, secret, password or None)
     click.echo(f"stored the key of {name!r} in the keyring")
 
 
@@ -228,7 +247,6 @@ def account_set_key(ctx: click.Context, name: str) -> None:
 @click.option("--allow-trading-key", is_flag=True, help="Accept a key that can trade (never one that can withdraw).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary and errors.")
 @click.pass_context
-@_errors_to_click
 def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet: bool) -> None:
     """Pull exchange accounts' full histories through their APIs with read-only keys.
 
@@ -259,7 +277,6 @@ def prices() -> None:
 @prices.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.pass_context
-@_errors_to_click
 def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Import your own prices from CSV FILES with columns timestamp, asset, quote, price.
 
@@ -276,11 +293,10 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
               help="ccxt exchange to take candles from (public data, no key; default: `taxer config` "
                    "price_exchange, else kraken). Accounts with a price_source use theirs first.")
 @click.option("--api-url", metavar="URL", help="Send that exchange's calls to another base URL (proxy, replica).")
-@click.option("--country", metavar="us|uk|ca|de|au", help="Tax rules (default: `taxer config` country, else us).")
+@click.option("--country", metavar=COUNTRY_CHOICES, help="Tax rules (default: `taxer config` country, else us).")
 @click.option("--currency", metavar="USD", help="Report currency to price in (default: as `taxer report`).")
 @click.option("--timezone", metavar="ZONE", help="The taxpayer's time zone (default: as `taxer report`).")
 @click.pass_context
-@_errors_to_click
 def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone) -> None:
     """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
     r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
@@ -299,7 +315,6 @@ def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency,
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str), help="CSV file to write.")
 @click.option("--quote", metavar="USD", help="Only prices in this currency.")
 @click.pass_context
-@_errors_to_click
 def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
     """Write the ledger's price cache as CSV, for the accountant."""
     click.echo(f"{api.export_prices(_engine(ctx), out, quote=quote)} prices written to {out}")
@@ -307,7 +322,6 @@ def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
 
 @main.group(invoke_without_command=True)
 @click.pass_context
-@_errors_to_click
 def config(ctx: click.Context) -> None:
     """Show the workspace settings (report defaults, per-account Form 1099-DA); `set` and `unset` change them."""
     if ctx.invoked_subcommand is None:
@@ -319,7 +333,6 @@ def config(ctx: click.Context) -> None:
 @click.argument("key")
 @click.argument("value")
 @click.pass_context
-@_errors_to_click
 def config_set(ctx: click.Context, key: str, value: str) -> None:
     """Set KEY to VALUE: taxpayer, country, method, timezone, currency, transfer_window (hours), pool, or
     account.NAME.form1099da (basis_reported | basis_not_reported | none)."""
@@ -329,7 +342,6 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 @config.command("unset")
 @click.argument("key")
 @click.pass_context
-@_errors_to_click
 def config_unset(ctx: click.Context, key: str) -> None:
     """Forget KEY: taxer's default applies again."""
     api.set_setting(_engine(ctx), key, None)
@@ -360,7 +372,6 @@ def correct() -> None:
 @click.argument("label")
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_relabel(ctx, tx_id, label, note, by) -> None:
     """Say what transaction ID was: transfer (to your own wallet), gift, donation, lost, spend, an income type
     (staking, reward, interest, mining, airdrop, fork, income), ignore (a duplicate), deposit or withdrawal."""
@@ -374,7 +385,6 @@ def correct_relabel(ctx, tx_id, label, note, by) -> None:
 @click.option("--currency", metavar="USD", help="Currency of COST (default: the workspace's report currency).")
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_basis(ctx, tx_id, cost, acquired, currency, note, by) -> None:
     """Supply the cost basis and acquisition date of deposit ID (coins of unknown origin)."""
     _made(api.correct(_engine(ctx), "basis", tx_id, value=cost, acquired=acquired, currency=currency, note=note,
@@ -387,7 +397,6 @@ def correct_basis(ctx, tx_id, cost, acquired, currency, note, by) -> None:
 @click.option("--currency", metavar="USD", help="Currency of AMOUNT (default: the workspace's report currency).")
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_value(ctx, tx_id, amount, currency, note, by) -> None:
     """Set the fair value of transaction ID (what it was worth when it happened)."""
     _made(api.correct(_engine(ctx), "value", tx_id, value=amount, currency=currency, note=note, by=by))
@@ -398,7 +407,6 @@ def correct_value(ctx, tx_id, amount, currency, note, by) -> None:
 @click.argument("deposit", type=int)
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_match(ctx, withdrawal, deposit, note, by) -> None:
     """Pair WITHDRAWAL with DEPOSIT in another account as a transfer (not taxable; lots keep their dates)."""
     _made(api.correct(_engine(ctx), "match", withdrawal, deposit, note=note, by=by))
@@ -409,7 +417,6 @@ def correct_match(ctx, withdrawal, deposit, note, by) -> None:
 @click.argument("deposit", type=int)
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_unmatch(ctx, withdrawal, deposit, note, by) -> None:
     """Undo an automatic transfer match: neither record is paired automatically again."""
     _made(api.correct(_engine(ctx), "unmatch", withdrawal, deposit, note=note, by=by))
@@ -420,7 +427,6 @@ def correct_unmatch(ctx, withdrawal, deposit, note, by) -> None:
 @click.argument("parts", nargs=-1, required=True, metavar="AMOUNT[:LABEL]...")
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_split(ctx, tx_id, parts, note, by) -> None:
     """Split transaction ID into parts that add up to its amount, each optionally relabelled
     (e.g. `0.4:gift 0.6:transfer`); fee and fair value are shared pro rata."""
@@ -432,7 +438,6 @@ def correct_split(ctx, tx_id, parts, note, by) -> None:
 @click.argument("duplicate", type=int)
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_merge(ctx, keep, duplicate, note, by) -> None:
     """Merge DUPLICATE (the same event from another source) into KEEP; KEEP takes what it lacks from it."""
     _made(api.correct(_engine(ctx), "merge", keep, duplicate, note=note, by=by))
@@ -442,7 +447,6 @@ def correct_merge(ctx, keep, duplicate, note, by) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--by", metavar="NAME", help="Author of lines without a `by` column (default: your OS user name).")
 @click.pass_context
-@_errors_to_click
 def correct_import(ctx, file, by) -> None:
     """Record every correction of a CSV FILE (columns kind, transaction, other, value, acquired, currency, note,
     by); every line is checked first, and one bad line records nothing."""
@@ -454,7 +458,6 @@ def correct_import(ctx, file, by) -> None:
 @click.argument("correction_id", type=int, metavar="CORRECTION")
 @_correction_options
 @click.pass_context
-@_errors_to_click
 def correct_revoke(ctx, correction_id, note, by) -> None:
     """Revoke a correction: it stops applying and stays in the history."""
     c = api.revoke_correction(_engine(ctx), correction_id, note=note, by=by)
@@ -465,7 +468,6 @@ def correct_revoke(ctx, correction_id, note, by) -> None:
 @click.option("--active", is_flag=True, help="Only corrections in force (not revoked).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_context
-@_errors_to_click
 def corrections_list(ctx, active: bool, as_json: bool) -> None:
     """List the corrections made: who, when, why, what; revoked ones stay listed."""
     rows = api.corrections(_engine(ctx), include_revoked=not active)
@@ -483,7 +485,6 @@ def corrections_list(ctx, active: bool, as_json: bool) -> None:
 @main.command()
 @click.option("--year", metavar="YYYY", help="Only the warnings of this tax year's report (default: every year).")
 @click.pass_context
-@_errors_to_click
 def review(ctx: click.Context, year: str | None) -> None:
     """List open warnings, each with the command that would resolve it and what it would change."""
     result = api.review(_engine(ctx), year=year)
@@ -497,20 +498,15 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.pass_context
-@_errors_to_click
 def db_upgrade(ctx: click.Context) -> None:
     """Migrate the ledger to the current schema (taxer also does this whenever it opens the ledger)."""
-    from taxer.store.db import current_revision, open_engine, upgrade
-
-    engine = open_engine(ctx.obj["db"], migrate=False)
-    changed = upgrade(engine)
-    click.echo(f"ledger schema {'upgraded to' if changed else 'already at'} revision {current_revision(engine)}")
+    changed, revision = api.upgrade_database(ctx.obj["db"])
+    click.echo(f"ledger schema {'upgraded to' if changed else 'already at'} revision {revision}")
 
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=str),
               help="Folder for the demo's workspace and reports (default: a new temporary folder).")
-@_errors_to_click
 def demo(out: str | None) -> None:
     """Run the whole job on the bundled sample data in a throw-away workspace."""
     from taxer.demo import run_demo

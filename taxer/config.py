@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from taxer.countries.us import BOXES_FROM_2025, REPORTING_SETTING
 from taxer.engine.methods import METHODS
 from taxer.engine.settings import POOLS
 from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 from taxer.pricing.book import CANDLE_PRICES
-from taxer.reports.form8949 import BOXES_FROM_2025, REPORTING_SETTING
 
 ACCOUNT_PREFIX = "account."
+DEFAULT_COUNTRY = "us"
 BOX_KEY = REPORTING_SETTING  # account.NAME.form1099da: the key the Form 8949 writer reads
 
 
@@ -109,7 +110,7 @@ class Key:
 
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
-    Key("country", _choice(_countries), "us", "tax rules to apply"),
+    Key("country", _choice(_countries), DEFAULT_COUNTRY, "tax rules to apply"),
     Key("method", _choice(tuple(METHODS)), None, "default cost-basis method", "the country's (US: fifo)"),
     Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (other "
         "countries use their own)", "the country's (US: UTC)"),

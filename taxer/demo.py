@@ -58,7 +58,7 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
 
 def _sync_replica(engine, echo) -> None:
     """Sync a bitget account from the in-project exchange replica: the real ccxt client over HTTP, end to end."""
-    from taxer.replica import Permissions, Replica, generate_history
+    from taxer_replica import Permissions, Replica, generate_history
 
     history = generate_history(seed=3, trades=120, start="2023-01-01", end="2025-06-30", assets=("BTC",),
                                quote="USD", deposits=2, withdrawals=1, rewards=0)

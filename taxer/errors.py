@@ -26,6 +26,10 @@ class InputError(TaxerError):
         super().__init__(text)
 
 
+class NotFoundError(TaxerError):
+    """No such account, transaction, correction or file: the message names what exists instead."""
+
+
 class DatabaseError(TaxerError):
     """The ledger database cannot be opened, migrated or written."""
 

@@ -10,21 +10,70 @@ when they differ: the fingerprint always describes exactly the transactions the 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import Engine, create_engine
 
 from taxer.model import Transaction
-from taxer.reports.package import LedgerFingerprint
+from taxer.model.identity import canonical_text
 from taxer.store import ledger
 
 BACKGROUND_FROM = 200_000  # transactions; below this a second process costs more than it saves
 _MASK = (1 << 64) - 1
+
+
+class LedgerFingerprint:
+    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared.
+
+    Independent of row ids and of the order of transactions with equal timestamps (each timestamp's group is
+    sorted), so the same ledger in another database gives the same fingerprint. Expects time-ordered input.
+    """
+
+    def __init__(self) -> None:
+        self.transactions = 0
+        self._digest = hashlib.sha256()
+        self._group: list[str] = []
+        self._at = None
+        self._text: list[str] = []  # hashed a block at a time: one digest update per line was most of its cost
+
+    def _flush(self) -> None:
+        group = self._group
+        if len(group) > 1:
+            group.sort()
+        self._text += group
+        self._group = []
+        if len(self._text) >= 4096:
+            self._hash_text()
+
+    def _hash_text(self) -> None:
+        if self._text:
+            self._text.append("")
+            self._digest.update("\n".join(self._text).encode())  # each line followed by a newline
+            self._text = []
+
+    def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
+        """Pass transactions through (in time order), hashing each one's canonical text."""
+        canonical = canonical_text
+        for tx in txs:
+            if tx.timestamp != self._at:
+                self._flush()
+                self._at = tx.timestamp
+            self.transactions += 1
+            self._group.append(canonical(tx))
+            yield tx
+        self._flush()
+        self._hash_text()
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
 
 
 def rows_check(txs: Sequence[Transaction]) -> tuple[int, int, int]:

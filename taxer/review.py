@@ -7,14 +7,14 @@ value), the direction is stated instead, with the computed effect of an example 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Engine
 
 from taxer.corrections import Correction, build
 from taxer.corrections.apply import apply
-from taxer.engine import compute, tax_year_bounds
+from taxer.engine import compute
 from taxer.model import Kind, Transaction
 from taxer.reports.view import WarningLine, build_view
 from taxer.store import ledger
@@ -49,20 +49,24 @@ class Review:
     currency: str
 
 
-def review_year(engine: Engine, year: int | None, **options) -> Review:
-    """Review tax year `year` (its report's warnings), or, without a year, every year of the ledger."""
-    if year is None:
+def review_year(engine: Engine, year: str | int | None, **options) -> Review:
+    """Review tax year `year` (its report's warnings), or, without a year, every tax year of the ledger; years
+    are the country's own (a UK review of 2024 is 6 April 2024 to 5 April 2025)."""
+    whole = year is None
+    if whole:
         with engine.connect() as conn:
-            last = max((tx.timestamp for tx in ledger.query_transactions(conn)), default=None)
+            last = ledger.last_transaction_time(conn)
         if last is None:
             return Review("(empty ledger)", (), "")
-        year = last.year
-        whole = True
+        tax_year = load(engine, last.year, background_fingerprint=False, **options)
+        year = tax_year.rules.year_of(last, tax_year.settings.timezone)
+        if year != tax_year.params.year:
+            tax_year = load(engine, year, background_fingerprint=False, **options)
     else:
-        whole = False
-    tax_year = load(engine, year, background_fingerprint=False, **options)
-    first = year if not whole else min(tx.timestamp.astimezone(tax_year.settings.zone).year
-                                       for tx in tax_year.transactions)
+        tax_year = load(engine, year, background_fingerprint=False, **options)
+    year = tax_year.params.year
+    rules, zone_name = tax_year.rules, tax_year.settings.timezone
+    first = year if not whole else min(rules.year_of(tx.timestamp, zone_name) for tx in tax_year.transactions)
     base = _totals(tax_year, first, ())
     view = tax_year.view()
     by_id = {tx.id: tx for tx in tax_year.transactions}
@@ -77,7 +81,7 @@ def review_year(engine: Engine, year: int | None, **options) -> Review:
         else:
             suggestions = tuple(_suggest(w, by_id, unmatched, tax_year, first, base, n < COMPUTED_LIMIT))
         items.append(Item(w.code, w.message, w.tx_ids, suggestions))
-    label = f"{first}-{year}" if whole and first != year else str(year)
+    label = f"{rules.label(first)}-{rules.label(year)}" if whole and first != year else rules.label(year)
     return Review(label, tuple(items), tax_year.params.currency)
 
 
@@ -85,15 +89,12 @@ def _totals(tax_year: TaxYear, first: int, extra: tuple[Correction, ...]) -> tup
     """Each year's summary totals from `first` on with `extra` corrections applied, and the open warnings."""
     s, p = tax_year.settings, tax_year.params
     corrected, overrides, outcome = apply(tax_year.transactions, [*tax_year.corrections, *extra], s.currency)
-    start, _ = tax_year_bounds(first, s.timezone)
+    start = tax_year.params_for(first).period_start
     result = compute(corrected, s, until=p.period_end, keep_from=start, price=tax_year.book.price,
                      overrides=overrides)
     totals = {}
     for y in range(first, p.year + 1):
-        y_start, y_end = tax_year_bounds(y, s.timezone)
-        params = replace(p, year=y, year_label=str(y), period_start=y_start, period_end=y_end,
-                         method=s.method_for(y))
-        totals[y] = build_view(params, result, tax_year.account_settings).summary()
+        totals[y] = build_view(tax_year.params_for(y), result, tax_year.account_settings).summary()
     open_warnings = {(w.code, w.tx_ids) for w in result.warnings}
     open_warnings |= {("correction_not_applied", (c.id,)) for c, _ in outcome.not_applied}
     return totals, open_warnings

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from taxer.model import Leg, Transaction
-from taxer.store.ledger import AccountInfo
+
+if TYPE_CHECKING:
+    from taxer.store.ledger import AccountInfo
 
 
 def _amount(leg: Leg | None) -> str | None:

@@ -15,14 +15,14 @@ from sqlalchemy import Engine
 from taxer import config
 from taxer import fingerprint as ledger_fingerprint
 from taxer.corrections import Correction, apply
+from taxer.countries import Country
 from taxer.countries import country as country_named
 from taxer.engine import EngineSettings, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.pricing.book import PriceBook
-from taxer.reports.package import referenced_ids
-from taxer.reports.view import ACTIONS, CorrectionLine, ReportParams, ReportView, WarningLine, build_view
+from taxer.reports.view import ReportParams, ReportView, build_view, referenced_ids
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, prices
 from taxer.store import settings as stored_settings
@@ -42,6 +42,7 @@ class TaxYear:
     fingerprint: ledger_fingerprint.ReportFingerprint
     options: config.ReportDefaults
     shown_settings: tuple[tuple[str, str], ...]
+    rules: Country
 
     def view(self, extra: Sequence[Correction] = ()) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied."""
@@ -50,38 +51,28 @@ class TaxYear:
         result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
                          overrides=overrides)
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
-        view = build_view(p, result, self.account_settings, self.book.used,
-                          year_end_price=lambda asset: self.book.price(asset, s.currency, last))
-        view = replace(view, settings=self.shown_settings)
-        return _with_corrections(view, outcome, {tx.id: tx for tx in self.transactions})
+        return build_view(p, result, self.account_settings, self.book.used,
+                          year_end_price=lambda asset: self.book.price(asset, s.currency, last),
+                          corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
+                          settings=self.shown_settings)
+
+    def params_for(self, year: int) -> ReportParams:
+        """The parameters of another tax year of the same workspace (review computes several)."""
+        start, end = self.rules.bounds(year, self.settings.timezone)
+        return replace(self.params, year=year, year_label=self.rules.label(year), period_start=start,
+                       period_end=end, method=self.settings.method_for(year))
+
+    def audit_refs(self, engine: Engine, view: ReportView) -> dict[int, tuple[str, str, str, str]]:
+        """(account, source, external id, origin) of every transaction the view names, for audit.csv."""
+        wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
+        by_id = {tx.id: tx for tx in self.transactions if tx.id in wanted}
+        with engine.connect() as conn:
+            origins = ledger.raw_records(conn, sorted(wanted), payload=False)
+        return {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
+                for i in wanted if i in by_id}
 
 
-def _with_corrections(view: ReportView, outcome, by_id: dict[int, Transaction]) -> ReportView:
-    """Add the corrections that affected the year, and a warning for each one that could not be applied."""
-    p = view.params
-    relevant = referenced_ids(view) | {i.tx_id for i in view.income} | {h.acquire_tx_id for h in view.holdings} \
-        | {t for w in view.warnings for t in w.tx_ids}
-    lines = []
-    for c, ids in outcome.applied:
-        in_year = any(p.period_start <= by_id[t].timestamp < p.period_end for t in ids if t in by_id)
-        if in_year or relevant.intersection(ids):
-            lines.append(_line(c, "applied", ids))
-    warnings = []
-    for c, reason in outcome.not_applied:
-        lines.append(_line(c, f"not applied: {reason}", ()))
-        warnings.append(WarningLine("correction_not_applied", f"Correction {c.id} ({c.describe()} on {c.target}, "
-                                    f"by {c.author}) was not applied: {reason}.",
-                                    ACTIONS["correction_not_applied"], c.target.account, "", None, ()))
-    lines.sort(key=lambda line: line.id)
-    return replace(view, corrections=tuple(lines), warnings=view.warnings + tuple(warnings))
-
-
-def _line(c: Correction, status: str, ids) -> CorrectionLine:
-    return CorrectionLine(c.id or 0, c.kind, str(c.target), str(c.other or ""), c.describe(), c.note, c.author,
-                          c.created_at, status, tuple(ids))
-
-
-def load(engine: Engine, year: int, *, method: str | None = None, country: str | None = None,
+def load(engine: Engine, year: str | int, *, method: str | None = None, country: str | None = None,
          currency: str | None = None, timezone: str | None = None, pool: str | None = None,
          background_fingerprint: bool = True) -> TaxYear:
     """Tax year `year` of the workspace; options given win over the workspace's settings, then the country's
@@ -92,12 +83,13 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     opts = config.resolve(stored, method=method, country=country, currency=currency, timezone=timezone,
                           pool=pool)
     rules = country_named(opts.country)
+    year = rules.parse_year(year)
     settings = replace(rules.settings(method=opts.method, currency=opts.currency, timezone=opts.timezone,
                                       pool=opts.pool), transfer_window=opts.transfer_window)
     start, end = rules.bounds(year, settings.timezone)
     # Matching rules that look at later acquisitions (UK 30 days, Canada's superficial loss) need the ledger
     # past the year's end; the engine drops what falls after it.
-    read_until = end + LOOK_AHEAD if settings.matching != "lots" else end
+    read_until = end + LOOK_AHEAD if settings.matcher is not None else end
     job = ledger_fingerprint.start(engine, read_until) if background_fingerprint else ()
     with engine.connect() as conn:
         txs = list(ledger.query_transactions(conn, until=read_until))
@@ -123,4 +115,5 @@ def load(engine: Engine, year: int, *, method: str | None = None, country: str |
     shown = [(k, v) for k, v, source in config.shown(stored) if source == "set"]
     shown += [(f"account.{name}.{key}", str(s[key]))
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
-    return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown))
+    return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown),
+                   rules)

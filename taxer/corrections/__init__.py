@@ -6,7 +6,7 @@
 """
 
 from taxer.corrections.apply import apply
-from taxer.corrections.build import build
+from taxer.corrections.build import build, from_row
 from taxer.corrections.records import KINDS, RELABELS, Correction, CorrectionProblem, Outcome, Target
 
-__all__ = ["KINDS", "RELABELS", "Correction", "CorrectionProblem", "Outcome", "Target", "apply", "build"]
+__all__ = ["KINDS", "RELABELS", "Correction", "CorrectionProblem", "Outcome", "Target", "apply", "build", "from_row"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -77,3 +78,40 @@ def build(kind: str, tx: Transaction, other: Transaction | None, *, value: str |
                             value=payload, note=note, author=author, created_at=now)
     check(correction, tx, other, currency if kind == "basis" else None)
     return correction
+
+
+def from_row(row: Mapping[str, object], lookup: Callable[[int], Transaction | None], *, currency: str, author: str,
+             now: datetime, timezone: str) -> Correction:
+    """A Correction from one command's arguments or one batch line (kind, transaction, other, value, acquired,
+    currency, note, by); `lookup(id)` finds a ledger transaction. CorrectionProblem (with the field) if wrong."""
+    tx = _find(lookup, _int(row.get("transaction"), "transaction"), "transaction")
+    other = _find(lookup, _int(row.get("other"), "other"), "other")
+    return build(str(row.get("kind") or ""), tx, other, value=_text(row.get("value")),
+                 acquired=_text(row.get("acquired")), currency=str(row.get("currency") or currency),
+                 note=str(row.get("note") or ""), author=author, now=now, timezone=timezone)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _find(lookup: Callable[[int], Transaction | None], tx_id: int | None, field: str) -> Transaction | None:
+    if tx_id is None:
+        return None
+    found = lookup(tx_id)
+    if found is None:
+        raise CorrectionProblem(f"there is no transaction {tx_id} in the ledger; take the id from `taxer ledger`",
+                                field)
+    return found
+
+
+def _int(value: object, field: str) -> int | None:
+    if value is None or str(value).strip() == "":
+        if field == "transaction":
+            raise CorrectionProblem("a transaction id is needed (as `taxer ledger` shows it)", field)
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise CorrectionProblem(f"{value!r} is not a transaction id (a whole number from `taxer ledger`)",
+                                field) from None

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from taxer.engine import EngineSettings
+from taxer.engine.methods import METHODS
+from taxer.engine.settings import Matcher
 from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 
@@ -25,6 +27,13 @@ ExtraCsv = Callable[[Any], dict[str, bytes]]
 # Losses across years: ([(year, that year's totals), ...] oldest first, losses brought in from before the
 # ledger, options) -> per year, the fields it adds (loss_carryover_in, loss_applied, loss_carryover_out, ...).
 Carryover = Callable[..., list[dict[str, Any]]]
+# A form-box rule: (tax year, "short" | "long", the account's settings) -> the box a printed line goes in.
+BoxRule = Callable[[int, str, Mapping[str, object]], str]
+
+
+def no_box(year: int, term: str, account_settings: Mapping[str, object]) -> str:
+    """A country whose return has no form boxes."""
+    return ""
 
 
 def no_totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], other: tuple[Any, ...] = ()
@@ -44,9 +53,12 @@ class Country:
 
     `zone` is None where the taxpayer's own time zone cuts the year (US). `year_start` is the (month, day) the
     tax year starts on. `methods` are the names --method accepts, the first being the default; under a
-    country `matching` other than "lots" the method is a name only. `long_after(acquired)` is the last date a
+    country with its own `matching` (a matcher) the method is a name only. `long_after(acquired)` is the last date a
     disposal is still short-term (`holding` says the rule in words). `methodology` is (title, text) pairs for
     the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
+    Its forms: `form_box` puts a printed sale line in its form box (US Form 8949 boxes), `form_totals` gives the
+    return's summary lines (US Schedule D), `extra_csv` the country's own files (US form8949.csv and
+    schedule_d.csv, UK hmrc_disposals.csv); no country writes another's forms.
 
     `nonstandard` names methods (and `refused_pools` pool options) the country's law does not allow, each with
     the rule that says so: refused unless the user insists (`allow_nonstandard=True`). `gift_rules` says how a
@@ -64,12 +76,15 @@ class Country:
     holding: str
     methodology: tuple[tuple[str, str], ...]
     pool: str = "universal"
-    matching: str = "lots"
+    matching: Matcher | None = None  # the country's own matching over each asset's pool; None: lots
     long_after: Callable[[date], date] = anniversary
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
+    form_box: BoxRule = no_box
+    form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
+    matching_title: str = ""              # the country's own matching as the methodology page names it
     nonstandard: tuple[tuple[str, str], ...] = ()
     refused_pools: tuple[tuple[str, str], ...] = ()
     gift_rules: tuple[tuple[str, str], ...] = ()
@@ -105,6 +120,13 @@ class Country:
                               f"{' or '.join(self.methods)}{why}")
         return name
 
+    def method_title(self, name: str) -> str:
+        """How the methodology page names method `name`: the engine method's title, or the country's matching."""
+        found = METHODS.get(name)
+        if found is not None and self.matching is None:
+            return found.title
+        return self.matching_title or name
+
     def settings(self, *, method: str | None = None, currency: str | None = None, timezone: str | None = None,
                  pool: str | None = None, allow_nonstandard: bool = False,
                  allocation_2025: Any = None) -> EngineSettings:
@@ -121,12 +143,12 @@ class Country:
                               "insist with allow_nonstandard=True.")
         if pool == "auto":
             pool = self.pool
-        elif self.matching != "lots" and pool != "universal":
+        elif self.matching is not None and pool != "universal":
             raise ConfigError(f"{self.name} matches each asset across all accounts: --pool {pool} does not apply; "
                               "leave it out.")
         return EngineSettings(currency=(currency or self.currency).upper(),
-                              method=name if self.matching == "lots" else "average", pool=pool,
-                              timezone=self.timezone(timezone), matching=self.matching, long_after=self.long_after,
+                              method=name if self.matching is None else "average", pool=pool,
+                              timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after,
                               gift_rules=dict(self.gift_rules), allocation_2025=allocation_2025)
 
     def year_totals(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
@@ -154,6 +176,28 @@ class Country:
         month, day = self.year_start
         return (datetime(year, month, day, tzinfo=tz).astimezone(UTC),
                 datetime(year + 1, month, day, tzinfo=tz).astimezone(UTC))
+
+    def parse_year(self, text: str | int) -> int:
+        """The tax year a user named: '2024' (the year it starts in), or the country's own label '2024/25' where
+        its tax year straddles two calendar years. ConfigError for anything else."""
+        value = str(text).strip()
+        head, _, tail = value.partition("/")
+        if head.isdigit() and len(head) == 4 and 1 < int(head) < 9999:
+            year = int(head)
+            if not tail:
+                return year
+            if self.year_start != (1, 1) and tail.isdigit() and len(tail) in (2, 4) \
+                    and int(tail) % 100 == (year + 1) % 100:
+                return year
+        example = "2024" if self.year_start == (1, 1) else "2024 or 2024/25"
+        raise ConfigError(f"tax year {value!r} is not a year taxer can report for {self.name}: use the year it "
+                          f"starts in, such as {example}")
+
+    def year_of(self, moment: datetime, timezone: str) -> int:
+        """The tax year (by the year it starts in) that holds instant `moment`."""
+        local = moment.astimezone(zone(timezone))
+        month, day = self.year_start
+        return local.year if (local.month, local.day) >= (month, day) else local.year - 1
 
     def label(self, year: int) -> str:
         """The tax year's own name: '2024', or '2024/25' where it straddles two calendar years."""

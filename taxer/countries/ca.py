@@ -10,6 +10,7 @@ from typing import Any
 from taxer.countries import losses
 from taxer.countries.base import Country
 from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note
+from taxer.engine import acb
 from taxer.engine.records import MARKET_VALUE, NO_GAIN_NO_LOSS
 
 # Capital gains inclusion rate by calendar year (ITA s.38(a)). The increase to 2/3 proposed in Budget 2024 for
@@ -65,7 +66,9 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], oth
 
 CA = Country(
     code="ca", name="Canada", currency="CAD", zone="America/Toronto", year_start=(1, 1),
-    methods=("acb",), matching="acb", listing_title="Dispositions (adjusted cost base)",
+    methods=("acb",), matching=acb.match,
+    matching_title="Adjusted cost base (average across all accounts)",
+    listing_title="Dispositions (adjusted cost base)",
     method_rule="ITA s47 gives identical properties one average cost (the ACB)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca,

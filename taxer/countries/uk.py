@@ -10,9 +10,10 @@ from typing import Any
 from taxer.countries import losses
 from taxer.countries.base import Country
 from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note, sold_on
+from taxer.engine import uk as uk_rules
 from taxer.engine.records import MARKET_VALUE, NO_GAIN_NO_LOSS
-from taxer.reports.files import csv_bytes
-from taxer.reports.money import money, quantity
+from taxer.files import csv_bytes
+from taxer.money import money, quantity
 
 # Annual exempt amount for individuals, by the year the tax year starts in (TCGA 1992 s1K; Finance Act 2023).
 ANNUAL_EXEMPT_AMOUNT = {2019: Decimal(12000), 2020: Decimal(12300), 2021: Decimal(12300),
@@ -102,8 +103,10 @@ def matched_pieces(view: Any) -> dict[str, bytes]:
 
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
-    methods=("pooling",), matching="uk", method_rule="TCGA 1992 s104-106A fix the matching (same day, 30 days, "
-                                                    "Section 104 pool)", listing_title="Disposals (HMRC matching)",
+    methods=("pooling",), matching=uk_rules.match,
+    matching_title="HMRC share matching (same day, 30 days, Section 104 pool)",
+    listing_title="Disposals (HMRC matching)",
+    method_rule="TCGA 1992 s104-106A fix the matching (same day, 30 days, Section 104 pool)",
     holding="No holding period: every gain is chargeable alike.",
     totals=totals, extra_csv=matched_pieces, gift_rules=GIFT_RULES, carryover=losses.uk,
     methodology=(

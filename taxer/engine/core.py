@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
 
-from taxer.engine import acb, uk
 from taxer.engine.allocation import Whereabouts
 from taxer.engine.books import Books, Moment
 from taxer.engine.events import EventBooks
@@ -44,8 +43,6 @@ from taxer.model import INCOME_TYPES, Kind, Leg, Transaction
 # US: per-account pools from tax year 2025 (Rev. Proc. 2024-28); a universal pool was allowed before.
 PER_ACCOUNT_FROM_YEAR = 2025
 
-# A country's own matching (settings.matching): run over the recorded events once the ledger is read.
-_MATCHERS = {"uk": uk.match, "acb": acb.match}
 # Their rules look at acquisitions up to 30 days after a disposal: the ledger is read this much past `until`
 # (a day more each side, as the windows count local calendar days).
 LOOK_AHEAD = timedelta(days=32)
@@ -64,9 +61,9 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
     `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
     this instant are kept in the result; a report of one year passes its start, which bounds memory.
 
-    With a country's own matching (`settings.matching` "uk" or "acb") the ledger is read up to LOOK_AHEAD past
-    `until`, so that acquisitions after a disposal can be matched with it; rows, warnings and transfers from
-    then on are dropped, and the holdings are those of the pool on `until`'s local date.
+    With a country's own matching (`settings.matcher`, e.g. taxer.engine.uk.match) the ledger is read up to
+    LOOK_AHEAD past `until`, so that acquisitions after a disposal can be matched with it; rows, warnings and
+    transfers from then on are dropped, and the holdings are those of the pool on `until`'s local date.
 
     `price(asset, currency, at)` is asked for values the ledger does not give; without it, or when it returns
     None, the value counts as 0 and the rows are flagged, with a `missing_value` warning. Ledger problems are
@@ -94,7 +91,7 @@ class _Computation:
         self.overrides = overrides
         self.valuer = valuer
         self.zone = settings.zone
-        self.matcher = _MATCHERS.get(settings.matching)
+        self.matcher = settings.matcher
         if self.matcher is None:
             self.books = Books(per_account=settings.pool == "per_account", long_after=settings.long_after)
         else:

@@ -113,7 +113,7 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class LedgerWarning:
     """A ledger problem the user should look at; returned, never raised, and listed in every report."""
 
     code: str
@@ -151,7 +151,7 @@ class Result:
     disposals: tuple[Disposal, ...] = ()
     income: tuple[IncomeEvent, ...] = ()
     holdings: tuple[Lot, ...] = ()
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[LedgerWarning, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     # US: the lots each account held when its pools became per-account (1 January 2025, Rev. Proc. 2024-28),
     # as the split allotted them; empty when no split happened in the computation.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from taxer.engine.allocation import SafeHarbor
@@ -15,11 +16,18 @@ from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 
+if TYPE_CHECKING:
+    from taxer.engine.events import EventBooks
+    from taxer.engine.records import Disposal, Lot
+
 POOLS = ("auto", "universal", "per_account")
-# How disposals meet acquisitions: "lots" (the accounting method's order over lots), or a country's own
-# matching over the whole pool of an asset: "uk" (same day, 30 days, Section 104 pool), "acb" (Canada's
-# adjusted cost base with the superficial-loss rule). Both of those need one universal pool.
-MATCHINGS = ("lots", "uk", "acb")
+
+# How disposals meet acquisitions: None for the accounting method's order over lots, or a country's own matching
+# over the whole pool of an asset, given by the country (taxer.engine.uk.match: same day, 30 days, Section 104
+# pool; taxer.engine.acb.match: Canada's adjusted cost base with the superficial-loss rule). Such a matcher gets
+# the year's recorded events and the last local date to match, and returns the disposals and the pool's holdings;
+# it needs one universal pool.
+Matcher = Callable[["EventBooks", "date | None"], "tuple[list[Disposal], list[Lot]]"]
 
 
 def _method_name(value: object, where: str) -> str:
@@ -36,10 +44,10 @@ class EngineSettings:
     `pool`: "auto" (one universal pool per asset before 2025, per-account pools from 2025 on, Rev. Proc.
     2024-28), "universal" or "per_account" for every year. `timezone` is an IANA name; it decides calendar
     dates for the holding period and where tax years are cut. `transfer_window` is how long after a
-    withdrawal a deposit may arrive to be matched with it. `matching` is one of MATCHINGS. `long_after` is the
-    holding-period rule: the last acquisition-date-relative date on which a disposal is still short-term (the
-    US anniversary by default; a country passes its own). `gift_rules` maps the categories gift, gift_spouse
-    and donation to one of GIFT_RULES (absent: no proceeds, listed apart, as in the US and Germany).
+    withdrawal a deposit may arrive to be matched with it. `matcher` is a country's own matching (None: lots).
+    `long_after` is the holding-period rule: the last acquisition-date-relative date on which a disposal is still
+    short-term (the US anniversary by default; a country passes its own). `gift_rules` maps the categories gift,
+    gift_spouse and donation to one of GIFT_RULES (absent: no proceeds, listed apart, as in the US and Germany).
     `allocation_2025` is a US safe-harbor allocation election (Rev. Proc. 2024-28) used when the "auto" pool
     splits per account on 1 January 2025; None: each lot stays in the account whose history holds it. Unknown
     values raise `ConfigError`.
@@ -51,7 +59,7 @@ class EngineSettings:
     pool: str = "auto"
     timezone: str = "UTC"
     transfer_window: timedelta = timedelta(hours=24)
-    matching: str = "lots"
+    matcher: Matcher | None = None
     long_after: Callable[[date], date] = anniversary
     gift_rules: Mapping[str, str] = field(default_factory=dict)
     allocation_2025: SafeHarbor | None = None
@@ -73,9 +81,9 @@ class EngineSettings:
         if self.pool not in POOLS:
             raise ConfigError(f"unknown pool option {self.pool!r}: use one of {', '.join(POOLS)}")
         zone(self.timezone)
-        if self.matching not in MATCHINGS:
-            raise ConfigError(f"unknown matching {self.matching!r}: use one of {', '.join(MATCHINGS)}")
-        if self.matching != "lots" and self.pool != "universal":
+        if self.matcher is not None and not callable(self.matcher):
+            raise ConfigError(f"matcher must be a matching function or None, not {self.matcher!r}")
+        if self.matcher is not None and self.pool != "universal":
             raise ConfigError(f"{self.matching} matching pools each asset across all accounts: pool must be "
                               f"'universal', not {self.pool!r}")
         rules = dict(self.gift_rules)
@@ -92,8 +100,13 @@ class EngineSettings:
 
     def __hash__(self) -> int:
         return hash((self.currency, self.method, tuple(sorted(self.method_by_year.items())), self.pool,
-                     self.timezone, self.transfer_window, self.matching, self.long_after,
+                     self.timezone, self.transfer_window, self.matcher, self.long_after,
                      tuple(sorted(self.gift_rules.items())), self.allocation_2025))
+
+    @property
+    def matching(self) -> str:
+        """The matching's name for messages: 'lots', or the country matcher's module ('uk', 'acb')."""
+        return "lots" if self.matcher is None else self.matcher.__module__.rsplit(".", 1)[-1]
 
     @property
     def zone(self) -> ZoneInfo:

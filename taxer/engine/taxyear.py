@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,14 +18,6 @@ def zone(name: str) -> ZoneInfo:
             f"unknown time zone {name!r}: use an IANA name such as UTC, America/New_York, Europe/Berlin or "
             "Asia/Tokyo"
         ) from None
-
-
-def tax_year_bounds(year: int, timezone: str = "UTC") -> tuple[datetime, datetime]:
-    """Start and end (exclusive) of calendar tax year `year` in `timezone`, as aware UTC datetimes."""
-    tz = zone(timezone)
-    start = datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
-    return start, end
 
 
 @lru_cache(maxsize=8192)

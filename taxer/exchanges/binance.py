@@ -51,6 +51,9 @@ def _assets(record) -> set[str]:
 
 SPEC = ExchangeSpec(
     id="binance",
+    title="Binance",
+    summary="spot trades (by fromId), deposits, withdrawals, distributions",
+    candle_limit=1000,  # candles per OHLCV request (EXCHANGES.md)
     options={"fetchMarkets": {"types": ["spot"]}, "defaultType": "spot", "fetchMargins": False},
     history_start="2017-07-01",
     raw=RAW,

@@ -80,6 +80,9 @@ def _assets(record) -> set[str]:
 _windowed = dict(paging="windows_id_descending", limit=100, window_days=90, id_param="idLessThan")
 SPEC = ExchangeSpec(
     id="bitget",
+    title="Bitget",
+    summary="spot fills, deposits, withdrawals, bills (staking and earn income)",
+    candle_limit=1000,  # candles per OHLCV request (EXCHANGES.md)
     options={"uta": False, "fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"},
     history_start="2018-07-01",
     raw=RAW,

@@ -149,6 +149,9 @@ def _assets(record) -> set[str]:
 
 SPEC = ExchangeSpec(
     id="coinbase",
+    title="Coinbase",
+    summary="Advanced Trade fills, v2 transactions (moves and rewards)",
+    candle_limit=299,  # candles per OHLCV request (EXCHANGES.md)
     options={},
     history_start="2012-01-01",
     raw=RAW,

@@ -150,6 +150,9 @@ def _assets(record) -> set[str]:
 _funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets}
 SPEC = ExchangeSpec(
     id="kraken",
+    title="Kraken",
+    summary="trades, ledgers (staking, earn, airdrops), deposits, withdrawals",
+    candle_limit=720,  # candles per OHLCV request (EXCHANGES.md)
     options={},
     history_start="2013-09-01",   # kraken opened in September 2013
     raw=RAW,

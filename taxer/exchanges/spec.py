@@ -67,7 +67,9 @@ class StreamSpec:
 
 @dataclass(frozen=True)
 class ExchangeSpec:
-    id: str
+    id: str                         # the ccxt id
+    title: str                      # how people write its name: "Kraken", "OKX"
+    summary: str                    # what a sync reads, for help texts and the README
     options: dict
     history_start: str              # ISO date: where a first sync starts without --since
     raw: RawFields
@@ -75,3 +77,4 @@ class ExchangeSpec:
     permissions: Callable[[Gateway], KeyPermissions]
     markets_of: str = "either"      # candidate markets: "both" assets seen, or "either" (base or quote seen)
     needs_password: bool = False
+    candle_limit: int = 100         # candles per OHLCV request, for `taxer prices fetch`

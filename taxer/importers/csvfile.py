@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import multiprocessing
@@ -18,8 +17,9 @@ from pathlib import Path
 from taxer.errors import InputError
 from taxer.importers import formats
 from taxer.importers.rows import RowError
-from taxer.model import Leg, Transaction
-from taxer.store.ledger import stored_values
+from taxer.model import Transaction
+from taxer.model.identity import content_digest
+from taxer.model.stored import stored_values
 
 PREAMBLE_LINES = 10
 
@@ -283,13 +283,7 @@ def _parse_parallel(fmt_name: str, account: str, header: list[str], path: str,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _leg_text(leg: Leg | None) -> str:
-    return f"{leg.amount.normalize():f} {leg.asset}" if leg else ""
-
-
 def _fingerprint(f: dict) -> str:
     """A content hash of what makes a transaction itself (not its description), stable across re-exports."""
-    text = "|".join((f["timestamp"].isoformat(), f["kind"].value, _leg_text(f.get("sent")),
-                     _leg_text(f.get("received")), _leg_text(f.get("fee")), f.get("label") or "",
-                     f.get("tx_hash") or ""))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return content_digest(f["timestamp"], f["kind"], f.get("sent"), f.get("received"), f.get("fee"), f.get("label"),
+                          f.get("tx_hash"))

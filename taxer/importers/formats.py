@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from taxer.model.identity import CONTENT_PREFIX  # noqa: F401  (re-exported for the format modules)
+
 # A row parser gets the row as {column: value} and returns the keyword arguments of a `Transaction` except
 # account and source (the driver adds those, so each record is built once), or raises
 # taxer.importers.rows.RowError. It may return `external_id` (e.g. the exchange API's id scheme, so a file and a
@@ -12,9 +14,6 @@ from dataclasses import dataclass
 # row the ledger takes from elsewhere (e.g. a trade line of a statement whose trades come from the trade export).
 RowParser = Callable[[Mapping[str, str]], "dict | None"]
 
-# External ids of rows from formats with match_by_content: a sync that later fetches the same record finds them by
-# content and gives them the exchange's id (taxer.store.matching).
-CONTENT_PREFIX = "content:"
 
 
 @dataclass(frozen=True)

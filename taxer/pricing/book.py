@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxer.errors import ConfigError
-from taxer.store.prices import PriceRow
+from taxer.model.prices import PriceRow
 
 RESOLUTIONS = {"1m": timedelta(minutes=1), "1h": timedelta(hours=1), "1d": timedelta(days=1)}
 VIA = ("USDT", "USDC", "BTC", "ETH", "USD", "EUR")  # intermediates for triangulation, in order of preference

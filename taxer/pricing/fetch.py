@@ -15,12 +15,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from taxer.exchanges.normalize import EPOCH, from_ms
+from taxer.model.prices import PriceRow
 from taxer.pricing.book import VIA
-from taxer.store.prices import PriceRow
 
 TIMEFRAMES = (("1m", 60_000), ("1h", 3_600_000), ("1d", 86_400_000))
-# Candles per request (EXCHANGES.md); an exchange not listed gets a cautious 100.
-CANDLE_LIMITS = {"binance": 1000, "bitget": 1000, "kraken": 720, "coinbase": 299, "okx": 100}
 
 
 @dataclass

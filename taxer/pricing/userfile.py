@@ -11,7 +11,7 @@ from taxer.errors import InputError
 from taxer.importers import rows
 from taxer.importers.rows import RowError
 from taxer.model import UTC
-from taxer.store.prices import PriceRow
+from taxer.model.prices import PriceRow
 
 COLUMNS = ("timestamp", "asset", "quote", "price")
 

@@ -1,4 +1,5 @@
-"""Form 8949 lines from the engine's sale disposals: one line per lot-matched piece, rounded to cents."""
+"""The printed sale lines of a year: one per lot-matched piece, rounded to cents (US Form 8949 lines; other countries
+list the same pieces under their own titles). The country says which form box a line goes in."""
 
 from __future__ import annotations
 
@@ -7,18 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from taxer.countries.base import BoxRule, no_box
 from taxer.engine import Disposal
 from taxer.engine.records import POOLED_RULES
-from taxer.reports.money import cents, money, quantity
-
-# Digital-asset boxes from tax year 2025 (Form 1099-DA): basis reported / not reported / no 1099-DA.
-BOXES_FROM_2025 = {"basis_reported": ("G", "J"), "basis_not_reported": ("H", "K"), "none": ("I", "L")}
-BOXES_BEFORE_2025 = ("C", "F")  # no Form 1099-B received
-REPORTING_SETTING = "form1099da"  # per-account setting: basis_reported | basis_not_reported | none (default)
-
-HEADER = ("part", "box", "description", "date_acquired", "date_sold", "proceeds", "cost_basis", "adjustment_code",
-          "adjustment_amount", "gain_loss", "term", "account", "asset", "amount", "disposal_tx_id",
-          "acquisition_tx_id", "method", "flags")
+from taxer.money import cents, quantity
 
 
 @dataclass(frozen=True)
@@ -43,26 +36,6 @@ class Form8949Line:
     flags: str              # "basis_missing", "value_missing" (see warnings)
     rule: str = ""          # how the piece was matched where the country names it (UK: same_day, thirty_day, pool)
 
-    def csv_row(self) -> tuple:
-        return (self.part, self.box, self.description, self.date_acquired, self.date_sold, money(self.proceeds),
-                money(self.cost_basis), self.adjustment_code, money(self.adjustment), money(self.gain), self.term,
-                self.account, self.asset, quantity(self.amount), _id(self.disposal_tx_id),
-                _id(self.acquisition_tx_id), self.method, self.flags)
-
-
-def _id(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def box_for(year: int, term: str, account_settings: Mapping[str, object]) -> str:
-    """The Form 8949 box of a line: by the tax year, the term, and the account's 1099-DA setting."""
-    short = term == "short"
-    if year < 2025:
-        return BOXES_BEFORE_2025[0 if short else 1]
-    reporting = str(account_settings.get(REPORTING_SETTING, "none"))
-    pair = BOXES_FROM_2025.get(reporting, BOXES_FROM_2025["none"])
-    return pair[0 if short else 1]
-
 
 def acquired_date(d: Disposal) -> str:
     """Column (b): the local acquisition date, or VARIOUS for a piece priced at a pool's average cost."""
@@ -71,9 +44,10 @@ def acquired_date(d: Disposal) -> str:
     return (d.acquired_date or d.acquired_at.date()).isoformat()
 
 
-def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping[str, Mapping[str, object]]
-          ) -> list[Form8949Line]:
-    """Form 8949 lines for the year's sale disposals, Part I before Part II, then by box, date sold and asset."""
+def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping[str, Mapping[str, object]],
+          box_for: BoxRule = no_box) -> list[Form8949Line]:
+    """The printed lines of the year's sale disposals, Part I (short) before Part II (long), then by box, date sold
+    and asset; `box_for` is the country's form-box rule (taxer.countries.Country.form_box)."""
     out = []
     for d in disposals:
         if not d.is_sale:

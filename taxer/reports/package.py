@@ -2,83 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from taxer import __version__
 from taxer.countries import country
 from taxer.errors import TaxerError
-from taxer.model import Leg, Transaction
-from taxer.reports import form8949
-from taxer.reports.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
-from taxer.reports.money import money, quantity
+from taxer.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
+from taxer.money import money, quantity
 from taxer.reports.view import ReportView
 
-# Schedule D line for each Form 8949 box (2025+ digital-asset boxes G-L share lines with A-F).
-SCHEDULE_D_LINES = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
-                    "D": "8b", "J": "8b", "E": "9", "K": "9", "F": "10", "L": "10"}
 FORMATS = ("csv", "pdf")
 
 
-class LedgerFingerprint:
-    """Count and SHA-256 of the ledger transactions a report used, so two packages can be compared.
-
-    Independent of row ids and of the order of transactions with equal timestamps (each timestamp's group is
-    sorted), so the same ledger in another database gives the same fingerprint. Expects time-ordered input.
-    """
-
-    def __init__(self) -> None:
-        self.transactions = 0
-        self._digest = hashlib.sha256()
-        self._group: list[str] = []
-        self._at = None
-        self._text: list[str] = []  # hashed a block at a time: one digest update per line was most of its cost
-
-    def _flush(self) -> None:
-        group = self._group
-        if len(group) > 1:
-            group.sort()
-        self._text += group
-        self._group = []
-        if len(self._text) >= 4096:
-            self._hash_text()
-
-    def _hash_text(self) -> None:
-        if self._text:
-            self._text.append("")
-            self._digest.update("\n".join(self._text).encode())  # each line followed by a newline
-            self._text = []
-
-    def watch(self, txs: Iterable[Transaction]) -> Iterator[Transaction]:
-        """Pass transactions through (in time order), hashing each one's canonical text."""
-        canonical = _canonical
-        for tx in txs:
-            if tx.timestamp != self._at:
-                self._flush()
-                self._at = tx.timestamp
-            self.transactions += 1
-            self._group.append(canonical(tx))
-            yield tx
-        self._flush()
-        self._hash_text()
+class Fingerprint(Protocol):
+    """What a package says of the ledger it was computed from (taxer.fingerprint makes it)."""
 
     @property
-    def sha256(self) -> str:
-        return self._digest.hexdigest()
+    def transactions(self) -> int: ...
 
-
-def _leg(leg: Leg | None) -> str:
-    return f"{quantity(leg.amount)} {leg.asset}" if leg else ""
-
-
-def _canonical(tx: Transaction) -> str:
-    return "|".join((tx.account, tx.source, tx.external_id, tx.timestamp.isoformat(), tx.kind.value, _leg(tx.sent),
-                     _leg(tx.received), _leg(tx.fee),
-                     "" if tx.fair_value is None else f"{quantity(tx.fair_value)} {tx.fair_value_currency}",
-                     tx.label or "", tx.tx_hash or ""))
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -99,20 +46,6 @@ def _id(value: int | None) -> str:
 def other_gain(o) -> str:
     """Only a transfer fee is a disposal with a gain; a gift, donation or loss shows its basis, not a 'loss'."""
     return money(o.gain) if o.category == "transfer_fee" else ""
-
-
-def schedule_d_rows(view: ReportView) -> list[tuple]:
-    rows = []
-    for (part, box), t in view.totals_by_box.items():
-        rows.append((part, SCHEDULE_D_LINES[box], box, f"Form 8949 box {box}", t.lines, money(t.proceeds),
-                     money(t.cost_basis), money(t.adjustment), money(t.gain)))
-    rows.append(("I", "7", "", "Net short-term capital gain or (loss)", view.short.lines, money(view.short.proceeds),
-                 money(view.short.cost_basis), money(view.short.adjustment), money(view.short.gain)))
-    rows.append(("II", "15", "", "Net long-term capital gain or (loss)", view.long.lines, money(view.long.proceeds),
-                 money(view.long.cost_basis), money(view.long.adjustment), money(view.long.gain)))
-    rows.append(("III", "16", "", "Total (line 7 + line 15)", view.total.lines, money(view.total.proceeds),
-                 money(view.total.cost_basis), money(view.total.adjustment), money(view.total.gain)))
-    return rows
 
 
 def income_rows(view: ReportView) -> list[tuple]:
@@ -155,15 +88,7 @@ def correction_rows(view: ReportView) -> Iterator[tuple]:
                " ".join(map(str, c.tx_ids)), c.note)
 
 
-def referenced_ids(view: ReportView) -> set[int]:
-    ids = {r.disposal_tx_id for r in view.form8949} | {r.acquisition_tx_id for r in view.form8949}
-    ids |= {o.disposal_tx_id for o in view.other_disposals} | {o.acquisition_tx_id for o in view.other_disposals}
-    return {i for i in ids if i is not None}
-
-
 HEADERS = {
-    "schedule_d.csv": ("part", "line", "box", "description", "form8949_lines", "proceeds", "cost_basis",
-                       "adjustment", "gain_loss"),
     "income.csv": ("row", "date", "timestamp", "asset", "amount", "fair_value", "currency", "type", "account",
                    "tx_id"),
     "holdings.csv": ("asset", "amount", "acquired", "cost_basis", "account", "acquisition_tx_id", "basis_missing",
@@ -186,8 +111,6 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
     """Every CSV and JSON file of the package, as bytes, in a fixed order."""
     return {
         "summary.json": json_bytes(view.summary()),
-        "form8949.csv": csv_bytes(form8949.HEADER, (r.csv_row() for r in view.form8949)),
-        "schedule_d.csv": csv_bytes(HEADERS["schedule_d.csv"], schedule_d_rows(view)),
         "income.csv": csv_bytes(HEADERS["income.csv"], income_rows(view)),
         "holdings.csv": csv_bytes(HEADERS["holdings.csv"], (
             (h.asset, quantity(h.amount), h.acquired, money(h.cost_basis), h.account, _id(h.acquire_tx_id),
@@ -211,7 +134,7 @@ PdfRenderer = Callable[[ReportView, Path], None]
 
 
 def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
-                  fingerprint: LedgerFingerprint, *, formats: Iterable[str] = FORMATS,
+                  fingerprint: Fingerprint, *, formats: Iterable[str] = FORMATS,
                   render_pdf: PdfRenderer | None = None) -> Package:
     """Write the package into `out`: each file whole or not at all; manifest.json last, listing every file."""
     formats = set(formats)

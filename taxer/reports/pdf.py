@@ -21,9 +21,8 @@ from markupsafe import Markup
 
 from taxer import __version__
 from taxer.countries import country
-from taxer.reports.files import write_bytes_atomic
-from taxer.reports.money import money, quantity
-from taxer.reports.package import schedule_d_rows
+from taxer.files import write_bytes_atomic
+from taxer.money import money, quantity
 from taxer.reports.pdf_chunks import layout, merge, render_html, render_parallel
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
 from taxer.reports.view import ZERO, ReportView
@@ -31,12 +30,6 @@ from taxer.resources import templates_dir
 
 CHUNK_PAGES = 120  # listing pages per chunk (~4,800 Form 8949 lines): ~7 s of one worker, ~150 MiB of layout
 WORKERS = 2
-
-METHODS = {"fifo": "FIFO (first in, first out)", "lifo": "LIFO (last in, first out)",
-           "hifo": "HIFO (highest unit cost first)", "average": "Average cost",
-           "pooling": "HMRC share matching (same day, 30 days, Section 104 pool)",
-           "acb": "Adjusted cost base (average across all accounts)"}
-
 
 @dataclass(frozen=True)
 class PdfContext:
@@ -106,14 +99,14 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "country_holding": rules.holding,
         "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
                            for name, value in view.country_totals().items()],
-        "method": METHODS.get(p.method, p.method),
+        "method": rules.method_title(p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
         "transactions": context.transactions,
         "version": __version__,
         "period_start": _local(p.period_start, tz),
         "period_end": _local(p.period_end, tz),
-        "schedule_d": schedule_d_rows(view),
+        "schedule_d": rules.form_totals(view) if rules.form_totals else (),
         "piece_totals": _piece_totals(view, rules.terms),
         "part_lines": {"I": view.short.lines, "II": view.long.lines},
         "income_by_type": view.income_by_type,

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from taxer.countries import country
-from taxer.reports.money import money, quantity
-from taxer.reports.package import (
-    SCHEDULE_D_LINES,
-    other_gain,  # one rule for other_disposals.csv and the PDF
-)
+from taxer.countries.us import BOXES, SCHEDULE_D_LINES
+from taxer.money import money, quantity
+from taxer.reports.package import other_gain  # one rule for other_disposals.csv and the PDF
 from taxer.reports.view import ReportView
 
 WIDTH = 140          # characters a line: DejaVu Sans Mono 8.5pt is 5.12pt a character, 716pt of the 720pt
@@ -26,20 +24,6 @@ PAGE_LINES = 42      # column-heading and body lines a landscape Letter page hol
 GAP = "  "
 MONEY = 13           # "-123456789.12"
 
-BOXES = {
-    "A": "short-term transactions reported on Form(s) 1099-B showing basis was reported to the IRS",
-    "B": "short-term transactions reported on Form(s) 1099-B showing basis wasn't reported to the IRS",
-    "C": "short-term transactions not reported to you on Form 1099-B",
-    "D": "long-term transactions reported on Form(s) 1099-B showing basis was reported to the IRS",
-    "E": "long-term transactions reported on Form(s) 1099-B showing basis wasn't reported to the IRS",
-    "F": "long-term transactions not reported to you on Form 1099-B",
-    "G": "short-term transactions reported on Form(s) 1099-DA showing basis was reported to the IRS",
-    "H": "short-term transactions reported on Form(s) 1099-DA showing basis wasn't reported to the IRS",
-    "I": "short-term transactions not reported to you on Form 1099-DA",
-    "J": "long-term transactions reported on Form(s) 1099-DA showing basis was reported to the IRS",
-    "K": "long-term transactions reported on Form(s) 1099-DA showing basis wasn't reported to the IRS",
-    "L": "long-term transactions not reported to you on Form 1099-DA",
-}
 PARTS = {"I": "Form 8949 Part I: short-term", "II": "Form 8949 Part II: long-term"}
 
 

@@ -6,16 +6,18 @@ It selects the year's rows from the engine's result and rounds them for print; i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from taxer.corrections import Correction, Outcome
 from taxer.countries import country
 from taxer.engine import Disposal, Result
+from taxer.model import Transaction
+from taxer.money import cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
-from taxer.reports.money import cents, money, quantity
 
 ZERO = Decimal("0.00")
 
@@ -209,13 +211,19 @@ def _local_date(d: Disposal, acquired: bool) -> str:
 
 def build_view(params: ReportParams, result: Result, settings_by_account: Mapping[str, Mapping[str, object]],
                prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None,
-               year_end_price: Callable[[str], Decimal | None] | None = None) -> ReportView:
-    """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value)."""
+               year_end_price: Callable[[str], Decimal | None] | None = None, *,
+               corrections: Outcome | None = None, transactions: Mapping[int | None, Transaction] | None = None,
+               settings: tuple[tuple[str, str], ...] = ()) -> ReportView:
+    """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value).
+
+    `corrections` is what applying the user's corrections gave (`taxer.corrections.apply`), with the ledger's
+    `transactions` by id: the corrections that affected the year are listed and those not applied are warnings.
+    `settings` are the workspace settings in force, for the methodology page."""
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
     in_year = [d for d in result.disposals if start <= d.disposed_at < end]
-    lines = tuple(form8949.lines(in_year, params.year, settings_by_account))
+    lines = tuple(form8949.lines(in_year, params.year, settings_by_account, country(params.country).form_box))
     other = []
     for d in in_year:
         if d.is_sale:
@@ -248,7 +256,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
         WarningLine(w.code, w.message, ACTIONS.get(w.code, "Review the transactions named."), w.account or "",
                     w.asset or "", w.amount, tuple(t for t in w.tx_ids if t is not None))
         for w in result.warnings)
-    return ReportView(
+    view = ReportView(
         params=params, form8949=lines, totals_by_box=form8949.totals_by_box(lines),
         short=form8949.totals(r for r in lines if r.part == "I"),
         long=form8949.totals(r for r in lines if r.part == "II"), total=form8949.totals(lines),
@@ -257,4 +265,38 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
         prices_used=tuple(sorted((PriceUsed(at, asset, quote, price, found)
                                   for (asset, quote, at), (price, found) in (prices_used or {}).items()),
                                  key=lambda u: (u.at, u.asset, u.quote))),
+        settings=settings,
     )
+    return view if corrections is None else _with_corrections(view, corrections, transactions or {})
+
+
+def referenced_ids(view: ReportView) -> set[int]:
+    """The ledger ids of every transaction a disposal line of the view names."""
+    ids = {r.disposal_tx_id for r in view.form8949} | {r.acquisition_tx_id for r in view.form8949}
+    ids |= {o.disposal_tx_id for o in view.other_disposals} | {o.acquisition_tx_id for o in view.other_disposals}
+    return {i for i in ids if i is not None}
+
+
+def _with_corrections(view: ReportView, outcome: Outcome, by_id: Mapping[int | None, Transaction]) -> ReportView:
+    """Add the corrections that affected the year, and a warning for each one that could not be applied."""
+    p = view.params
+    relevant = referenced_ids(view) | {i.tx_id for i in view.income} | {h.acquire_tx_id for h in view.holdings} \
+        | {t for w in view.warnings for t in w.tx_ids}
+    lines = []
+    for c, ids in outcome.applied:
+        in_year = any(p.period_start <= by_id[t].timestamp < p.period_end for t in ids if t in by_id)
+        if in_year or relevant.intersection(ids):
+            lines.append(_line(c, "applied", ids))
+    warnings = []
+    for c, reason in outcome.not_applied:
+        lines.append(_line(c, f"not applied: {reason}", ()))
+        warnings.append(WarningLine("correction_not_applied", f"Correction {c.id} ({c.describe()} on {c.target}, "
+                                    f"by {c.author}) was not applied: {reason}.",
+                                    ACTIONS["correction_not_applied"], c.target.account, "", None, ()))
+    lines.sort(key=lambda line: line.id)
+    return replace(view, corrections=tuple(lines), warnings=view.warnings + tuple(warnings))
+
+
+def _line(c: Correction, status: str, ids: Iterable[int]) -> CorrectionLine:
+    return CorrectionLine(c.id or 0, c.kind, str(c.target), str(c.other or ""), c.describe(), c.note, c.author,
+                          c.created_at, status, tuple(ids))

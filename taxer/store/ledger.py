@@ -13,6 +13,7 @@ from sqlalchemy.types import NullType
 
 from taxer.errors import TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
+from taxer.model.stored import stored_row, stored_values  # noqa: F401  (the bulk path's row shape)
 from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord, SyncCursor
 
 TX = LedgerTransaction.__table__
@@ -96,39 +97,6 @@ def _bulk_insert_sql(conn: Connection, table: str, columns: tuple[str, ...]) -> 
             "ON CONFLICT DO NOTHING")
 
 
-def _text(d: Decimal | None) -> str | None:
-    if d is None:
-        return None
-    if not d.is_finite():
-        raise ValueError(f"not a finite number: {d}")
-    return format(d, "f")
-
-
-def stored_row(tx: Transaction) -> tuple:
-    """A transaction as the bulk path writes it (without account and run): plain text values, cheap to send
-    between processes. Amounts are `decimal_text`; the time is UTC in the sortable `sqlite_timestamp` form
-    (exactly what ExactDecimal and UTCDateTime write on SQLite; PostgreSQL casts the text exactly)."""
-    return stored_values(tx.timestamp, tx.kind, tx.sent, tx.received, tx.fee, tx.fair_value,
-                         tx.fair_value_currency, tx.label, tx.description, tx.tx_hash, tx.source, tx.external_id)
-
-
-def stored_values(timestamp: datetime, kind: Kind, sent: Leg | None = None, received: Leg | None = None,
-                  fee: Leg | None = None, fair_value: Decimal | None = None, fair_value_currency: str | None = None,
-                  label: str | None = None, description: str | None = None, tx_hash: str | None = None,
-                  source: str = "", external_id: str = "") -> tuple:
-    """`stored_row` from a transaction's fields (an importer's parsed row, without building the record)."""
-    when = timestamp
-    if when.tzinfo is not UTC:
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise ValueError(f"naive timestamp {when!r} in transaction {external_id!r}")
-        when = when.astimezone(UTC)
-    return (when.isoformat(" ", "microseconds")[:26], kind.value,
-            sent.asset if sent else None, _text(sent.amount) if sent else None,
-            received.asset if received else None, _text(received.amount) if received else None,
-            fee.asset if fee else None, _text(fee.amount) if fee else None,
-            _text(fair_value), fair_value_currency, label, description, tx_hash, source, external_id)
-
-
 def count_transactions(conn: Connection, account_id: int | None = None) -> int:
     query = select(func.count()).select_from(TX)
     if account_id is not None:
@@ -168,6 +136,16 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None,
         inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount
         conn.exec_driver_sql(raw_sql, raw_rows)
     return read, inserted
+
+
+def last_transaction_time(conn: Connection) -> datetime | None:
+    """The newest transaction's time, or None for an empty ledger."""
+    found = conn.execute(select(func.max(TX.c.timestamp))).scalar_one_or_none()
+    if found is None:
+        return None
+    if isinstance(found, str):  # SQLite's max() returns the stored text, not the column type
+        found = datetime.fromisoformat(found).replace(tzinfo=UTC)
+    return found.astimezone(UTC)
 
 
 def last_import_time(conn: Connection) -> datetime | None:

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, exists, select, update
 
-from taxer.importers.formats import CONTENT_PREFIX
 from taxer.model import Kind, Leg, Transaction
+from taxer.model.identity import CONTENT_PREFIX, content_key
 from taxer.store.ledger import CHUNK, RAW, TX
 
 # Exports matched by content give whole seconds (Binance's do); the API's milliseconds are cut to match.
@@ -32,15 +32,6 @@ Record = tuple[Transaction, str, str]   # (transaction, origin, raw payload), as
 
 def _second(when: datetime) -> datetime:
     return when.replace(microsecond=0)
-
-
-def _leg(leg: Leg | None) -> tuple | None:
-    return (leg.asset, leg.amount.normalize()) if leg else None
-
-
-def content_key(tx: Transaction) -> tuple:
-    """What makes a transaction itself when no id says so: kind, second, and its legs."""
-    return tx.kind.value, _second(tx.timestamp), _leg(tx.sent), _leg(tx.received), _leg(tx.fee)
 
 
 def _rows_in_range(conn: Connection, account_id: int, source: str, txs: Sequence[Transaction], *,

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
-from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from taxer.model.prices import PriceRow
 from taxer.store.tables import Price
 
 PRICES = Price.__table__
-
-
-class PriceRow(NamedTuple):
-    asset: str
-    quote: str
-    resolution: str      # "1m" | "1h" | "1d" | "point"
-    bucket_start: datetime
-    price: Decimal       # a candle's close, or the user's price
-    source: str          # "user" or an exchange id
-    open: Decimal | None = None   # a candle's other prices
-    high: Decimal | None = None
-    low: Decimal | None = None
 
 
 def upsert(conn: Connection, rows: Iterable[PriceRow], recorded_at: datetime) -> int:

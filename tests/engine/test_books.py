@@ -6,8 +6,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from taxer.engine import tax_year_bounds
+from taxer.countries import country
 from tests.engine.helpers import at, buy, codes, deposit, lots, rows, run, sell, withdrawal
+
+
+def tax_year_bounds(year: int, timezone: str = "UTC"):
+    return country("us").bounds(year, timezone)
 
 HISTORY = [
     buy("2024-01-01", "BTC", "1", "10000", account="a"),

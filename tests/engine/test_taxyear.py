@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from taxer.engine import anniversary, is_long_term, tax_year_bounds
+from taxer.countries import country
+from taxer.engine import anniversary, is_long_term
 from taxer.errors import ConfigError
 from tests.engine.helpers import at
 
@@ -17,13 +18,14 @@ from tests.engine.helpers import at
     (2024, "America/New_York", "2024-01-01 05:00", "2025-01-01 05:00"),
 ])
 def test_tax_year_bounds(year, zone, start, end):
-    assert tax_year_bounds(year, zone) == (at(start), at(end))
-    assert tax_year_bounds(year, zone)[0].utcoffset().total_seconds() == 0
+    # The US tax year is the calendar year, cut in the taxpayer's zone (Country.bounds is the one tax-year cut).
+    assert country("us").bounds(year, zone) == (at(start), at(end))
+    assert country("us").bounds(year, zone)[0].utcoffset().total_seconds() == 0
 
 
 def test_tax_year_bounds_rejects_an_unknown_zone():
     with pytest.raises(ConfigError, match="unknown time zone"):
-        tax_year_bounds(2024, "Nowhere/Special")
+        country("us").bounds(2024, "Nowhere/Special")
 
 
 @pytest.mark.parametrize(("acquired", "anniversary_date"), [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
-from taxer.replica import Permissions, Replica, generate_history
 from taxer.sync import AccountSync
+from taxer_replica import Permissions, Replica, generate_history
 
 KEY, SECRET, PASSPHRASE = "ak-77c1", "s3cr3t-csv-exports-42", "pass-phrase-csv"
 FAST = functools.partial(Gateway, retry=RetryPolicy(attempts=8, base_delay=0.001, max_delay=0.01))

@@ -13,7 +13,7 @@ from taxer.errors import InputError
 from taxer.importers import formats
 from taxer.importers.csvfile import read_records
 from taxer.model import Kind
-from taxer.replica.bitget import _bill
+from taxer_replica.bitget import _bill
 from tests.importers.replica_sync import replica, second, set_credentials, small_history, sync, write_csv
 
 DATA = Path(__file__).parent / "data" / "bitget"

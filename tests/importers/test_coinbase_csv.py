@@ -20,9 +20,9 @@ from taxer.importers import formats
 from taxer.importers.coinbase_csv import COLUMNS, OLD_COLUMNS
 from taxer.importers.csvfile import read_records
 from taxer.model import Kind
-from taxer.replica import Permissions, Replica, generate_history
-from taxer.replica.coinbase import quote_fee
 from taxer.sync import AccountSync
+from taxer_replica import Permissions, Replica, generate_history
+from taxer_replica.coinbase import quote_fee
 
 SAMPLE = Path(__file__).parent / "data" / "coinbase" / "transaction_history.csv"
 PREAMBLE = ('"You can use this transaction report to inform your likely tax obligations."\n\nTransactions\n'

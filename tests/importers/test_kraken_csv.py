@@ -15,9 +15,9 @@ from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.importers import formats
 from taxer.importers.kraken_csv import pair_symbol
 from taxer.model import Kind
-from taxer.replica import Permissions, Replica, generate_history
-from taxer.replica.kraken import export_csv
 from taxer.sync import AccountSync
+from taxer_replica import Permissions, Replica, generate_history
+from taxer_replica.kraken import export_csv
 
 DATA = Path(__file__).parent / "data" / "kraken"
 D = Decimal

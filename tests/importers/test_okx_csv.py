@@ -14,9 +14,9 @@ from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.exchanges.normalize import from_ms
 from taxer.importers import formats
 from taxer.model import Kind
-from taxer.replica import Permissions, Replica, generate_history
-from taxer.replica.okx import CHAINS
 from taxer.sync import AccountSync
+from taxer_replica import Permissions, Replica, generate_history
+from taxer_replica.okx import CHAINS
 from tests.conftest import KOINLY_HEADER
 
 DATA = Path(__file__).parent / "data" / "okx"

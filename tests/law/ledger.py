@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from taxer.countries import country
 from taxer.engine import compute
 from taxer.model import Kind, Leg, Transaction
+from taxer.money import cents
 from taxer.reports import form8949
-from taxer.reports.money import cents
 from tests.engine.helpers import _s, at, numbered
 
 

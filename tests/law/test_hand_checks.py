@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from taxer.countries import country
-from taxer.engine import EngineSettings, compute, tax_year_bounds
+from taxer.engine import EngineSettings, compute
 from tests.engine.helpers import at, numbered
 from tests.law.ledger import buy, rows, run, sell, totals
 
@@ -30,11 +30,11 @@ def test_us_year_is_cut_in_the_taxpayers_zone():
     txs = numbered([buy("2024-06-01 12:00", "BTC", "1", "50000", "USD"),
                     sell("2025-01-01 03:00", "BTC", "1", "60000", "USD")])
     settings = country("us").settings(timezone="America/Los_Angeles")
-    start, end = tax_year_bounds(2024, "America/Los_Angeles")
+    start, end = country("us").bounds(2024, "America/Los_Angeles")
     assert (start, end) == (at("2024-01-01 08:00"), at("2025-01-01 08:00"))
     result = compute(txs, settings, until=end, keep_from=start)
     assert [(str(d.disposed_date), d.gain) for d in result.disposals] == [("2024-12-31", D(10000))]
-    start, end = tax_year_bounds(2024, "UTC")
+    start, end = country("us").bounds(2024, "UTC")
     assert compute(txs, EngineSettings(), until=end, keep_from=start).disposals == ()
 
 

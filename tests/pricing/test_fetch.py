@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from taxer import api
 from taxer.cli import main
 from taxer.pricing.fetch import plan_pages
-from taxer.replica import Replica, generate_history
+from taxer_replica import Replica, generate_history
 
 UTC = UTC
 HOUR, MINUTE = 3_600_000, 60_000

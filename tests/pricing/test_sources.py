@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from taxer import api
 from taxer.cli import main
-from taxer.replica import Replica, generate_history
+from taxer_replica import Replica, generate_history
 
 UTC = UTC
 REWARD_AT = datetime(2024, 3, 5, 14, 7, 30, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taxer.replica import Permissions, Replica, generate_history
+from taxer_replica import Permissions, Replica, generate_history
 from tests.replica.helpers import CREDENTIALS, client
 
 

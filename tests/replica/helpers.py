@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import ccxt
 
-from taxer.replica import Replica
+from taxer_replica import Replica
 
 DAY = 86_400_000
 # What keeps load_markets small: the classic (v2) bitget account, spot markets only, no margin pairs on binance.

@@ -7,7 +7,7 @@ from decimal import Decimal
 import ccxt
 import pytest
 
-from taxer.replica import Permissions
+from taxer_replica import Permissions
 from tests.replica.conftest import make_replica
 from tests.replica.helpers import DAY, binance_dividends, binance_trades, binance_transfers, client
 

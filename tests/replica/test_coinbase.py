@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from taxer.replica import Permissions, Replica, Trade
-from taxer.replica.coinbase import account_id, quote_fee
+from taxer_replica import Permissions, Replica, Trade
+from taxer_replica.coinbase import account_id, quote_fee
 from tests.replica.helpers import point_at
 
 KEY_NAME = "organizations/5a1f0c2e/apiKeys/91d7e3b4"

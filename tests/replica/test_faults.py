@@ -5,7 +5,7 @@ from __future__ import annotations
 import ccxt
 import pytest
 
-from taxer.replica import Faults
+from taxer_replica import Faults
 from tests.replica.conftest import make_replica
 from tests.replica.helpers import (
     binance_trades,

@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 
-from taxer.replica import generate_history
+from taxer_replica import generate_history
 
 
 def test_same_seed_same_history_and_another_seed_differs():

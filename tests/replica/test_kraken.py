@@ -8,7 +8,7 @@ from decimal import Decimal
 import ccxt
 import pytest
 
-from taxer.replica import Permissions, Replica
+from taxer_replica import Permissions, Replica
 from tests.replica.helpers import DAY, client
 
 SECRET = base64.b64encode(b"kraken replica secret, 32 bytes!").decode()

@@ -12,8 +12,8 @@ import ccxt
 import pytest
 import requests
 
-from taxer.replica import Permissions
-from taxer.replica.okx import RETENTION
+from taxer_replica import Permissions
+from taxer_replica.okx import RETENTION
 from tests.replica.conftest import make_replica
 from tests.replica.helpers import CREDENTIALS, DAY, client
 

@@ -10,7 +10,7 @@ import ccxt
 import pytest
 import requests
 
-from taxer.replica import Replica, generate_history
+from taxer_replica import Replica, generate_history
 from tests.replica.conftest import make_replica
 from tests.replica.helpers import client
 
@@ -62,7 +62,7 @@ def test_rate_limit_answers_429(history):
 
 
 def test_python_dash_m_runs_one_replica():
-    proc = subprocess.Popen([sys.executable, "-m", "taxer.replica", "binance", "--port", "0", "--trades", "200"],
+    proc = subprocess.Popen([sys.executable, "-m", "taxer_replica", "binance", "--port", "0", "--trades", "200"],
                             stdout=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()
@@ -74,7 +74,7 @@ def test_python_dash_m_runs_one_replica():
 
 
 def test_the_replica_does_not_import_ccxt():
-    code = "import sys, taxer.replica; h = taxer.replica.generate_history(trades=50); print('ccxt' in sys.modules)"
+    code = "import sys, taxer_replica; h = taxer_replica.generate_history(trades=50); print('ccxt' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
     assert generate_history(trades=50).trades

@@ -163,3 +163,16 @@ def test_terminal_summary_speaks_the_countrys_terms(reports):
     assert re.search(r"annual exempt amount\s+3000\.00 GBP", uk) and re.search(r"pieces pool\s+2\n", uk)
     us = render_summary(reports["us"][0])
     assert "disposals on Form 8949" in us and "short-term gain" in us and "country" not in us.lower().split("\n")[1]
+
+
+def test_each_country_files_its_own_forms(reports):
+    # Form 8949 and Schedule D are US forms: only the US package has them; the UK's has HMRC's disposal list.
+    for code, (_summary, text, folder) in reports.items():
+        names = {p.name for p in folder.iterdir()}
+        us_forms = {"form8949.csv", "schedule_d.csv"}
+        if code == "us":
+            assert us_forms <= names and "Schedule D" in text
+        else:
+            assert not us_forms & names, (code, sorted(names))
+            assert "Schedule D" not in text, code
+    assert "hmrc_disposals.csv" in {p.name for p in reports["uk"][2].iterdir()}

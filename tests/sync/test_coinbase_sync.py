@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
-from taxer.replica import Faults, Permissions, Replica, generate_history
 from taxer.sync import AccountSync
+from taxer_replica import Faults, Permissions, Replica, generate_history
 
 KEY = "organizations/3c2b1a00/apiKeys/5e4d3c2b"
 PEM = ec.generate_private_key(ec.SECP256R1()).private_bytes(

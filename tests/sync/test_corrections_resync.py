@@ -12,9 +12,9 @@ from sqlalchemy import text
 from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.model import Kind
-from taxer.replica import Permissions, Replica, generate_history
 from taxer.sync import AccountSync
 from taxer.year import load
+from taxer_replica import Permissions, Replica, generate_history
 
 KEY, SECRET, PASSPHRASE = "ak-4f1e9c", "s3cr3t-Z9q8w7e6r5t4y3u2", "pass-phrase-77"
 FAST = functools.partial(Gateway, retry=RetryPolicy(attempts=8, base_delay=0.001, max_delay=0.01))

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from taxer import api
 from taxer.cli import main
 from taxer.exchanges.gateway import Gateway, RetryPolicy
-from taxer.replica import Faults, Permissions, Replica, generate_history
 from taxer.sync import AccountSync
+from taxer_replica import Faults, Permissions, Replica, generate_history
 
 KEY, SECRET, PASSPHRASE = "fault-key", "fault-secret-abcdef", "fault-pass"
 

@@ -8,9 +8,9 @@ from taxer import api
 from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.exchanges.normalize import from_ms
 from taxer.model import Kind
-from taxer.replica import Faults, Permissions, Replica, generate_history
-from taxer.replica.okx import RETENTION
 from taxer.sync import AccountSync
+from taxer_replica import Faults, Permissions, Replica, generate_history
+from taxer_replica.okx import RETENTION
 
 KEY, SECRET, PASSPHRASE = "okx-key", "okx-secret-0123456789", "okx-pass"
 DAY = 86_400_000

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from taxer import api
-from taxer.replica import Permissions, Replica, generate_history
-from taxer.reports.package import LedgerFingerprint
+from taxer.fingerprint import LedgerFingerprint
+from taxer_replica import Permissions, Replica, generate_history
 
 KEY, SECRET, PASSPHRASE = "resume-key", "cmVzdW1lLXNlY3JldC0wMTIzNDU2Nzg5", "resume-pass"  # base64, as kraken's
 

@@ -13,10 +13,10 @@ from taxer import api
 from taxer.cli import main
 from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer.model import Kind
-from taxer.replica import Faults, Permissions, Replica, generate_history
-from taxer.replica.coinbase import quote_fee
 from taxer.store import ledger
 from taxer.sync import AccountSync
+from taxer_replica import Faults, Permissions, Replica, generate_history
+from taxer_replica.coinbase import quote_fee
 
 EXCHANGES = ["bitget", "binance", "kraken", "coinbase", "okx"]
 KEY, SECRET, PASSPHRASE = "ak-4f1e9c", "s3cr3tZ9q8w7e6r5t4y3u2w1", "pass-phrase-77"  # base64, as kraken's are
