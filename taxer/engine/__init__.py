@@ -7,6 +7,7 @@ No I/O of any kind happens here; a missing price or an unmatched transfer comes 
 result.
 """
 
+from taxer.engine.allocation import SafeHarbor, SpecificUnits, snapshot_rows
 from taxer.engine.core import compute
 from taxer.engine.methods import METHODS
 from taxer.engine.overrides import Overrides, SuppliedBasis
@@ -18,5 +19,6 @@ METHOD_NAMES = tuple(METHODS)
 
 __all__ = [
     "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Overrides",
-    "Result", "SuppliedBasis", "Transfer", "LedgerWarning", "anniversary", "compute", "is_long_term",
+    "Result", "SafeHarbor", "SpecificUnits", "SuppliedBasis", "Transfer", "LedgerWarning", "anniversary",
+    "compute", "is_long_term", "snapshot_rows",
 ]
