@@ -112,6 +112,33 @@ def import_csv(engine: Engine, paths: Sequence[str | Path], account: str) -> lis
     return results
 
 
+def import_1099da_file(engine: Engine, path: str | Path, account: str) -> FileImport:
+    """Import one broker's Form 1099-DA CSV file for `account`, whole or not at all; rows already imported are
+    skipped. Raises InputError (file, line, column) for a bad file."""
+    from taxer.importers import form1099da
+    from taxer.store import form1099da as stored_1099da
+
+    path = Path(path)
+    layout, rows = form1099da.read(path, account)
+    with engine.begin() as conn:
+        acct = ledger.ensure_account(conn, account)
+        run_id = ledger.start_run(conn, kind="1099da", target=f"{path} sha256={_sha256(path)}", account_id=acct.id)
+        read, inserted = stored_1099da.insert(conn, acct.id, run_id, rows)
+        ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
+    return FileImport(str(path), layout.name, read, inserted)
+
+
+def import_1099da(engine: Engine, paths: Sequence[str | Path], account: str) -> list[FileImport]:
+    """Import several 1099-DA files; each is all-or-nothing on its own, and a bad file does not stop the others."""
+    results = []
+    for path in paths:
+        try:
+            results.append(import_1099da_file(engine, path, account))
+        except InputError as exc:
+            results.append(FileImport(str(path), None, 0, 0, error=str(exc)))
+    return results
+
+
 def accounts(engine: Engine) -> list[ledger.AccountInfo]:
     with engine.connect() as conn:
         return ledger.list_accounts(conn)

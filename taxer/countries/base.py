@@ -51,7 +51,8 @@ class Country:
     the PDF, citing the law. `listing_title` heads the PDF's listing of matched pieces.
     Its forms: `form_box` puts a printed sale line in its form box (US Form 8949 boxes), `form_totals` gives the
     return's summary lines (US Schedule D), `extra_csv` the country's own files (US form8949.csv and
-    schedule_d.csv, UK hmrc_disposals.csv); no country writes another's forms.
+    schedule_d.csv, UK hmrc_disposals.csv); no country writes another's forms. `reconcile` matches what brokers
+    reported (US Forms 1099-DA) with the sale lines and re-boxes them (taxer.countries.us_1099da.reconcile).
     """
 
     code: str
@@ -71,6 +72,7 @@ class Country:
     form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
+    reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""

@@ -44,30 +44,35 @@ def acquired_date(d: Disposal) -> str:
     return (d.acquired_date or d.acquired_at.date()).isoformat()
 
 
+def line(d: Disposal, year: int, settings_by_account: Mapping[str, Mapping[str, object]],
+         box_for: BoxRule = no_box) -> Form8949Line:
+    """The printed line of one sale piece, rounded to cents, in the box the country's rule gives."""
+    proceeds, basis, adjustment = cents(d.proceeds), cents(d.cost_basis), cents(d.adjustment)
+    flags = ";".join(f for f, on in (("basis_missing", d.basis_missing), ("value_missing", d.value_missing)) if on)
+    return Form8949Line(
+        part="I" if d.term == "short" else "II",
+        box=box_for(year, d.term, settings_by_account.get(d.account, {})),
+        description=f"{quantity(d.amount)} {d.asset}",
+        date_acquired=acquired_date(d),
+        date_sold=(d.disposed_date or d.disposed_at.date()).isoformat(),
+        proceeds=proceeds, cost_basis=basis, adjustment_code=d.adjustment_code, adjustment=adjustment,
+        gain=proceeds - basis + adjustment, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
+        disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags,
+        rule=d.rule,
+    )
+
+
+def sort_lines(rows: Iterable[Form8949Line]) -> list[Form8949Line]:
+    """Part I (short) before Part II (long), then by box, date sold and asset."""
+    return sorted(rows, key=lambda r: (r.part, r.box, r.date_sold, r.asset, r.date_acquired, r.account,
+                                       r.disposal_tx_id or 0, r.acquisition_tx_id or 0, r.amount))
+
+
 def lines(disposals: Iterable[Disposal], year: int, settings_by_account: Mapping[str, Mapping[str, object]],
           box_for: BoxRule = no_box) -> list[Form8949Line]:
-    """The printed lines of the year's sale disposals, Part I (short) before Part II (long), then by box, date sold
-    and asset; `box_for` is the country's form-box rule (taxer.countries.Country.form_box)."""
-    out = []
-    for d in disposals:
-        if not d.is_sale:
-            continue
-        proceeds, basis, adjustment = cents(d.proceeds), cents(d.cost_basis), cents(d.adjustment)
-        flags = ";".join(f for f, on in (("basis_missing", d.basis_missing), ("value_missing", d.value_missing)) if on)
-        out.append(Form8949Line(
-            part="I" if d.term == "short" else "II",
-            box=box_for(year, d.term, settings_by_account.get(d.account, {})),
-            description=f"{quantity(d.amount)} {d.asset}",
-            date_acquired=acquired_date(d),
-            date_sold=(d.disposed_date or d.disposed_at.date()).isoformat(),
-            proceeds=proceeds, cost_basis=basis, adjustment_code=d.adjustment_code, adjustment=adjustment,
-            gain=proceeds - basis + adjustment, term=d.term, account=d.account, asset=d.asset, amount=d.amount,
-            disposal_tx_id=d.dispose_tx_id, acquisition_tx_id=d.acquire_tx_id, method=d.method, flags=flags,
-            rule=d.rule,
-        ))
-    out.sort(key=lambda r: (r.part, r.box, r.date_sold, r.asset, r.date_acquired, r.account,
-                            r.disposal_tx_id or 0, r.acquisition_tx_id or 0, r.amount))
-    return out
+    """The printed lines of the year's sale disposals (`sort_lines` order); `box_for` is the country's form-box
+    rule (taxer.countries.Country.form_box)."""
+    return sort_lines(line(d, year, settings_by_account, box_for) for d in disposals if d.is_sale)
 
 
 @dataclass(frozen=True)
