@@ -21,9 +21,9 @@ from taxer.engine import EngineSettings, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
+from taxer.model.form1099da import BrokerRow
 from taxer.pricing.book import PriceBook
 from taxer.reports.view import ReportParams, ReportView, build_view, referenced_ids
-from taxer.model.form1099da import BrokerRow
 from taxer.store import corrections as stored_corrections
 from taxer.store import form1099da as stored_1099da
 from taxer.store import ledger, prices

@@ -266,7 +266,7 @@ def _matched(rows: list[BrokerRow], sales: list[_Sale], year: int, fees: Mapping
     shown_d = _allocate(proceeds_b, weights) if proceeds_off else [line.proceeds for _, line in pieces]
     shown_e = _allocate(basis_b, weights) if basis_off and reported else [line.cost_basis for _, line in pieces]
     lines = []
-    for (d, line), d_col, e_col, mark in zip(pieces, shown_d, shown_e, covered, strict=True):
+    for (_, line), d_col, e_col, mark in zip(pieces, shown_d, shown_e, covered, strict=True):
         codes = set(line.adjustment_code)
         if basis_off:
             codes.add("B")

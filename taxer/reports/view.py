@@ -12,8 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from taxer.corrections import Correction, Outcome
-from taxer.countries import country
-from taxer.countries import us_1099da
+from taxer.countries import country, us_1099da
 from taxer.engine import Disposal, Result
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow

@@ -29,7 +29,8 @@ def insert(conn: Connection, account_id: int, run_id: int | None, rows: Iterable
     dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     inserted = 0
     for value in values:  # a 1099-DA has hundreds of rows, not millions: one statement each keeps counts exact
-        inserted += conn.execute(dialect_insert(TABLE).values(**value).on_conflict_do_nothing()).rowcount
+        statement = dialect_insert(TABLE).values(**value).on_conflict_do_nothing().returning(TABLE.c.id)
+        inserted += len(conn.execute(statement).all())
     return len(values), inserted
 
 
