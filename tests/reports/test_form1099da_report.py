@@ -106,3 +106,21 @@ def test_import_is_idempotent_and_a_bad_file_imports_nothing(db_url, tmp_path):
     assert len(rows) == 4 and rows[0].origin == "coinbase_1099da.csv:2" and rows[0].asset == "BTC"
     assert rows[1].payload and json.loads(rows[1].payload)["Asset"] in {"BTC", "ETH", "SOL"}
     assert {r.asset: r.proceeds for r in rows}["ETH"] == Decimal("3500.00")
+
+
+def test_pdf_has_the_reconciliation_after_the_summary(ledger, tmp_path):
+    from pypdf import PdfReader
+
+    _cli("--db", ledger, "import", "1099da", DATA / "coinbase_1099da.csv", "--account", "coinbase")
+    _cli("--db", ledger, "report", "--year", "2025", "--out", tmp_path, "--format", "pdf")
+    pages = [p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages]
+    contents = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in pages[0].splitlines()
+                if line.startswith(("Summary and", "Warnings", "Form 1099-DA", "Methodology"))}
+    at = int(contents["Form 1099-DA reconciliation"])
+    assert int(contents["Warnings"]) <= at < int(contents["Methodology: rules and options used"])
+    page = pages[at - 1]
+    assert page.lstrip().splitlines()[1].startswith("Form 1099-DA reconciliation") or \
+        "Form 1099-DA reconciliation" in page
+    for text in ("Rows that do not match (4)", "Proceeds differ", "Only on the 1099-DA", "coinbase_1099da.csv:5",
+                 "transfer in from wallet"):
+        assert text in " ".join(page.split()), text
