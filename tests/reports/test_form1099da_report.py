@@ -124,3 +124,12 @@ def test_pdf_has_the_reconciliation_after_the_summary(ledger, tmp_path):
     for text in ("Rows that do not match (4)", "Proceeds differ", "Only on the 1099-DA", "coinbase_1099da.csv:5",
                  "transfer in from wallet"):
         assert text in " ".join(page.split()), text
+
+
+def test_a_bad_file_is_a_one_paragraph_error(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Asset,Units,Date Acquired,Date Sold,Proceeds,Cost Basis,Term,Basis Reported\n"
+                   "BTC,1,,2025-13-01,1,1,short,yes\n")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "t.db"), "import", "1099da", str(bad), "-a", "cb"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "line 2, column 'Date Sold'" in result.output and "Nothing from this file was imported" in result.output
