@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +32,12 @@ def insert(conn: Connection, account_id: int, run_id: int | None, rows: Iterable
         statement = dialect_insert(TABLE).values(**value).on_conflict_do_nothing().returning(TABLE.c.id)
         inserted += len(conn.execute(statement).all())
     return len(values), inserted
+
+
+def remove_years(conn: Connection, account_id: int, years: Iterable[int]) -> int:
+    """Forget the account's rows of `years` (a corrected form replaces them); how many were removed."""
+    statement = delete(TABLE).where((TABLE.c.account_id == account_id) & TABLE.c.tax_year.in_(sorted(set(years))))
+    return conn.execute(statement).rowcount
 
 
 def load(conn: Connection, year: int) -> list[BrokerRow]:

@@ -133,3 +133,18 @@ def test_a_bad_file_is_a_one_paragraph_error(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "t.db"), "import", "1099da", str(bad), "-a", "cb"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "line 2, column 'Date Sold'" in result.output and "Nothing from this file was imported" in result.output
+
+
+def test_a_corrected_form_replaces_the_years_rows(tmp_path):
+    engine = api.workspace(str(tmp_path / "t.db"))
+    api.import_1099da(engine, [DATA / "coinbase_1099da.csv"], "coinbase")
+    corrected = tmp_path / "corrected.csv"
+    lines = (DATA / "coinbase_1099da.csv").read_text().splitlines()
+    corrected.write_text("\n".join([lines[0], lines[1], lines[2].replace("3500.00", "3490.00")]) + "\n")
+    (done,) = api.import_1099da(engine, [corrected], "coinbase", replace=True)
+    assert (done.rows, done.inserted) == (2, 2)  # the year's four rows dropped, the corrected form's two stored
+    from taxer.store import form1099da as stored
+
+    with engine.connect() as conn:
+        rows = stored.load(conn, 2025)
+    assert [(r.asset, r.proceeds) for r in rows] == [("BTC", Decimal("30000.00")), ("ETH", Decimal("3490.00"))]
