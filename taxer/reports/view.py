@@ -204,6 +204,9 @@ class ReportView:
         }
         if extra:
             summary["country_totals"] = extra
+        if self.reconciliation:  # Form 1099-DA rows were imported for the year: rows per status
+            summary["form1099da"] = {status: sum(1 for r in self.reconciliation if r.status == status)
+                                     for status in us_1099da.STATUSES}
         return summary
 
 

@@ -48,6 +48,8 @@ def test_report_reconciles_and_the_total_gain_stays(ledger, tmp_path):
         assert after[key] == before[key], key
     assert Decimal(after["proceeds"]) - Decimal(before["proceeds"]) == Decimal("260.00")  # ADA 250 + ETH fee 10
     assert after["total_gain"] == "15740.00" and after["warnings"] == before["warnings"] + 4
+    assert after["form1099da"] == {"matched": 1, "proceeds_differ": 1, "basis_differ": 1, "only_on_1099da": 1,
+                                   "only_in_ledger": 1} and "form1099da" not in before
 
     recon = {r["asset"]: r for r in _rows(tmp_path / "after" / "reconciliation_1099da.csv")}
     assert {a: r["status"] for a, r in recon.items()} == {
