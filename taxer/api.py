@@ -112,6 +112,51 @@ def import_csv(engine: Engine, paths: Sequence[str | Path], account: str) -> lis
     return results
 
 
+def import_1099da_file(engine: Engine, path: str | Path, account: str, *, replace: bool = False) -> FileImport:
+    """Import one broker's Form 1099-DA CSV file for `account`, whole or not at all; rows already imported are
+    skipped. `replace`: the file is a corrected form, and the account's rows of the tax years it covers are
+    dropped first (in the same database transaction). Raises InputError (file, line, column) for a bad file."""
+    return _import_1099da(engine, Path(path), account, replace_years=None if replace else ())
+
+
+def _import_1099da(engine: Engine, path: Path, account: str, *, replace_years) -> FileImport:
+    """`replace_years`: the tax years whose stored rows the file replaces (None: every year it covers)."""
+    from taxer.importers import form1099da
+    from taxer.store import form1099da as stored_1099da
+
+    layout, rows = form1099da.read(path, account)
+    drop = {r.year for r in rows} if replace_years is None else set(replace_years)
+    with engine.begin() as conn:
+        acct = ledger.ensure_account(conn, account)
+        run_id = ledger.start_run(conn, kind="1099da", target=f"{path} sha256={_sha256(path)}", account_id=acct.id)
+        if drop:
+            stored_1099da.remove_years(conn, acct.id, drop)
+        read, inserted = stored_1099da.insert(conn, acct.id, run_id, rows)
+        ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
+    return FileImport(str(path), layout.name, read, inserted)
+
+
+def import_1099da(engine: Engine, paths: Sequence[str | Path], account: str, *,
+                  replace: bool = False) -> list[FileImport]:
+    """Import several 1099-DA files; each is all-or-nothing on its own, and a bad file does not stop the others.
+    With `replace` (corrected forms), the account's stored rows of each tax year the files cover are replaced by
+    the files' rows."""
+    from taxer.importers.form1099da import read
+
+    results = []
+    replaced: set[int] = set()
+    for path in paths:
+        try:
+            years: set[int] = set()
+            if replace:
+                years = {r.year for r in read(path, account)[1]} - replaced
+                replaced |= years
+            results.append(_import_1099da(engine, Path(path), account, replace_years=years))
+        except InputError as exc:
+            results.append(FileImport(str(path), None, 0, 0, error=str(exc)))
+    return results
+
+
 def accounts(engine: Engine) -> list[ledger.AccountInfo]:
     with engine.connect() as conn:
         return ledger.list_accounts(conn)

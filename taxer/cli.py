@@ -128,6 +128,31 @@ def import_csv(ctx: click.Context, files: tuple[str, ...], account: str) -> None
                                    "again: files already imported add nothing twice.")
 
 
+@import_group.command("1099da")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--account", "-a", required=True, metavar="NAME",
+              help="Ledger account (the broker account) the Forms 1099-DA were issued for (created if new).")
+@click.option("--replace", is_flag=True, help="The files are corrected forms: they replace the account's rows of "
+                                              "the tax years they cover.")
+@click.pass_context
+def import_1099da(ctx: click.Context, files: tuple[str, ...], account: str, replace: bool) -> None:
+    """Import a broker's Form 1099-DA rows (CSV FILES) for account NAME, to reconcile with the ledger.
+
+    Columns: Asset,Units,Date Acquired,Date Sold,Proceeds,Cost Basis,Term,Basis Reported (and optional boxes; see
+    the README), or Taxbit's 1099-DA form data template. Each file is imported whole or not at all; importing a
+    file again adds nothing twice. `taxer report` then writes reconciliation_1099da.csv.
+    """
+    results = api.import_1099da(_engine(ctx), files, account, replace=replace)
+    for r in results:
+        if not r.error:
+            click.echo(f"{r.path}: {r.format} 1099-DA, {r.rows} rows, {r.inserted} new, {r.duplicates} already "
+                       "imported")
+    failed = [r for r in results if r.error]
+    if failed:
+        raise click.ClickException(" ".join(r.error for r in failed) + " Fix the file and run the same command "
+                                   "again: files already imported add nothing twice.")
+
+
 @main.command()
 @click.option("--account", "-a", metavar="NAME", help="Only this account.")
 @click.option("--asset", metavar="SYM", help="Only transactions moving this asset (any leg).")

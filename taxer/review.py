@@ -230,8 +230,35 @@ def _suggest(w: WarningLine, by_id: dict[int, Transaction], unmatched: set[int],
     elif w.code == "oversold":
         yield Suggestion("taxer import csv FILE --account NAME",
                          "import the missing acquisitions: their cost lowers the gain now counted on a zero basis")
+    elif w.code.startswith("form1099da_"):
+        yield from _form1099da(w)
     else:
         yield Suggestion("", "check the account balances and import the missing history")
+
+
+def _form1099da(w: WarningLine):
+    """What to do about a mismatch with a broker's Form 1099-DA (none of these changes a gain by itself)."""
+    look = f"taxer ledger --account {w.account} --asset {w.asset}"
+    keep = "Form 8949 already corrects the broker's figure in column (g), so the totals do not change"
+    if w.code == "form1099da_only_on_1099da":
+        yield Suggestion(f"taxer import csv FILE --account {w.account}",
+                         "import the account's missing history (the sale and the coins' acquisitions): the row "
+                         "then matches a sale, whose gain replaces the zero filed now")
+        yield Suggestion("", "if you made no such sale, ask the broker for a corrected Form 1099-DA and import it "
+                             "with `taxer import 1099da`; until then Form 8949 lists the row with code O and zero gain")
+    elif w.code == "form1099da_only_in_ledger":
+        yield Suggestion(f"taxer import 1099da FILE --account {w.account}",
+                         "if the broker's form is incomplete, import its missing or corrected rows; otherwise the "
+                         "sale stays in box I/L (not reported on a 1099-DA), as filed now")
+    elif w.code == "form1099da_basis_differ" and "transfer in" in w.message:
+        yield Suggestion(look, "the coins came from another account of yours, whose records prove their basis: keep "
+                               f"them; {keep}")
+    elif w.code == "form1099da_covered_basis":
+        yield Suggestion(look, "check the purchase's cost in the ledger; if it is right, ask the broker for a "
+                               "corrected Form 1099-DA (it must report the basis of covered units)")
+    else:
+        yield Suggestion(look, "check the sale and its lots in the ledger; if the ledger is right, keep its records "
+                               f"as evidence: {keep}; if not, import the missing history or correct the record")
 
 
 def _withdrawals_that_could_send(deposit: Transaction, unmatched: list[Transaction]) -> list[Transaction]:

@@ -21,9 +21,11 @@ from taxer.engine import EngineSettings, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
+from taxer.model.form1099da import BrokerRow
 from taxer.pricing.book import PriceBook
 from taxer.reports.view import ReportParams, ReportView, build_view, referenced_ids
 from taxer.store import corrections as stored_corrections
+from taxer.store import form1099da as stored_1099da
 from taxer.store import ledger, prices
 from taxer.store import settings as stored_settings
 
@@ -43,6 +45,7 @@ class TaxYear:
     options: config.ReportDefaults
     shown_settings: tuple[tuple[str, str], ...]
     rules: Country
+    broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
 
     def view(self, extra: Sequence[Correction] = ()) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied."""
@@ -54,7 +57,7 @@ class TaxYear:
         return build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
-                          settings=self.shown_settings)
+                          settings=self.shown_settings, broker_rows=self.broker_rows)
 
     def params_for(self, year: int) -> ReportParams:
         """The parameters of another tax year of the same workspace (review computes several)."""
@@ -101,6 +104,7 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
         # all quotes: triangulation may need them
         book = PriceBook(prices.load(conn, until=read_until), candle=opts.candle_price, sources=sources)
         made = _for_this_year(conn, stored_corrections.load(conn), txs)
+        broker_rows = tuple(stored_1099da.load(conn, year))
     label = rules.label(year)
     if not any(start <= tx.timestamp < end for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
@@ -116,7 +120,7 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
     shown += [(f"account.{name}.{key}", str(s[key]))
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
     return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown),
-                   rules)
+                   rules, broker_rows)
 
 
 def _for_this_year(conn, made: list[Correction], txs: Sequence[Transaction]) -> list[Correction]:

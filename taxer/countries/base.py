@@ -64,7 +64,8 @@ class Country:
     the rule that says so: refused unless the user insists (`allow_nonstandard=True`). `gift_rules` says how a
     gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
     losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
-    does not (None: `totals`).
+    does not (None: `totals`). `reconcile` matches what brokers reported (US Forms 1099-DA) with the sale lines
+    and re-boxes them (taxer.countries.us_1099da.reconcile).
     """
 
     code: str
@@ -91,6 +92,7 @@ class Country:
     carryover: Carryover | None = None
     loss_totals: Totals | None = None
     method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
+    reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""

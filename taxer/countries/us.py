@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taxer.countries import losses
+from taxer.countries import losses, us_1099da
 from taxer.countries.base import Country
 from taxer.files import csv_bytes
 from taxer.money import money, quantity
@@ -73,9 +73,13 @@ def schedule_d_rows(view: Any) -> list[tuple]:
 
 
 def forms(view: Any) -> dict[str, bytes]:
-    """The US files of a package: the Form 8949 statement and the Schedule D totals."""
-    return {"form8949.csv": csv_bytes(FORM8949_HEADER, (_form8949_row(r) for r in view.form8949)),
-            "schedule_d.csv": csv_bytes(SCHEDULE_D_HEADER, schedule_d_rows(view))}
+    """The US files of a package: the Form 8949 statement and the Schedule D totals, and the reconciliation with
+    the brokers' Forms 1099-DA when the year has any."""
+    files = {"form8949.csv": csv_bytes(FORM8949_HEADER, (_form8949_row(r) for r in view.form8949)),
+             "schedule_d.csv": csv_bytes(SCHEDULE_D_HEADER, schedule_d_rows(view))}
+    if view.reconciliation:
+        files["reconciliation_1099da.csv"] = csv_bytes(us_1099da.HEADER, us_1099da.csv_rows(view.reconciliation))
+    return files
 
 
 def _form8949_row(r: Any) -> tuple:
@@ -98,4 +102,5 @@ US = Country(
                     "after"),),
     holding="Long-term when sold after the anniversary of the acquisition date (held more than one year).",
     methodology=(), form_box=box_for, form_totals=schedule_d_rows, extra_csv=forms,
+    reconcile=us_1099da.reconcile,
 )

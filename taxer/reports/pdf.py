@@ -25,6 +25,7 @@ from taxer.files import write_bytes_atomic
 from taxer.money import money, quantity
 from taxer.reports.pdf_chunks import layout, merge, render_html, render_parallel
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
+from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.view import ZERO, ReportView
 from taxer.resources import templates_dir
 
@@ -124,6 +125,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "window_hours": f"{p.transfer_window_hours:g}",
         "corrections": view.corrections,
         "settings": view.settings,
+        **reconciliation_context(view),
     }
 
 
@@ -162,15 +164,16 @@ def _html(front: dict, contents: Sequence[tuple[str, int]], total: int, *, show_
 
 
 FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "warnings"),
-                  ("Corrections", "corrections"), ("Methodology: rules and options used", "methodology"))
+                  ("Form 1099-DA reconciliation", "reconciliation"), ("Corrections", "corrections"),
+                  ("Methodology: rules and options used", "methodology"))
 
 
 def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int],
-              corrections: bool = False, us: bool = True) -> list[tuple[str, int]]:
+              corrections: bool = False, us: bool = True, reconciled: bool = False) -> list[tuple[str, int]]:
     """(title, page number) of each section; the listings' pages are numbered from `first`."""
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
-    return [(title, front_anchors.get(anchor, 0)) for title, anchor in sections
-            if anchor != "corrections" or corrections] + \
+    shown = {"corrections": corrections, "reconciliation": reconciled}
+    return [(title, front_anchors.get(anchor, 0)) for title, anchor in sections if shown.get(anchor, True)] + \
         [(page.toc, first + n) for n, page in enumerate(pages) if not page.continued]
 
 
@@ -200,10 +203,11 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     # The front's length decides every later page number: lay it out alone first, with stand-in numbers.
     corrected = bool(view.corrections)
     us = not front["country_rules"]
-    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected, us), len(pages),
-                                              show_front=True), base)
+    reconciled = front["reconciliation"] is not None
+    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected, us, reconciled),
+                                              len(pages), show_front=True), base)
     total = front_pages + len(pages)
-    contents = _contents(pages, front_pages + 1, anchors, corrected, us)
+    contents = _contents(pages, front_pages + 1, anchors, corrected, us, reconciled)
     report = progress or (lambda done, of: None)
     report(0, total)
     if len(pages) <= chunk_pages:

@@ -6,15 +6,16 @@ It selects the year's rows from the engine's result and rounds them for print; i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from taxer.corrections import Correction, Outcome
-from taxer.countries import country
+from taxer.countries import country, us_1099da
 from taxer.engine import Disposal, Result
 from taxer.model import Transaction
+from taxer.model.form1099da import BrokerRow
 from taxer.money import cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
@@ -34,6 +35,9 @@ ACTIONS = {
     "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
     "correction_not_applied": "Revoke it (`taxer correct revoke ID --note ...`) and, if still needed, make a new "
                               "correction for the record as the ledger now has it.",
+    **{f"form1099da_{status}": text for status, text in us_1099da.ACTIONS.items() if text},
+    "form1099da_covered_basis": "The broker must report the basis of covered units: check the purchase's cost in "
+                                "the ledger; if it is right, ask the broker for a corrected Form 1099-DA.",
 }
 
 
@@ -167,6 +171,7 @@ class ReportView:
     prices_used: tuple[PriceUsed, ...] = ()
     corrections: tuple[CorrectionLine, ...] = ()
     settings: tuple[tuple[str, str], ...] = ()   # workspace settings in force (key, value), for the methodology
+    reconciliation: tuple[us_1099da.ReconciliationRow, ...] = ()  # brokers' Forms 1099-DA against the lines
 
     def country_totals(self) -> dict:
         """The totals the country's return takes (HMRC summary, Schedule 3, ...), from the printed lines."""
@@ -199,6 +204,9 @@ class ReportView:
         }
         if extra:
             summary["country_totals"] = extra
+        if self.reconciliation:  # Form 1099-DA rows were imported for the year: rows per status
+            summary["form1099da"] = {status: sum(1 for r in self.reconciliation if r.status == status)
+                                     for status in us_1099da.STATUSES}
         return summary
 
 
@@ -213,17 +221,27 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
                prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None,
                year_end_price: Callable[[str], Decimal | None] | None = None, *,
                corrections: Outcome | None = None, transactions: Mapping[int | None, Transaction] | None = None,
-               settings: tuple[tuple[str, str], ...] = ()) -> ReportView:
+               settings: tuple[tuple[str, str], ...] = (), broker_rows: Sequence[BrokerRow] = ()) -> ReportView:
     """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value).
 
     `corrections` is what applying the user's corrections gave (`taxer.corrections.apply`), with the ledger's
     `transactions` by id: the corrections that affected the year are listed and those not applied are warnings.
-    `settings` are the workspace settings in force, for the methodology page."""
+    `settings` are the workspace settings in force, for the methodology page. `broker_rows` are the year's
+    Form 1099-DA rows: the country reconciles them with the sale lines, which take their boxes and adjustments."""
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
     in_year = [d for d in result.disposals if start <= d.disposed_at < end]
-    lines = tuple(form8949.lines(in_year, params.year, settings_by_account, country(params.country).form_box))
+    rules = country(params.country)
+    reconciled = None
+    if broker_rows and rules.reconcile is not None and params.year >= 2025:
+        pieces = [(d, form8949.line(d, params.year, settings_by_account, rules.form_box)) for d in in_year
+                  if d.is_sale]
+        reconciled = rules.reconcile(params.year, pieces, broker_rows, currency=params.currency,
+                                     transactions=transactions or {})
+        lines = tuple(form8949.sort_lines(reconciled.lines))
+    else:
+        lines = tuple(form8949.lines(in_year, params.year, settings_by_account, rules.form_box))
     other = []
     for d in in_year:
         if d.is_sale:
@@ -255,7 +273,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
     warnings = tuple(
         WarningLine(w.code, w.message, ACTIONS.get(w.code, "Review the transactions named."), w.account or "",
                     w.asset or "", w.amount, tuple(t for t in w.tx_ids if t is not None))
-        for w in result.warnings)
+        for w in (*result.warnings, *(reconciled.warnings if reconciled else ())))
     view = ReportView(
         params=params, form8949=lines, totals_by_box=form8949.totals_by_box(lines),
         short=form8949.totals(r for r in lines if r.part == "I"),
@@ -265,7 +283,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
         prices_used=tuple(sorted((PriceUsed(at, asset, quote, price, found)
                                   for (asset, quote, at), (price, found) in (prices_used or {}).items()),
                                  key=lambda u: (u.at, u.asset, u.quote))),
-        settings=settings,
+        settings=settings, reconciliation=reconciled.rows if reconciled else (),
     )
     return view if corrections is None else _with_corrections(view, corrections, transactions or {})
 

@@ -181,3 +181,40 @@ class ApiKeySeen(SQLModel, table=True):
     account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
     fingerprint: str = Field(max_length=64)
     first_seen: datetime = Field(sa_type=UTCDateTime)
+class BrokerFormRow(SQLModel, table=True):
+    """One row of a broker's Form 1099-DA for an account (taxer.model.form1099da.BrokerRow), kept as reported.
+
+    Unique per account and external id (a digest of the row and its occurrence in the file), so importing a
+    file again adds nothing twice. `origin` is "file.csv:12"; `payload` the row's cells as JSON.
+    """
+
+    __tablename__ = "form1099da_rows"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id", name="uq_form1099da_rows_account_external"),
+        Index("ix_form1099da_rows_year", "tax_year", "account_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
+    tax_year: int
+    asset: str = Field(max_length=40)
+    asset_name: str = Field(default="", max_length=200)
+    units: Decimal = Field(sa_type=ExactDecimal)
+    date_acquired: str | None = Field(default=None, max_length=10)   # ISO date; None when blank or various
+    various: bool = False
+    date_sold: str = Field(max_length=10)
+    proceeds: Decimal = Field(sa_type=ExactDecimal)
+    cost_basis: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    term: str = Field(default="", max_length=10)
+    basis_reported: bool = False
+    proceeds_type: str = Field(default="", max_length=10)
+    noncovered: bool = False
+    form8949_code: str = Field(default="", max_length=2)
+    market_discount: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    wash_sale_disallowed: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    federal_tax_withheld: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    layout: str = Field(max_length=40)
+    external_id: str = Field(max_length=200)
+    origin: str = Field(sa_type=Text)
+    payload: str = Field(sa_type=Text)
+    import_run_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_runs.id")))
