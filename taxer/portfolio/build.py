@@ -302,9 +302,10 @@ def sell_now(inputs: Inputs, at: datetime, ledger: Sequence[Transaction], held: 
                     overrides=inputs.overrides)
     year = rules.year_of(at, s.timezone)
     start, end = rules.bounds(year, s.timezone)
-    params = ReportParams(year=year, year_label=rules.label(year), country=rules.code,
-                          method=s.method_for(year), currency=s.currency, timezone=s.timezone, pool=s.pool,
-                          period_start=start, period_end=end)
+    # The method a report names: the year's, or the country's own matching's name (UK pooling, Canada acb).
+    method = s.method_for(year) if rules.matching is None else rules.methods[0]
+    params = ReportParams(year=year, year_label=rules.label(year), country=rules.code, method=method,
+                          currency=s.currency, timezone=s.timezone, pool=s.pool, period_start=start, period_end=end)
     with_sales = build_view(params, after, inputs.account_settings)
     without = build_view(params, held, inputs.account_settings)
     ids = {tx.id for tx in sales}

@@ -58,6 +58,7 @@ document.querySelectorAll("table.sortable").forEach(function(t){
     });
   });
 });
+document.body.setAttribute("data-ready","1");
 """
 
 
