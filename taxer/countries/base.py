@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from taxer.engine import EngineSettings
+from taxer.engine.methods import METHODS
 from taxer.engine.settings import Matcher
 from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
@@ -71,6 +72,7 @@ class Country:
     form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
+    matching_title: str = ""              # the country's own matching as the methodology page names it
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
@@ -90,6 +92,13 @@ class Country:
             raise ConfigError(f"unknown accounting method {requested!r} for {self.name}: use "
                               f"{' or '.join(self.methods)}")
         return name
+
+    def method_title(self, name: str) -> str:
+        """How the methodology page names method `name`: the engine method's title, or the country's matching."""
+        found = METHODS.get(name)
+        if found is not None and self.matching is None:
+            return found.title
+        return self.matching_title or name
 
     def settings(self, *, method: str | None = None, currency: str | None = None, timezone: str | None = None,
                  pool: str | None = None) -> EngineSettings:

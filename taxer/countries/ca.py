@@ -42,7 +42,9 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> 
 
 CA = Country(
     code="ca", name="Canada", currency="CAD", zone="America/Toronto", year_start=(1, 1),
-    methods=("acb",), matching=acb.match, listing_title="Dispositions (adjusted cost base)",
+    methods=("acb",), matching=acb.match,
+    matching_title="Adjusted cost base (average across all accounts)",
+    listing_title="Dispositions (adjusted cost base)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals,
     methodology=(

@@ -73,7 +73,9 @@ def matched_pieces(view: Any) -> dict[str, bytes]:
 
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
-    methods=("pooling",), matching=uk_rules.match, listing_title="Disposals (HMRC matching)",
+    methods=("pooling",), matching=uk_rules.match,
+    matching_title="HMRC share matching (same day, 30 days, Section 104 pool)",
+    listing_title="Disposals (HMRC matching)",
     holding="No holding period: every gain is chargeable alike.",
     totals=totals, extra_csv=matched_pieces,
     methodology=(

@@ -17,7 +17,7 @@ from taxer.engine.exact import ZERO, allocate
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import Method
 from taxer.engine.pools import OpenLot, Pool
-from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, Lot, Transfer, Warning
+from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, LedgerWarning, Lot, Transfer
 from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
@@ -51,7 +51,7 @@ class Books:
         self.balances: dict[tuple[str, str], Decimal] = {}  # what the ledger says each account holds
         self.disposals: list[Disposal] = []
         self.income: list[IncomeEvent] = []
-        self.warnings: list[Warning] = []
+        self.warnings: list[LedgerWarning] = []
         self.transfers: list[Transfer] = []
         self.keep_from: int | None = None  # micros; results before it are computed but not kept
         self._seq = count()
@@ -132,7 +132,7 @@ class Books:
              asset: str | None = None, amount: Decimal | None = None) -> None:
         """Record a ledger problem (`m` is the transaction it is about, or a tuple of transaction ids)."""
         tx_ids = (m.tx_id,) if isinstance(m, Moment) else m
-        self.warnings.append(Warning(code, message, tx_ids, account, asset, amount))
+        self.warnings.append(LedgerWarning(code, message, tx_ids, account, asset, amount))
 
     def track(self, tx: Transaction) -> None:
         """Follow the balance each account holds (needed to split universal pools per account)."""

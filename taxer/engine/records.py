@@ -103,7 +103,7 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class LedgerWarning:
     """A ledger problem the user should look at; returned, never raised, and listed in every report."""
 
     code: str
@@ -141,7 +141,7 @@ class Result:
     disposals: tuple[Disposal, ...] = ()
     income: tuple[IncomeEvent, ...] = ()
     holdings: tuple[Lot, ...] = ()
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[LedgerWarning, ...] = ()
     transfers: tuple[Transfer, ...] = ()
 
     def holdings_by_asset(self) -> dict[str, Decimal]:
