@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from taxer.countries import Country
-from taxer.engine import EngineSettings, Lot, Overrides, Result, Warning, compute
+from taxer.engine import EngineSettings, LedgerWarning, Lot, Overrides, Result, compute
 from taxer.model import Kind, Leg, Transaction
 from taxer.money import CENT, cents
 from taxer.reports.view import ReportParams, build_view
@@ -125,7 +125,7 @@ class Portfolio:
     lots: tuple[LotLine, ...]
     missing_prices: tuple[str, ...]
     sell_now: SellNow
-    warnings: tuple[Warning, ...]
+    warnings: tuple[LedgerWarning, ...]
     result: Result                     # the engine's result at the moment (history and income read it)
 
     @property

@@ -1,18 +1,23 @@
 """The series the portfolio page draws, from the ledger and the cached prices: pure, like `build`.
 
-Net worth is the value of the engine's holdings at each month end (the last instant of the month in the taxpayer's
-zone), priced at that instant; a holding without a price there is left out of that point and named. Realized gain
-per tax year is the sum of the year's printed sale lines (as its report prints them); unrealized gain per tax
-year is that of the holdings at the year's end (or at the moment, for the year still running).
+Net worth at each month end (the last instant of the month in the taxpayer's zone) is what the ledger says was held
+then, per asset over all accounts (every crypto leg received, less every one sent or paid as a fee; a balance below
+zero, from missing history, counts as none), priced at that instant; a holding without a price there is left out
+of that point and named. The quantities need no tax rules, so one pass over the ledger gives every month; the last
+point is the portfolio's own total. Realized gain per tax year is the sum of the year's printed sale lines (as its
+report prints them); unrealized gain per tax year is that of the engine's holdings at the year's end (or at the
+moment, for the year still running): one engine run per tax year.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from taxer.model import FIAT, Kind, Transaction
 from taxer.money import cents
 from taxer.portfolio.build import ZERO, Inputs, Portfolio, holdings_at
 from taxer.reports import form8949
@@ -22,21 +27,12 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class Point:
-    """Holdings valued at one instant: `value` of the priced ones, `cost_basis` of all, `missing` the unpriced."""
+    """Net worth at one instant: `value` of the priced holdings; `missing` names the unpriced ones."""
 
     at: datetime
-    label: str                    # "2024-03" for a month end, the local date otherwise
+    label: str                    # "2024-03" for a month end, the local date for the moment itself
     value: Decimal
-    cost_basis: Decimal
     missing: tuple[str, ...]
-    priced_cost_basis: Decimal = ZERO   # of the priced holdings: value - priced_cost_basis is unrealized
-
-    @property
-    def unrealized(self) -> Decimal | None:
-        """Unrealized gain of the priced holdings; None when holdings exist and none is priced."""
-        if self.missing and self.value == ZERO and self.priced_cost_basis == ZERO:
-            return None
-        return self.value - self.priced_cost_basis
 
 
 @dataclass(frozen=True)
@@ -77,35 +73,50 @@ def month_ends(first: datetime, last: datetime, zone) -> list[datetime]:
     return [*out, last]
 
 
-class _Snapshots:
-    """Holdings valued at instants, each instant computed once."""
+def net_worth(inputs: Inputs, txs: Sequence[Transaction], ends: Sequence[datetime], zone) -> list[Point]:
+    """The value of what the ledger held at each of `ends` (ascending), in one pass over `txs`."""
+    ordered = sorted((tx for tx in txs if tx.kind is not Kind.IGNORED), key=lambda tx: tx.timestamp)
+    balance: dict[str, Decimal] = defaultdict(Decimal)
+    points, i = [], 0
+    currency = inputs.settings.currency
+    for end in ends:
+        while i < len(ordered) and ordered[i].timestamp <= end:
+            tx = ordered[i]
+            for leg, sign in ((tx.received, 1), (tx.sent, -1), (tx.fee, -1)):
+                if leg is not None and leg.asset not in FIAT:
+                    balance[leg.asset] += sign * leg.amount
+            i += 1
+        value, missing = ZERO, []
+        for asset in sorted(balance):
+            if balance[asset] <= 0:
+                continue
+            price = inputs.price(asset, currency, end)
+            if price is None:
+                missing.append(asset)
+            else:
+                value += cents(balance[asset] * price)
+        points.append(Point(end, end.astimezone(zone).strftime("%Y-%m"), value, tuple(missing)))
+    return points
 
-    def __init__(self, inputs: Inputs) -> None:
-        self.inputs = inputs
-        self.cache: dict[datetime, Point] = {}
 
-    def at(self, moment: datetime, label: str) -> Point:
-        found = self.cache.get(moment)
-        if found is None:
-            s = self.inputs.settings
-            result = holdings_at(self.inputs, moment)
-            quantity: dict[str, Decimal] = defaultdict(Decimal)
-            basis: dict[str, Decimal] = defaultdict(Decimal)
-            for lot in result.holdings:
-                quantity[lot.asset] += lot.amount
-                basis[lot.asset] += lot.cost_basis
-            value, priced_basis, missing = ZERO, ZERO, []
-            for asset in sorted(quantity):
-                price = self.inputs.price(asset, s.currency, moment)
-                if price is None:
-                    if quantity[asset]:
-                        missing.append(asset)
-                else:
-                    value += cents(quantity[asset] * price)
-                    priced_basis += cents(basis[asset])
-            found = self.cache[moment] = Point(moment, label, value, sum((cents(b) for b in basis.values()), ZERO),
-                                               tuple(missing), priced_basis)
-        return found if found.label == label else replace(found, label=label)
+def _unrealized(inputs: Inputs, moment: datetime) -> tuple[Decimal | None, bool]:
+    """Unrealized gain of the engine's holdings at `moment` that have a price then (None when none has), and
+    whether every holding had one."""
+    s = inputs.settings
+    quantity: dict[str, Decimal] = defaultdict(Decimal)
+    basis: dict[str, Decimal] = defaultdict(Decimal)
+    for lot in holdings_at(inputs, moment).holdings:
+        quantity[lot.asset] += lot.amount
+        basis[lot.asset] += lot.cost_basis
+    gain, priced, complete = ZERO, False, True
+    for asset in sorted(quantity):
+        price = inputs.price(asset, s.currency, moment)
+        if price is None:
+            complete = complete and not quantity[asset]
+            continue
+        priced = True
+        gain += cents(quantity[asset] * price) - cents(basis[asset])
+    return (gain if priced or complete else None), complete
 
 
 def history(inputs: Inputs, portfolio: Portfolio) -> History:
@@ -114,13 +125,12 @@ def history(inputs: Inputs, portfolio: Portfolio) -> History:
     txs = [tx for tx in inputs.transactions if tx.timestamp < at]
     if not txs:
         return History((), (), ())
-    snaps = _Snapshots(inputs)
     zone = s.zone
     first = min(tx.timestamp for tx in txs)
-    points = []
-    for end in month_ends(first, at, zone):
-        label = end.astimezone(zone).strftime("%Y-%m") if end != at else at.astimezone(zone).date().isoformat()
-        points.append(snaps.at(end, label))
+    points = net_worth(inputs, txs, month_ends(first, at, zone)[:-1], zone)
+    # The moment itself: the portfolio's own figures, so the chart ends where the page's total stands.
+    points.append(Point(at, at.astimezone(zone).date().isoformat(), portfolio.total_value,
+                        portfolio.missing_prices))
 
     result = portfolio.result
     gains = []
@@ -130,9 +140,12 @@ def history(inputs: Inputs, portfolio: Portfolio) -> History:
         lines = form8949.lines([d for d in result.disposals if start <= d.disposed_at < end], year,
                                inputs.account_settings, rules.form_box)
         moment = min(end - _MICROSECOND, at)
-        point = snaps.at(moment, rules.label(year))
-        gains.append(YearGain(rules.label(year), sum((r.gain for r in lines), ZERO), point.unrealized,
-                              not point.missing, moment))
+        if moment == at:
+            unrealized, complete = portfolio.unrealized_gain, portfolio.complete
+        else:
+            unrealized, complete = _unrealized(inputs, moment)
+        gains.append(YearGain(rules.label(year), sum((r.gain for r in lines), ZERO), unrealized, complete,
+                              moment))
 
     months: dict[str, list] = defaultdict(lambda: [ZERO, 0, 0])
     for event in result.income:

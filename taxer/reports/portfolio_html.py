@@ -326,8 +326,7 @@ def portfolio_page(p: Portfolio, history: History | None = None, title: str = "P
         pts = history.net_worth
         parts.append(f'<section class="panel" id="networth"><h2>Net worth over time ({cur}, month ends)</h2>'
                      + line_chart(
-            [x.label for x in pts], [("market value", PALETTE[0], [float(x.value) for x in pts]),
-                                     ("cost basis", PALETTE[1], [float(x.cost_basis) for x in pts])],
+            [x.label for x in pts], [("market value", PALETTE[0], [float(x.value) for x in pts])],
             hollow=[bool(x.missing) for x in pts]) + '<p class="note">Hollow points leave out holdings without a '
             "cached price at that month end.</p></section>")
     parts.append('<div class="grid">'
