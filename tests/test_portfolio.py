@@ -29,7 +29,7 @@ from taxer.countries import country
 from taxer.portfolio import Inputs, apportion, build, end_of_day
 from taxer.portfolio.show import portfolio_json
 from taxer.reports.portfolio_html import portfolio_page
-from tests.engine.helpers import buy, income, sell
+from tests.engine.helpers import buy, deposit, income, sell, withdrawal
 
 HEADER = ("Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,"
           "Net Worth Amount,Net Worth Currency,Label,Description,TxHash")
@@ -276,3 +276,23 @@ def test_page_renders_in_headless_chromium_offline(tmp_path):
                          check=True).stdout
     assert 'data-ready="1"' in dom  # the inline script ran (not blocked by the page's own policy)
     assert "Net worth over time" in dom
+
+
+@pytest.mark.parametrize("code,when,located", [("us", "2024-06-15", False), ("us", "2025-06-15", True),
+                                               ("de", "2024-06-15", False), ("uk", "2024-06-15", False)])
+def test_accounts_show_where_the_coins_are(code, when, located):
+    # 1 BTC bought in account a for 40,000, 0.4 moved to b (a matched transfer). In one universal pool (US before
+    # 2025, Germany) or the UK's pooling the lot stays "bought in a"; the accounts still show where coins are.
+    rules = country(code)
+    txs = [replace(buy("2024-01-01 10:00", "BTC", "1", "40000", account="a", currency=rules.currency), id=1),
+           replace(withdrawal("2024-02-01 10:00", "BTC", "0.4", account="a", tx_hash="h"), id=2),
+           replace(deposit("2024-02-01 11:00", "BTC", "0.4", account="b", tx_hash="h"), id=3)]
+    moment = datetime.fromisoformat(when).replace(hour=12, tzinfo=UTC)
+    p = build(Inputs(txs, rules.settings(), rules, lambda asset, quote, at: D("50000.01")), moment)
+    cells = {h.account: h for a in p.accounts for h in a.holdings}
+    assert (cells["a"].quantity, cells["b"].quantity) == (D("0.6"), D("0.4"))
+    # Basis 40,000 shared 0.6 : 0.4; value 1 x 50,000.01 shared 30,000.006 : 20,000.004 -> 30,000.01 : 20,000.00.
+    assert (cells["a"].cost_basis, cells["b"].cost_basis) == (D("24000.00"), D("16000.00"))
+    assert (cells["a"].value, cells["b"].value) == (D("30000.01"), D("20000.00"))
+    assert sum(a.value for a in p.accounts) == p.total_value == D("50000.01")
+    assert p.lots_located is located

@@ -16,6 +16,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from taxer.countries import Country
 from taxer.engine import EngineSettings, LedgerWarning, Lot, Overrides, Result, compute
+from taxer.engine.core import PER_ACCOUNT_FROM_YEAR
 from taxer.model import Kind, Leg, Transaction
 from taxer.money import CENT, cents
 from taxer.reports.view import ReportParams, build_view
@@ -123,6 +124,7 @@ class Portfolio:
     assets: tuple[Holding, ...]
     accounts: tuple[AccountHoldings, ...]
     lots: tuple[LotLine, ...]
+    lots_located: bool                 # a lot's account is where it is held (per-account pools), else where bought
     missing_prices: tuple[str, ...]
     sell_now: SellNow
     warnings: tuple[LedgerWarning, ...]
@@ -186,34 +188,43 @@ def build(inputs: Inputs, at: datetime) -> Portfolio:
     period = holding_period_matters(rules)
     today = at.astimezone(s.zone).date()
 
-    by_asset: dict[str, dict[str, list[Lot]]] = defaultdict(lambda: defaultdict(list))
+    by_asset: dict[str, list[Lot]] = defaultdict(list)
     for lot in result.holdings:
         if lot.amount > 0:
-            by_asset[lot.asset][lot.account].append(lot)
+            by_asset[lot.asset].append(lot)
+    located = lots_are_located(s, at)
+    place = None if located else locations(inputs, ledger, at)
 
     assets, cells, lots = [], [], []
     for asset in sorted(by_asset):
-        accounts = by_asset[asset]
-        names = sorted(accounts)
-        price = prices[asset]
-        quantity = sum((lot.amount for name in names for lot in accounts[name]), Decimal(0))
-        basis = cents(sum((lot.cost_basis for name in names for lot in accounts[name]), Decimal(0)))
+        held, price = by_asset[asset], prices[asset]
+        quantity = sum((lot.amount for lot in held), Decimal(0))
+        basis = cents(sum((lot.cost_basis for lot in held), Decimal(0)))
         value = None if price is None else cents(quantity * price)
-        cell_basis = apportion(basis, [sum((lot.cost_basis for lot in accounts[n]), Decimal(0)) for n in names])
-        cell_value = None if price is None else apportion(
-            value, [sum((lot.amount for lot in accounts[n]), Decimal(0)) * price for n in names])
-        asset_lots = []
-        for k, name in enumerate(names):
-            held = accounts[name]
-            lot_basis = apportion(cell_basis[k], [lot.cost_basis for lot in held])
-            lot_value = None if price is None else apportion(cell_value[k], [lot.amount * price for lot in held])
-            cell_lots = [_lot_line(lot, lot_basis[j], None if lot_value is None else lot_value[j], rules, s, today,
-                                   period) for j, lot in enumerate(held)]
-            asset_lots += cell_lots
-            cells.append(_holding(asset, name, sum((lot.amount for lot in held), Decimal(0)), price, cell_basis[k],
-                                  None if cell_value is None else cell_value[k], cell_lots, period))
+        lot_basis = apportion(basis, [lot.cost_basis for lot in held])
+        lot_value = None if price is None else apportion(value, [lot.amount * price for lot in held])
+        asset_lots = [_lot_line(lot, lot_basis[j], None if lot_value is None else lot_value[j], rules, s, today,
+                                period) for j, lot in enumerate(held)]
         lots += asset_lots
         assets.append(_holding(asset, "", quantity, price, basis, value, asset_lots, period))
+        where = place.get(asset) if place is not None else None
+        if not where:  # the lots' own accounts (per-account pools), or the location run found none
+            groups: dict[str, list[LotLine]] = defaultdict(list)
+            for line in asset_lots:
+                groups[line.account].append(line)
+            for name in sorted(groups):
+                mine = groups[name]
+                cells.append(_holding(asset, name, sum((x.quantity for x in mine), Decimal(0)), price,
+                                      sum((x.cost_basis for x in mine), ZERO),
+                                      None if price is None else sum((x.value for x in mine), ZERO), mine, period))
+            continue
+        names = sorted(where)
+        parts = [where[n][1] for n in names]
+        cell_basis = apportion(basis, parts if any(parts) else [where[n][0] for n in names])
+        cell_value = None if price is None else apportion(value, [where[n][0] * price for n in names])
+        for k, name in enumerate(names):
+            cells.append(_holding(asset, name, where[name][0], price, cell_basis[k],
+                                  None if cell_value is None else cell_value[k], (), False))
 
     total_value = sum((a.value for a in assets if a.value is not None), ZERO)
     assets = [_with_share(a, total_value) for a in assets]
@@ -237,8 +248,35 @@ def build(inputs: Inputs, at: datetime) -> Portfolio:
         long_term_gain=sum((a.long_term_gain for a in priced_assets), ZERO) if period else None,
         assets=tuple(assets), accounts=tuple(accounts_out),
         lots=tuple(sorted(lots, key=lambda x: (x.asset, x.account, x.acquired, x.acquire_tx_id or 0))),
+        lots_located=located,
         missing_prices=missing, sell_now=sell_now(inputs, at, ledger, result, prices),
         warnings=result.warnings, result=result)
+
+
+def lots_are_located(s: EngineSettings, at: datetime) -> bool:
+    """Whether the engine's lots at `at` sit in the accounts that hold them: per-account pools (US from 2025 under
+    "auto"). In one universal pool a lot keeps the account it was bought in; a country's own matching pools each
+    asset across all accounts."""
+    if s.matcher is not None:
+        return False
+    return s.pool == "per_account" or (s.pool == "auto" and at >= datetime(PER_ACCOUNT_FROM_YEAR, 1, 1, tzinfo=s.zone))
+
+
+def locations(inputs: Inputs, ledger: Sequence[Transaction], at: datetime) -> dict[str, dict[str, tuple]]:
+    """asset -> account -> (quantity, cost basis) of what each account holds at `at`: the engine over per-account
+    pools of lots (FIFO), which carry coins along transfers. It places holdings; the tax figures stay the tax
+    run's (the asset's basis is shared out over the accounts in these proportions)."""
+    s = inputs.settings
+    settings = EngineSettings(currency=s.currency, method="fifo", pool="per_account", timezone=s.timezone,
+                              transfer_window=s.transfer_window)
+    found = compute(ledger, settings, until=at, price=_engine_price(inputs), overrides=inputs.overrides)
+    out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
+    for lot in found.holdings:
+        if lot.amount > 0:
+            entry = out[lot.asset][lot.account]
+            entry[0] += lot.amount
+            entry[1] += lot.cost_basis
+    return {asset: {name: tuple(v) for name, v in by.items()} for asset, by in out.items()}
 
 
 def _lot_line(lot: Lot, basis: Decimal, value: Decimal | None, rules: Country, s: EngineSettings, today: date,

@@ -53,7 +53,7 @@ def portfolio_json(p: Portfolio) -> dict:
         "country": p.country, "timezone": p.timezone, "complete": p.complete, "missing_prices": list(p.missing_prices),
         "priced_cost_basis": money(p.priced_cost_basis),
         "short_term_gain": _money(p.short_term_gain), "long_term_gain": _money(p.long_term_gain),
-        "lots": [_lot_json(x) for x in p.lots],
+        "lots": [_lot_json(x) for x in p.lots], "lots_located": p.lots_located,
         "sell_now": {"year": s.year, "proceeds": money(s.proceeds), "cost_basis": money(s.cost_basis),
                      "short_term_gain": money(s.short_term_gain), "long_term_gain": money(s.long_term_gain),
                      "total_gain": money(s.total_gain), "pieces": s.pieces, "not_sold": list(s.excluded),
@@ -124,7 +124,8 @@ def render(p: Portfolio, console) -> None:
     upcoming = sorted((x for x in p.lots if x.long_from is not None), key=lambda x: x.long_from)[:10]
     if upcoming:
         notes.append("Turning long-term next: " + "; ".join(
-            f"{quantity(x.quantity)} {x.asset} ({x.account}) on {x.long_from} (in {x.days_to_long} days)"
+            f"{quantity(x.quantity)} {x.asset} ({'' if p.lots_located else 'bought in '}{x.account}) on {x.long_from} "
+            f"(in {x.days_to_long} days)"
             for x in upcoming))
     if p.warnings:
         notes.append(f"{len(p.warnings)} ledger warnings: see `taxer review`.")

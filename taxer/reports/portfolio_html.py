@@ -282,8 +282,9 @@ def _lots_panel(p: Portfolio) -> str:
                     f"{_num(x.quantity, quantity(x.quantity))}<td>{x.acquired}</td><td>{x.long_from}</td>"
                     f'<td data-v="{x.days_to_long}">{x.days_to_long}</td>{_num(x.cost_basis)}{_num(x.value)}'
                     f"{_signed(x.unrealized_gain)}</tr>")
-    head = ["asset", "account", "quantity", "acquired", "long-term from", "days left", "cost basis", "value",
-            "unrealized gain"]
+    # In one universal pool (or a country's own pooling) a lot is not in an account: it names where it was bought.
+    head = ["asset", "account" if p.lots_located else "bought in", "quantity", "acquired", "long-term from",
+            "days left", "cost basis", "value", "unrealized gain"]
     body = _table(head, rows, text=2) if rows else '<p class="note">Every lot held is already long-term.</p>'
     return (f'<section class="panel" id="lots"><h2>Lots approaching their one-year date</h2>{body}'
             f'<p class="note">Highlighted: within {UPCOMING_DAYS} days. A sale from the date shown on is long-term '
