@@ -246,13 +246,15 @@ def test_cli_rejects_a_bad_moment(tmp_path):
 
 
 def test_the_report_package_hook(tmp_path):
-    from taxer.portfolio.load import for_tax_year
+    from taxer.portfolio.load import for_tax_year, year_page
     from taxer.year import load as load_year
 
     engine = workspace(tmp_path, "USD")
     found, inputs = for_tax_year(load_year(engine, 2024, background_fingerprint=False))
     assert found.at == datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
     assert portfolio_page(found).startswith(b"<!DOCTYPE html>")
+    page = year_page(load_year(engine, 2024, background_fingerprint=False)).decode()
+    assert "Portfolio at the end of tax year 2024" in page and 'id="networth"' in page
 
 
 # --- the page in a real browser, offline -------------------------------------------------------------------------

@@ -336,10 +336,10 @@ def sell_now(inputs: Inputs, at: datetime, ledger: Sequence[Transaction], held: 
     tax year's totals off the result (the same view-model a report prints)."""
     s, rules = inputs.settings, inputs.rules
     sales = sales_at(at, held.holdings_by_account(), prices, s.currency)
-    after = compute([*ledger, *sales], s, until=at + _MICROSECOND, price=_engine_price(inputs),
-                    overrides=inputs.overrides)
     year = rules.year_of(at, s.timezone)
     start, end = rules.bounds(year, s.timezone)
+    after = compute([*ledger, *sales], s, until=at + _MICROSECOND, price=_engine_price(inputs),
+                    keep_from=start, overrides=inputs.overrides)
     # The method a report names: the year's, or the country's own matching's name (UK pooling, Canada acb).
     method = s.method_for(year) if rules.matching is None else rules.methods[0]
     params = ReportParams(year=year, year_label=rules.label(year), country=rules.code, method=method,

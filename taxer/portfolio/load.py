@@ -61,6 +61,16 @@ def load(engine: Engine, **options) -> tuple[Portfolio, Inputs]:
     return build(found, when), found
 
 
+def year_page(tax_year) -> bytes:
+    """portfolio.html for a tax year's report package: the page at the year's last instant, with its history."""
+    from taxer.portfolio.history import history
+    from taxer.reports.portfolio_html import portfolio_page
+
+    found, inputs = for_tax_year(tax_year)
+    return portfolio_page(found, history(inputs, found), title=f"Portfolio at the end of tax year "
+                                                               f"{tax_year.params.year_label}")
+
+
 def for_tax_year(tax_year) -> tuple[Portfolio, Inputs]:
     """The portfolio at the last instant of a loaded tax year (`taxer.year.TaxYear`), for its report package."""
     corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, tax_year.settings.currency)
