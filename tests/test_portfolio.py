@@ -278,6 +278,18 @@ def test_page_renders_in_headless_chromium_offline(tmp_path):
                          check=True).stdout
     assert 'data-ready="1"' in dom  # the inline script ran (not blocked by the page's own policy)
     assert "Net worth over time" in dom
+    # Sorting: click the "value" heading of the holdings table: ascending, the missing DOGE first, then SOL
+    # (15,033.30), ETH, BTC; a second click: descending.
+    probe = tmp_path / "probe.html"
+    order = "Array.from(document.querySelectorAll('#holdings tbody tr')).map(function(r){return r.cells[0]." \
+            "textContent}).join(' ')"
+    probe.write_text(page.read_text().replace("</body>", (
+        "<script>var th=document.querySelector('#holdings thead th:nth-child(5)');"
+        f"th.click();document.body.setAttribute('data-up',{order});"
+        f"th.click();document.body.setAttribute('data-down',{order});</script></body>")))
+    dom = subprocess.run([*flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert 'data-up="DOGE SOL ETH BTC"' in dom and 'data-down="BTC ETH SOL DOGE"' in dom
 
 
 @pytest.mark.parametrize("code,when,located", [("us", "2024-06-15", False), ("us", "2025-06-15", True),

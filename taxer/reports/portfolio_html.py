@@ -43,7 +43,7 @@ svg text{font:11px system-ui,sans-serif;fill:#3d4654}
 @media (max-width:800px){.grid{grid-template-columns:1fr}}
 """
 
-# Sort a table by the clicked column: numbers by data-v (the exact figure), else text; a second click reverses.
+# Sort a table by the clicked column (a second click reverses it).
 JS = """
 document.querySelectorAll("table.sortable").forEach(function(t){
   t.querySelectorAll("thead th").forEach(function(th,i){
@@ -51,9 +51,12 @@ document.querySelectorAll("table.sortable").forEach(function(t){
       var body=t.tBodies[0],rows=Array.from(body.rows),asc=!th.classList.contains("asc");
       t.querySelectorAll("th").forEach(function(h){h.classList.remove("asc","desc")});
       th.classList.add(asc?"asc":"desc");
-      function key(r){var c=r.cells[i],v=c.getAttribute("data-v");return v===null?c.textContent:v}
-      rows.sort(function(a,b){var x=key(a),y=key(b),nx=parseFloat(x),ny=parseFloat(y);
-        var r=(!isNaN(nx)&&!isNaN(ny))?nx-ny:String(x).localeCompare(String(y));return asc?r:-r});
+      // A figure sorts by its exact value (data-v); a missing one ("") below every figure; text by its text.
+      function key(r){var c=r.cells[i],v=c.getAttribute("data-v");
+        return v===null?c.textContent:(v===""?-Infinity:parseFloat(v))}
+      rows.sort(function(a,b){var x=key(a),y=key(b),r;
+        if(typeof x==="number"&&typeof y==="number"){r=x<y?-1:x>y?1:0}else{r=String(x).localeCompare(String(y))}
+        return asc?r:-r});
       rows.forEach(function(r){body.appendChild(r)});
     });
   });
