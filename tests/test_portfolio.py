@@ -38,6 +38,11 @@ PRICES = {"BTC": Decimal("60123.457"), "ETH": Decimal("3456.789"), "SOL": Decima
 D = Decimal
 
 
+def cached(asset, quote, at, account=None):
+    """The price book stand-in: the cached prices above, whatever the quote and moment."""
+    return PRICES.get(asset)
+
+
 def ex_rows(c: str) -> list[str]:
     return [f"2023-03-01 10:00:00 UTC,20000,{c},1,BTC,,,,,,Buy,",
             f"2024-02-10 10:00:00 UTC,21000,{c},0.5,BTC,,,,,,Buy,",
@@ -77,7 +82,7 @@ def ledger(currency: str = "USD"):
 
 def us_portfolio():
     us = country("us")
-    return build(Inputs(ledger(), us.settings(), us, lambda asset, quote, at: PRICES.get(asset)), AT)
+    return build(Inputs(ledger(), us.settings(), us, cached), AT)
 
 
 # --- values, totals, shares ----------------------------------------------------------------------------------
@@ -151,7 +156,7 @@ def test_short_term_lots_say_when_they_turn_long_term():
     assert turning[("ETH", date(2024, 5, 10))] == date(2025, 5, 11)
     assert [x.term for x in p.lots if x.asset == "BTC"] == ["long", "short"]
     uk = country("uk")
-    pooled = build(Inputs(ledger("GBP"), uk.settings(), uk, lambda asset, quote, at: PRICES.get(asset)), AT)
+    pooled = build(Inputs(ledger("GBP"), uk.settings(), uk, cached), AT)
     assert not pooled.holding_period and {x.term for x in pooled.lots} == {""}
     assert pooled.short_term_gain is None
 
@@ -220,6 +225,11 @@ def test_cli_json_shape(tmp_path):
         assert row["share"] is None or 0 <= row["share"] <= 1
     assert sum(r["share"] for r in data["assets"] if r["share"] is not None) == pytest.approx(1)
     assert {a["account"] for a in data["accounts"]} == {"ex", "wallet"}
+    hifo = CliRunner().invoke(main, ["--db", str(tmp_path / "ledger.db"), "portfolio", "--at", "2024-06-15T12:00:00Z",
+                                     "--json", "--method", "hifo"])
+    # HIFO sold 0.2 of the 2024-02-10 lot (42,000 a coin) on 2024-05-01: 0.3 of it left, basis 12,600; the
+    # 2023-03-01 coin whole (20,000); BTC basis 32,600 instead of FIFO's 37,000.
+    assert next(a for a in json.loads(hifo.output)["assets"] if a["asset"] == "BTC")["cost_basis"] == "32600.00"
     assert sum(D(a["value"]) for a in data["accounts"]) == D(data["total_value"])
 
 
@@ -302,7 +312,7 @@ def test_accounts_show_where_the_coins_are(code, when, located):
            replace(withdrawal("2024-02-01 10:00", "BTC", "0.4", account="a", tx_hash="h"), id=2),
            replace(deposit("2024-02-01 11:00", "BTC", "0.4", account="b", tx_hash="h"), id=3)]
     moment = datetime.fromisoformat(when).replace(hour=12, tzinfo=UTC)
-    p = build(Inputs(txs, rules.settings(), rules, lambda asset, quote, at: D("50000.01")), moment)
+    p = build(Inputs(txs, rules.settings(), rules, lambda asset, quote, at, account=None: D("50000.01")), moment)
     cells = {h.account: h for a in p.accounts for h in a.holdings}
     assert (cells["a"].quantity, cells["b"].quantity) == (D("0.6"), D("0.4"))
     # Basis 40,000 shared 0.6 : 0.4; value 1 x 50,000.01 shared 30,000.006 : 20,000.004 -> 30,000.01 : 20,000.00.

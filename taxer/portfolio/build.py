@@ -25,7 +25,9 @@ ZERO = Decimal("0.00")
 SALE_SOURCE = "taxer-portfolio"  # the synthetic sales' source, so they are never mistaken for ledger records
 _MICROSECOND = timedelta(microseconds=1)
 
-Price = Callable[[str, str, datetime], "Decimal | None"]
+# price(asset, currency, at, account=None): the engine's price callable (taxer.engine.valuation.PriceFn); the
+# account lets an event be valued from that account's own price source, as in a report.
+Price = Callable[..., "Decimal | None"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Inputs:
     transactions: Sequence[Transaction]
     settings: EngineSettings
     rules: Country
-    price: Price                                   # price(asset, currency, at): the cached price or None
+    price: Price                                   # the cached price or None (never a guess)
     overrides: Overrides = field(default_factory=Overrides)
     account_settings: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
@@ -171,12 +173,7 @@ def before(transactions: Sequence[Transaction], at: datetime) -> list[Transactio
 def holdings_at(inputs: Inputs, at: datetime, ledger: Sequence[Transaction] | None = None) -> Result:
     """The engine's result over the ledger before `at` (its holdings are what was held at `at`)."""
     txs = before(inputs.transactions, at) if ledger is None else ledger
-    return compute(txs, inputs.settings, until=at, price=_engine_price(inputs), overrides=inputs.overrides)
-
-
-def _engine_price(inputs: Inputs):
-    price = inputs.price
-    return lambda asset, quote, at, account=None: price(asset, quote, at)
+    return compute(txs, inputs.settings, until=at, price=inputs.price, overrides=inputs.overrides)
 
 
 def build(inputs: Inputs, at: datetime) -> Portfolio:
@@ -269,7 +266,7 @@ def locations(inputs: Inputs, ledger: Sequence[Transaction], at: datetime) -> di
     s = inputs.settings
     settings = EngineSettings(currency=s.currency, method="fifo", pool="per_account", timezone=s.timezone,
                               transfer_window=s.transfer_window)
-    found = compute(ledger, settings, until=at, price=_engine_price(inputs), overrides=inputs.overrides)
+    found = compute(ledger, settings, until=at, price=inputs.price, overrides=inputs.overrides)
     out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [Decimal(0), Decimal(0)]))
     for lot in found.holdings:
         if lot.amount > 0:
@@ -338,7 +335,7 @@ def sell_now(inputs: Inputs, at: datetime, ledger: Sequence[Transaction], held: 
     sales = sales_at(at, held.holdings_by_account(), prices, s.currency)
     year = rules.year_of(at, s.timezone)
     start, end = rules.bounds(year, s.timezone)
-    after = compute([*ledger, *sales], s, until=at + _MICROSECOND, price=_engine_price(inputs),
+    after = compute([*ledger, *sales], s, until=at + _MICROSECOND, price=inputs.price,
                     keep_from=start, overrides=inputs.overrides)
     # The method a report names: the year's, or the country's own matching's name (UK pooling, Canada acb).
     method = s.method_for(year) if rules.matching is None else rules.methods[0]

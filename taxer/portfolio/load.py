@@ -51,7 +51,7 @@ def inputs(engine: Engine, *, at: datetime | date | None = None, currency: str |
                          sources=config.price_sources(accounts))
         made = stored_corrections.load(conn)
     corrected, overrides, _outcome = apply(txs, made, settings.currency)
-    return Inputs(corrected, settings, rules, lambda asset, quote, t: book.price(asset, quote, t), overrides,
+    return Inputs(corrected, settings, rules, book.price, overrides,
                   {a.name: a.settings for a in accounts}), when
 
 
@@ -74,7 +74,6 @@ def year_page(tax_year) -> bytes:
 def for_tax_year(tax_year) -> tuple[Portfolio, Inputs]:
     """The portfolio at the last instant of a loaded tax year (`taxer.year.TaxYear`), for its report package."""
     corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, tax_year.settings.currency)
-    book = tax_year.book
-    found = Inputs(corrected, tax_year.settings, tax_year.rules, lambda asset, quote, t: book.price(asset, quote, t),
+    found = Inputs(corrected, tax_year.settings, tax_year.rules, tax_year.book.price,
                    overrides, tax_year.account_settings)
     return build(found, tax_year.params.period_end - timedelta(microseconds=1)), found
