@@ -186,6 +186,7 @@ def test_sell_now_equals_a_report_on_the_ledger_plus_those_sales(tmp_path, code)
     found, _ = api.portfolio(engine, at=AT, country=code)
     s = found.sell_now
     assert s.sales and s.excluded == ("DOGE",)
+    assert {tx.account for tx in s.sales} == {"ex", "wallet"}  # sold where the coins are, even in a pool
     # Record the very sales as ledger rows, then run the year's report on the ledger.
     for account in {tx.account for tx in s.sales}:
         rows = [f"{tx.timestamp:%Y-%m-%d %H:%M:%S} UTC,{tx.sent.amount:f},{tx.sent.asset},{tx.received.amount:f},"

@@ -246,7 +246,7 @@ def build(inputs: Inputs, at: datetime) -> Portfolio:
         assets=tuple(assets), accounts=tuple(accounts_out),
         lots=tuple(sorted(lots, key=lambda x: (x.asset, x.account, x.acquired, x.acquire_tx_id or 0))),
         lots_located=located,
-        missing_prices=missing, sell_now=sell_now(inputs, at, ledger, result, prices),
+        missing_prices=missing, sell_now=sell_now(inputs, at, ledger, result, prices, _where_sold(assets, cells)),
         warnings=result.warnings, result=result)
 
 
@@ -327,12 +327,29 @@ def sales_at(at: datetime, cells: Mapping[tuple[str, str], Decimal], prices: Map
     return out
 
 
+def _where_sold(assets: Sequence[Holding], cells: Sequence[Holding]) -> dict[tuple[str, str], Decimal]:
+    """(account, asset) -> quantity to sell: each account sells what it holds, where those add up to the asset's
+    holding (else the asset is sold as the engine's lots hold it, see `sell_now`)."""
+    out: dict[tuple[str, str], Decimal] = {}
+    for a in assets:
+        mine = {(c.account, c.asset): c.quantity for c in cells if c.asset == a.asset}
+        if sum(mine.values(), Decimal(0)) == a.quantity:
+            out.update(mine)
+    return out
+
+
 def sell_now(inputs: Inputs, at: datetime, ledger: Sequence[Transaction], held: Result,
-             prices: Mapping[str, Decimal | None]) -> SellNow:
+             prices: Mapping[str, Decimal | None], where: Mapping[tuple[str, str], Decimal] | None = None) -> SellNow:
     """Append a sale of every priced holding at `at` to the ledger, compute, and read the sales' lines and the
-    tax year's totals off the result (the same view-model a report prints)."""
+    tax year's totals off the result (the same view-model a report prints). `where`: (account, asset) ->
+    quantity, the accounts to sell from (default: the lots' accounts)."""
     s, rules = inputs.settings, inputs.rules
-    sales = sales_at(at, held.holdings_by_account(), prices, s.currency)
+    # Sold from the accounts that hold the coins; an asset whose accounts do not add up to its holding (history
+    # missing in one account) is sold as the lots hold it, so the engine never sells what it does not have.
+    where = dict(where or {})
+    placed = {asset for _, asset in where}
+    cells = {**{k: q for k, q in held.holdings_by_account().items() if k[1] not in placed}, **where}
+    sales = sales_at(at, cells, prices, s.currency)
     year = rules.year_of(at, s.timezone)
     start, end = rules.bounds(year, s.timezone)
     after = compute([*ledger, *sales], s, until=at + _MICROSECOND, price=inputs.price,
