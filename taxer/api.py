@@ -570,3 +570,30 @@ def rename_account(engine: Engine, old: str, new: str) -> int:
         moved = stored.rename(conn, old, new)
     credentials.move(old, new)
     return moved
+# --- portfolio -----------------------------------------------------------------------------------------------
+
+def portfolio(engine: Engine, *, at=None, currency: str | None = None, country: str | None = None,
+              method: str | None = None, timezone: str | None = None, pool: str | None = None,
+              history: bool = False):
+    """What is held at `at` (now when None; a date means the end of that local day), valued from the price cache,
+    with what selling it all would realize; returns (Portfolio, History or None). `history`: also the month-end
+    series the page draws (one engine run per month end)."""
+    from taxer.portfolio.history import history as series
+    from taxer.portfolio.load import load
+
+    found, inputs = load(engine, at=at, currency=currency, country=country, method=method, timezone=timezone,
+                         pool=pool)
+    return found, (series(inputs, found) if history else None)
+
+
+def write_portfolio_page(path: str | Path, found, history=None) -> Path:
+    """Write the self-contained portfolio page (taxer.reports.portfolio_html) to `path`."""
+    from taxer.reports.portfolio_html import portfolio_page
+
+    target = Path(path)
+    try:
+        write_bytes_atomic(target, portfolio_page(found, history))
+    except OSError as exc:
+        raise TaxerError(f"cannot write {path}: {exc.strerror}. Pass --html with a file in a folder you may "
+                         "write to.") from None
+    return target

@@ -622,6 +622,35 @@ def account_rename(ctx: click.Context, old: str, new: str) -> None:
     moved = api.rename_account(_engine(ctx), old, new)
     click.echo(f"renamed account {old!r} to {new!r} ({moved} corrections follow). A key kept in environment "
                f"variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
+@main.command()
+@click.option("--at", "at_text", metavar="DATE",
+              help="The moment: YYYY-MM-DD (the end of that day in the taxpayer's zone) or an ISO 8601 timestamp "
+                   "with a zone. Default: now.")
+@click.option("--currency", metavar="USD", help="Value in this currency (default: as `taxer report`).")
+@click.option("--country", metavar=COUNTRY_CHOICES, help="Tax rules for the holding period and the sell-now "
+                                                          "figures (default: `taxer config` country, else us).")
+@click.option("--method", metavar=METHOD_CHOICES, help="Cost-basis method for the lots and the sell-now figures "
+                                                       "(default: as `taxer report`).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (money as decimal strings, share 0 to 1).")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=str),
+              help="Also write a self-contained page with charts to this file.")
+@click.pass_context
+def portfolio(ctx: click.Context, at_text, currency, country, method, as_json: bool, html) -> None:
+    """Holdings at a moment per asset and account: quantity, cost basis, market value from the price cache,
+    unrealized gain, share; what selling everything would realize, computed by the engine."""
+    from taxer.portfolio.show import parse_moment, portfolio_json, render
+
+    found, history = api.portfolio(_engine(ctx), at=parse_moment(at_text), currency=currency, country=country,
+                                   method=method, history=html is not None)
+    if html:
+        click.echo(f"portfolio page written to {api.write_portfolio_page(html, found, history)}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(portfolio_json(found), indent=2))
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    render(found, console if console.is_terminal else Console(highlight=False, width=160))
 
 
 if __name__ == "__main__":  # pragma: no cover

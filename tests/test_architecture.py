@@ -39,12 +39,14 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"engine", "countries", "exchanges", "pricing"},
     "year": {"engine", "countries", "corrections", "pricing", "reports", "store", "config", "fingerprint"},
     "review": {"engine", "corrections", "reports", "store", "year"},
+    # holdings at a moment, like a tax year: loads the workspace, computes, assembles for the views and the page
+    "portfolio": {"engine", "countries", "corrections", "pricing", "reports", "store", "config"},
     "views": {"store"},
     "docs": {"engine", "countries", "exchanges", "importers"},  # the README's tables, from the registries
     "api": {"engine", "countries", "corrections", "exchanges", "importers", "store", "pricing", "sync", "keys",
-            "reports", "config", "year", "review"},
+            "reports", "config", "year", "review", "portfolio"},
     "demo": {"api", "views"},
-    "cli": {"api", "views", "demo", "countries", "engine", "exchanges"},
+    "cli": {"api", "views", "demo", "countries", "engine", "exchanges", "portfolio"},  # portfolio.show: its views
 }
 # Third-party modules with exactly one owner inside taxer.
 OWNERS = {"ccxt": {"taxer.exchanges.gateway"}, "weasyprint": {"taxer.reports.pdf_chunks"},
