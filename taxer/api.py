@@ -26,6 +26,7 @@ from taxer.exchanges.registry import names as exchange_names
 from taxer.files import csv_bytes, write_bytes_atomic
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
+from taxer.money import number
 from taxer.reports.package import FORMATS, Package, write_package
 from taxer.runtime import gc_paused, gc_running
 from taxer.store import corrections as stored_corrections
@@ -140,10 +141,13 @@ def parse_tax_year(text: str | int, country: str = "us") -> int:
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
            pool: str | None = None, formats: Sequence[str] = FORMATS,
-           progress: Callable[[int, int], None] | None = None) -> Package:
+           progress: Callable[[int, int], None] | None = None, force: bool = False,
+           archive: bool = False) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
-    Options left None come from the workspace settings (`taxer config`), else taxer's defaults.
+    Options left None come from the workspace settings (`taxer config`), else taxer's defaults. The package
+    replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
+    adds package.zip of the package.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
@@ -165,7 +169,8 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
             def render(v, path):
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
-        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
+        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
+                             force=force, archive=archive)
 
 
 # --- exchange accounts ---------------------------------------------------------------------------------------
@@ -244,7 +249,7 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
     with engine.connect() as conn:
         rows = prices.load(conn, quote=quote.upper() if quote else None)
     data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
-                     ((r.bucket_start.isoformat(), r.asset, r.quote, format(r.price, "f"), r.resolution, r.source)
+                     ((r.bucket_start.isoformat(), r.asset, r.quote, number(r.price), r.resolution, r.source)
                       for r in rows))
     try:
         write_bytes_atomic(Path(out), data)

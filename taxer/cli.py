@@ -190,17 +190,25 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
                    "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
 @click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
               help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
+@click.option("--force", is_flag=True, help="Write into an OUT that holds files no taxer report wrote (they are "
+                                            "left as they are); without it such a folder is refused.")
+@click.option("--zip", "archive", is_flag=True, help="Also write package.zip of the whole package, for the "
+                                                     "hand-off.")
 @click.pass_context
-def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats) -> None:
+def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats, force,
+           archive) -> None:
     """Compute a tax year and write its filing package into OUT.
 
     Files: summary.json, form8949.csv, schedule_d.csv, income.csv, holdings.csv, other_disposals.csv, audit.csv,
     warnings.csv, report.pdf and manifest.json (SHA-256 of every file, the parameters, a ledger fingerprint).
+    OUT ends up holding exactly this run's package: it is written beside OUT and swapped in whole, and the files
+    of an earlier report there are replaced.
     """
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     with progress_bar("Rendering report.pdf") as progress:
         package = api.report(_engine(ctx), year=year, out=out, method=method, country=country, currency=currency,
-                             timezone=timezone, pool=pool, formats=wanted, progress=progress)
+                             timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
+                             archive=archive)
     click.echo(render_summary(package.summary))
     click.echo(f"Reports written to {package.folder}")
 

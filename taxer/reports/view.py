@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from taxer.corrections import Correction, Outcome
 from taxer.countries import country
 from taxer.engine import Disposal, Result
 from taxer.model import Transaction
-from taxer.money import cents, money, quantity
+from taxer.money import WIDE, cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
 
@@ -218,7 +218,17 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
 
     `corrections` is what applying the user's corrections gave (`taxer.corrections.apply`), with the ledger's
     `transactions` by id: the corrections that affected the year are listed and those not applied are warnings.
-    `settings` are the workspace settings in force, for the methodology page."""
+    `settings` are the workspace settings in force, for the methodology page.
+
+    Its sums and products (a lot's market value) run in a wide decimal context, so no amount is rounded to the
+    default context's 28 digits on its way to print."""
+    with localcontext(WIDE):
+        return _build_view(params, result, settings_by_account, prices_used, year_end_price,
+                           corrections=corrections, transactions=transactions, settings=settings)
+
+
+def _build_view(params, result, settings_by_account, prices_used, year_end_price, *, corrections, transactions,
+                settings) -> ReportView:
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)
