@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from taxer import config
 from taxer.corrections import Correction, CorrectionProblem, apply, from_row
@@ -32,7 +33,7 @@ from taxer.runtime import gc_paused, gc_running
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, matching, prices
 from taxer.store import settings as stored_settings
-from taxer.store.db import open_engine
+from taxer.store.db import open_engine, when_free
 from taxer.year import load as load_year
 
 
@@ -51,9 +52,12 @@ class FileImport:
         return self.rows - self.inserted
 
 
-def workspace(db: str | None = None) -> Engine:
-    """The ledger database for `db` (path or URL), `TAXER_DB`, or ./taxer.db, migrated to the current schema."""
-    return open_engine(db)
+def workspace(db: str | None = None, *, create: bool = True) -> Engine:
+    """The ledger database for `db` (path or URL), `TAXER_DB`, or ./taxer.db, migrated to the current schema.
+
+    `create=False` for commands that only read: NotFoundError, saying where taxer looked, when there is no ledger
+    there yet (and none is created)."""
+    return open_engine(db, create=create)
 
 
 def upgrade_database(db: str | None = None) -> tuple[bool, str | None]:
@@ -81,24 +85,38 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
     path = Path(path)
     fmt, rows = read_rows(path, account)  # detects the format before anything is written
     target = f"{path} sha256={_sha256(path)}"
+    parsed = [rows]
+
+    def attempt() -> FileImport:
+        rows_now = parsed.pop() if parsed else read_rows(path, account)[1]  # a retry parses the file again
+        return _import_csv_once(engine, path, account, fmt, rows_now, target)
+
     try:
-        with gc_paused(), engine.begin() as conn:
-            acct = ledger.ensure_account(conn, account)
-            run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
-            if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
-                records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
-                read = len(records)
-                _, inserted = ledger.insert_records(conn, acct.id, run_id,
-                                                    matching.drop_held(conn, acct.id, fmt.ledger_source, records))
-            else:
-                read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
-            ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
+        return when_free(engine, attempt, str(path))
     except TaxerError as exc:
-        with engine.begin() as conn:
-            acct = ledger.find_account(conn, account)
-            run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id if acct else None)
-            ledger.finish_run(conn, run_id, outcome="failed", message=str(exc))
+        try:
+            with engine.begin() as conn:
+                acct = ledger.find_account(conn, account)
+                run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id if acct else None)
+                ledger.finish_run(conn, run_id, outcome="failed", message=str(exc))
+        except SQLAlchemyError:
+            pass  # the ledger is busy or broken: the error itself says so
         raise
+
+
+def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, target: str) -> FileImport:
+    """One attempt at importing a file, in one database transaction."""
+    with gc_paused(), engine.begin() as conn:
+        acct = ledger.ensure_account(conn, account)
+        run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
+        if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
+            records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
+            read = len(records)
+            _, inserted = ledger.insert_records(conn, acct.id, run_id,
+                                                matching.drop_held(conn, acct.id, fmt.ledger_source, records))
+        else:
+            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
+        ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     return FileImport(str(path), fmt.name, read, inserted)
 
 

@@ -58,10 +58,22 @@ class TaxerGroup(click.Group):
             return super().invoke(ctx)
         except TaxerError as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            from taxer.errors import database_error  # the database's own errors, one paragraph each
+
+            mapped = database_error(exc, ctx.obj.get("db") if ctx.obj else None)
+            if mapped is None:
+                raise
+            raise click.ClickException(str(mapped)) from None
 
 
 def _engine(ctx: click.Context):
     return api.workspace(ctx.obj["db"])
+
+
+def _ledger(ctx: click.Context):
+    """The existing ledger, for commands that only read: they never create one."""
+    return api.workspace(ctx.obj["db"], create=False)
 
 
 METHOD_CHOICES = "|".join(METHODS)
@@ -138,7 +150,7 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
     """List ledger transactions in time order."""
     if until is not None and until.time() == datetime.min.time():
         until += timedelta(days=1)  # a bare date means the whole day
-    txs = api.transactions(_engine(ctx), account=account, asset=asset, since=since, until=until)
+    txs = api.transactions(_ledger(ctx), account=account, asset=asset, since=since, until=until)
     out = sys.stdout
     if as_json:
         out.write("[")
@@ -159,7 +171,7 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
 @click.pass_context
 def accounts(ctx: click.Context, as_json: bool) -> None:
     """List the ledger's accounts (never credentials)."""
-    rows = api.accounts(_engine(ctx))
+    rows = api.accounts(_ledger(ctx))
     if as_json:
         click.echo(json.dumps([account_json(a) for a in rows], indent=2))
         return
@@ -206,7 +218,7 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
     """
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     with progress_bar("Rendering report.pdf") as progress:
-        package = api.report(_engine(ctx), year=year, out=out, method=method, country=country, currency=currency,
+        package = api.report(_ledger(ctx), year=year, out=out, method=method, country=country, currency=currency,
                              timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
                              archive=archive)
     click.echo(render_summary(package.summary))
@@ -325,7 +337,7 @@ def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency,
 @click.pass_context
 def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
     """Write the ledger's price cache as CSV, for the accountant."""
-    click.echo(f"{api.export_prices(_engine(ctx), out, quote=quote)} prices written to {out}")
+    click.echo(f"{api.export_prices(_ledger(ctx), out, quote=quote)} prices written to {out}")
 
 
 @main.group(invoke_without_command=True)
@@ -333,7 +345,7 @@ def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
 def config(ctx: click.Context) -> None:
     """Show the workspace settings (report defaults, per-account Form 1099-DA); `set` and `unset` change them."""
     if ctx.invoked_subcommand is None:
-        for key, value, source in api.settings(_engine(ctx)):
+        for key, value, source in api.settings(_ledger(ctx)):
             click.echo(f"{key:36} {value or '-':24} {'(default)' if source == 'default' else ''}".rstrip())
 
 
@@ -478,7 +490,7 @@ def correct_revoke(ctx, correction_id, note, by) -> None:
 @click.pass_context
 def corrections_list(ctx, active: bool, as_json: bool) -> None:
     """List the corrections made: who, when, why, what; revoked ones stay listed."""
-    rows = api.corrections(_engine(ctx), include_revoked=not active)
+    rows = api.corrections(_ledger(ctx), include_revoked=not active)
     if as_json:
         click.echo(json.dumps([correction_json(c) for c in rows], indent=2))
         return
@@ -495,7 +507,7 @@ def corrections_list(ctx, active: bool, as_json: bool) -> None:
 @click.pass_context
 def review(ctx: click.Context, year: str | None) -> None:
     """List open warnings, each with the command that would resolve it and what it would change."""
-    result = api.review(_engine(ctx), year=year)
+    result = api.review(_ledger(ctx), year=year)
     click.echo(render_review(result))
 
 

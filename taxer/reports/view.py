@@ -32,6 +32,8 @@ ACTIONS = {
     "unmatched_withdrawal": "Import the receiving wallet if it is yours; otherwise label the withdrawal (gift, "
                             "payment, lost).",
     "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
+    "misdated": "The date cannot be right: fix it in the source file and import the file into a new ledger, or "
+                "report in a zone where the date exists (--timezone UTC); until then the transaction is left out.",
     "correction_not_applied": "Revoke it (`taxer correct revoke ID --note ...`) and, if still needed, make a new "
                               "correction for the record as the ledger now has it.",
 }
@@ -213,7 +215,7 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
                prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None,
                year_end_price: Callable[[str], Decimal | None] | None = None, *,
                corrections: Outcome | None = None, transactions: Mapping[int | None, Transaction] | None = None,
-               settings: tuple[tuple[str, str], ...] = ()) -> ReportView:
+               settings: tuple[tuple[str, str], ...] = (), misdated: Iterable[Transaction] = ()) -> ReportView:
     """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value).
 
     `corrections` is what applying the user's corrections gave (`taxer.corrections.apply`), with the ledger's
@@ -223,8 +225,15 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
     Its sums and products (a lot's market value) run in a wide decimal context, so no amount is rounded to the
     default context's 28 digits on its way to print."""
     with localcontext(WIDE):
-        return _build_view(params, result, settings_by_account, prices_used, year_end_price,
+        view = _build_view(params, result, settings_by_account, prices_used, year_end_price,
                            corrections=corrections, transactions=transactions, settings=settings)
+    left_out = tuple(
+        WarningLine("misdated", f"Transaction {tx.id} ({tx.account}, {tx.source}:{tx.external_id}) is dated "
+                    f"{tx.timestamp.isoformat()}, which has no date in {params.timezone}; it was left out of "
+                    "the computation.", ACTIONS["misdated"], tx.account, "", None,
+                    (tx.id,) if tx.id is not None else ())
+        for tx in misdated)
+    return replace(view, warnings=view.warnings + left_out) if left_out else view
 
 
 def _build_view(params, result, settings_by_account, prices_used, year_end_price, *, corrections, transactions,

@@ -65,9 +65,21 @@ def ensure_account(conn: Connection, name: str, *, kind: str = "file", exchange_
         check_account(name)
     except NameProblem as exc:
         raise ConfigError(f"{exc}. Pick another name for the account; nothing was changed.") from None
-    conn.execute(insert(ACCOUNTS).values(name=name, kind=kind, exchange_id=exchange_id, api_url=api_url,
-                                         settings="{}", created_at=now()))
+    # Two first imports at once may both find no account: the second one's insert does nothing (on PostgreSQL it
+    # waits for the first to commit) and it finds the first one's account.
+    values = {"name": name, "kind": kind, "exchange_id": exchange_id, "api_url": api_url, "settings": "{}",
+              "created_at": now()}
+    conn.execute(_insert_new(conn, ACCOUNTS, ("name",)).values(**values))
     return find_account(conn, name)
+
+
+def _insert_new(conn: Connection, table, keys: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (keys) DO NOTHING in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def list_accounts(conn: Connection) -> list[AccountInfo]:
@@ -148,12 +160,17 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None,
 _ASSETS = (2, 4, 6, 9)
 _IDENTIFYING = (10, 12, 13, 14)
 _DESCRIPTION = 11
+FIRST_TIME, LAST_TIME = "0001-01-02", "9999-12-30"  # as taxer.year's placeable range, in stored_row's text form
 
 
 def _checked(row: tuple, origin: str) -> tuple:
     """`row` if its asset codes are valid and its texts storable on every backend, with any NUL byte of the
     description shown as U+FFFD (PostgreSQL text cannot hold NUL; the raw record keeps the original); else
     InputError naming the record's origin (file:line or API record)."""
+    if not FIRST_TIME <= row[0] < LAST_TIME:
+        raise InputError(f"the date {row[0]} UTC has no local date in every time zone, so no tax year can hold "
+                         "it; dates must fall between 0001-01-02 and 9999-12-29.", file=origin,
+                         hint="Fix the record; nothing of this import was written.")
     for i in _ASSETS:
         if row[i] is not None:
             try:
