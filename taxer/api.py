@@ -213,7 +213,7 @@ def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None
 
 
 def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = None,
-         until: datetime | None = None, allow_trading_key: bool = False,
+         until: datetime | None = None, allow_trading_key: bool = False, allow_unknown_key: bool = False,
          log: Callable[[str], None] = lambda s: None, on_page=None) -> list:
     """Sync the named exchange accounts (all exchange accounts when none are named); one report per account."""
     from taxer.sync import AccountSync  # ccxt
@@ -226,11 +226,13 @@ def sync(engine: Engine, names: Sequence[str] = (), *, since: datetime | None = 
     chosen = [known[n] for n in names] if names else [a for a in known.values() if a.exchange_id]
     if not chosen:
         raise TaxerError("no exchange accounts to sync: add one with `taxer account add NAME --exchange ID`")
+    if not names:  # a plain `taxer sync`: an account nobody gave a key yet is skipped, not failed
+        chosen = _with_keys(chosen, log)
     for a in chosen:
         if not a.exchange_id:
             raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API; nothing to sync")
-    return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key, log=log,
-                        on_page=on_page).run() for a in chosen]
+    return [AccountSync(engine, a, since=since, until=until, allow_trading_key=allow_trading_key,
+                        allow_unknown_key=allow_unknown_key, log=log, on_page=on_page).run() for a in chosen]
 
 
 def store_key(name: str, key: str, secret: str, password: str | None) -> None:
@@ -402,6 +404,15 @@ def corrections(engine: Engine, *, include_revoked: bool = True) -> list[Correct
         return stored_corrections.load(conn, include_revoked=include_revoked)
 
 
+def correction_records(engine: Engine, made: Sequence[Correction]) -> dict:
+    """The ledger transaction each correction's records name (Target -> Transaction), those still there."""
+    targets = {t for c in made for t in (c.target, c.other) if t is not None}
+    with engine.connect() as conn:
+        found = ledger.transactions_by_key(conn, {(t.account, t.source, t.external_id) for t in targets})
+    return {t: found[(t.account, t.source, t.external_id)] for t in targets
+            if (t.account, t.source, t.external_id) in found}
+
+
 def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None) -> Correction:
     """Revoke a correction: it stops applying but stays in the history with who, when and why."""
     if not (note or "").strip():
@@ -423,3 +434,118 @@ def review(engine: Engine, *, year: str | int | None = None, **options):
     from taxer.review import review_year
 
     return review_year(engine, year, **options)
+
+
+# --- exchange accounts and their keys ---------------------------------------------------------------------------
+
+def _with_keys(chosen: list, log: Callable[[str], None]) -> list:
+    from taxer.exchanges import credentials
+
+    kept = []
+    for a in chosen:
+        if credentials.has_key(a.name):
+            kept.append(a)
+        else:
+            p = credentials.env_prefix(a.name)
+            log(f"note: skipping account {a.name!r} ({a.exchange_id}): no API key yet (set {p}API_KEY and "
+                f"{p}SECRET, or run `taxer account set-key {a.name}`)")
+    return kept
+
+
+def _exchange_account(engine: Engine, name: str) -> ledger.AccountInfo:
+    with engine.connect() as conn:
+        found = ledger.find_account(conn, name)
+        if found is None:
+            raise _no_account(conn, name)
+    return found
+
+
+def check_accounts(engine: Engine, names: Sequence[str] = (), *, gateway_factory=None, now: datetime | None = None
+                   ) -> list:
+    """Each exchange account's key health (`taxer account check`): asks the exchange, reads no history."""
+    from taxer.keys import check_account
+
+    chosen = [_exchange_account(engine, n) for n in names] if names else \
+        [a for a in accounts(engine) if a.exchange_id]
+    for a in chosen:
+        if not a.exchange_id:
+            raise TaxerError(f"account {a.name!r} holds imported files, not an exchange API key; nothing to check")
+    from taxer.exchanges import credentials
+    from taxer.keys import Health
+
+    out = []
+    for a in chosen:
+        if not names and not credentials.has_key(a.name):   # as a plain `taxer sync` skips it
+            p = credentials.env_prefix(a.name)
+            out.append(Health(a.name, a.exchange_id, None, None, None, False, None, (), (), skipped=True,
+                              error=f"no API key yet (set {p}API_KEY and {p}SECRET, or run `taxer account set-key "
+                                    f"{a.name}`)"))
+        else:
+            out.append(check_account(engine, a, gateway_factory=gateway_factory, now=now))
+    return out
+
+
+def key_steps(exchange: str) -> tuple[str, ...]:
+    """How to create a read-only key on `exchange`, in plain steps (empty where taxer cannot sync it)."""
+    from taxer.exchanges.registry import spec_for
+
+    try:
+        spec = spec_for(exchange)
+    except TaxerError:
+        return ()
+    if spec.key_help is None:
+        return ()
+    return (*spec.key_help.steps, f"The exchange's own guide: {spec.key_help.docs}")
+
+
+def set_key(engine: Engine, name: str, creds, *, gateway_factory=None):
+    """Check a new key with the exchange, then keep it in the keyring (replacing the old one); a key `taxer sync`
+    would refuse is not stored (KeyPermissionError naming why). Returns the key's health."""
+    from taxer.errors import KeyPermissionError
+    from taxer.exchanges import credentials
+    from taxer.keys import check_account
+
+    account = _exchange_account(engine, name)
+    if not account.exchange_id:
+        raise TaxerError(f"account {name!r} holds imported files; only exchange accounts have API keys")
+    health = check_account(engine, account, creds=creds, gateway_factory=gateway_factory)
+    if health.error:
+        raise KeyPermissionError(f"the new key of {name!r} was not stored: {health.error}")
+    if health.refused:
+        raise KeyPermissionError(f"the new key of {name!r} was not stored: {health.decision.refusal}")
+    credentials.store(name, creds)
+    return health
+
+
+def remove_account(engine: Engine, name: str, *, yes: bool = False):
+    """What removing account `name` removes (its transactions, raw records, cursors, corrections naming it, import
+    runs, key dates and keyring entry); removes it only when `yes`. Returns (contents, keyring fields removed)."""
+    from taxer.exchanges import credentials
+    from taxer.store import accounts as stored
+
+    account = _exchange_account(engine, name)
+    with engine.begin() as conn:
+        if not yes:
+            return stored.contents(conn, account.id, name), []
+        found = stored.remove(conn, account.id, name)
+    return found, credentials.forget(name)
+
+
+def rename_account(engine: Engine, old: str, new: str) -> int:
+    """Rename an account: its transactions, cursors and settings stay with it, corrections naming it follow, and
+    so does its keyring entry (a key in TAXER_<OLD>_* variables must move to TAXER_<NEW>_*). Returns the number of
+    corrections updated."""
+    from taxer.exchanges import credentials
+    from taxer.store import accounts as stored
+
+    new = new.strip()
+    _exchange_account(engine, old)
+    with engine.begin() as conn:
+        if not new:
+            raise ConfigError("the new account name cannot be empty")
+        if ledger.find_account(conn, new) is not None:
+            raise TaxerError(f"there is already an account {new!r}; pick another name")
+        ledger.check_new_name(new)
+        moved = stored.rename(conn, old, new)
+    credentials.move(old, new)
+    return moved

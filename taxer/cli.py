@@ -24,6 +24,7 @@ from taxer.views import (
     LEDGER_HEADER,
     account_json,
     correction_json,
+    describe_record,
     progress_bar,
     render_review,
     render_summary,
@@ -244,20 +245,32 @@ def account_add(ctx: click.Context, name: str, exchange: str, api_url: str | Non
     click.echo(f"account {acct.name!r}: {acct.exchange_id}" + (f" via {acct.api_url}" if acct.api_url else ""))
     click.echo(f"Give it a READ-ONLY API key: set {env_prefix(name)}API_KEY and {env_prefix(name)}SECRET (and "
                f"{env_prefix(name)}PASSWORD if the exchange uses a passphrase), or run `taxer account set-key {name}`.")
+    steps = api.key_steps(acct.exchange_id)
+    if steps:
+        click.echo(f"Creating a read-only key on {acct.exchange_id}:")
+        for n, step in enumerate(steps, 1):
+            click.echo(f"  {n}. {step}")
+        click.echo(f"Then check it with `taxer account check {name}`.")
 
 
 @account.command("set-key")
 @click.argument("name")
 @click.pass_context
 def account_set_key(ctx: click.Context, name: str) -> None:
-    """Prompt for account NAME's API key (input hidden) and keep it in the operating system's keyring."""
+    """Prompt for account NAME's API key (input hidden), check it with the exchange, and keep it in the operating
+    system's keyring (replacing the key kept before); a key `taxer sync` would refuse is not stored."""
+    from taxer.exchanges import credentials
+
     if not any(a.name == name for a in api.accounts(_engine(ctx))):
         raise click.ClickException(f"no account {name!r}: add it first with `taxer account add {name} --exchange ID`")
+    credentials.check_keyring()
     key = click.prompt("API key", hide_input=True)
-    secret = click.prompt("API secret", hide_input=True)
+    secret = credentials.pasted_secret(click.prompt("API secret", hide_input=True))
     password = click.prompt("Passphrase (empty if none)", hide_input=True, default="", show_default=False)
-    api.store_key(name, key, secret, password or None)
-    click.echo(f"stored the key of {name!r} in the keyring")
+    health = api.set_key(_engine(ctx), name, credentials.Credentials(key, secret, password or None, origin="keyring"))
+    click.echo(health.summary())
+    click.echo(f"stored the key of {name!r} in the keyring (it replaces any key kept before; history and cursors "
+               "stay)")
 
 
 @main.command()
@@ -265,9 +278,12 @@ def account_set_key(ctx: click.Context, name: str) -> None:
 @click.option("--since", type=DateParam(), help="Fetch history from this date (default: the exchange's start).")
 @click.option("--year", type=int, metavar="YYYY", help="Fetch only this calendar year.")
 @click.option("--allow-trading-key", is_flag=True, help="Accept a key that can trade (never one that can withdraw).")
+@click.option("--allow-unknown-key", is_flag=True, help="Accept a key whose permissions the exchange does not say "
+                                                        "plainly (warned on every sync; never one that can withdraw).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary and errors.")
 @click.pass_context
-def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet: bool) -> None:
+def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, allow_unknown_key: bool,
+         quiet: bool) -> None:
     """Pull exchange accounts' full histories through their APIs with read-only keys.
 
     Re-running fetches only what is new; an interrupted sync resumes where it stopped.
@@ -278,7 +294,7 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, quiet:
     log = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
     with sync_status(log, enabled=not quiet) as (on_page, log):
         reports = api.sync(_engine(ctx), names, since=since, until=until, allow_trading_key=allow_trading_key,
-                           log=log, on_page=on_page)
+                           allow_unknown_key=allow_unknown_key, log=log, on_page=on_page)
     for r in reports:
         status = f"FAILED: {r.error}" if r.error else "ok"
         click.echo(f"{r.account} ({r.exchange}): {r.records} records, {r.inserted} new, {r.requests} requests, "
@@ -375,8 +391,11 @@ def _correction_options(func):
 
 
 def _made(correction) -> None:
-    click.echo(f"correction {correction.id}: {correction.describe()} on {correction.target} (by "
-               f"{correction.author})")
+    records = api.correction_records(api.workspace(click.get_current_context().obj["db"]), [correction])
+    on = describe_record(correction.target, records.get(correction.target))
+    if correction.other is not None:
+        on += " and " + describe_record(correction.other, records.get(correction.other))
+    click.echo(f"correction {correction.id}: {correction.describe()} on {on} (by {correction.author})")
 
 
 @main.group()
@@ -490,25 +509,39 @@ def correct_revoke(ctx, correction_id, note, by) -> None:
 @click.pass_context
 def corrections_list(ctx, active: bool, as_json: bool) -> None:
     """List the corrections made: who, when, why, what; revoked ones stay listed."""
-    rows = api.corrections(_ledger(ctx), include_revoked=not active)
+    engine = _ledger(ctx)
+    rows = api.corrections(engine, include_revoked=not active)
+    records = api.correction_records(engine, rows)
     if as_json:
-        click.echo(json.dumps([correction_json(c) for c in rows], indent=2))
+        click.echo(json.dumps([correction_json(c, records) for c in rows], indent=2))
         return
     if not rows:
         click.echo("No corrections yet: see `taxer review` and `taxer correct --help`.")
     for c in rows:
         state = f"REVOKED {c.revoked_at:%Y-%m-%d} by {c.revoked_by}: {c.revoke_note}" if c.revoked_at else "active"
-        click.echo(f"{c.id:>5}  {c.created_at:%Y-%m-%d %H:%M}  {c.author:12}  {c.describe()} on {c.target}  "
+        on = describe_record(c.target, records.get(c.target))
+        if c.other is not None:
+            on += " and " + describe_record(c.other, records.get(c.other))
+        click.echo(f"{c.id:>5}  {c.created_at:%Y-%m-%d %H:%M}  {c.author:12}  {c.describe()} on {on}  "
                    f"[{state}]\n       why: {c.note}")
 
 
 @main.command()
 @click.option("--year", metavar="YYYY", help="Only the warnings of this tax year's report (default: every year).")
+@click.option("--code", metavar="CODE", help="Only warnings of this kind (missing_value, unknown_origin, "
+                                             "unmatched_withdrawal, oversold, correction_not_applied, ...).")
+@click.option("--account", metavar="NAME", help="Only warnings of this account.")
+@click.option("--asset", metavar="SYM", help="Only warnings about this asset.")
+@click.option("--each", is_flag=True, help="List every warning with its own commands, not grouped.")
 @click.pass_context
-def review(ctx: click.Context, year: str | None) -> None:
-    """List open warnings, each with the command that would resolve it and what it would change."""
-    result = api.review(_ledger(ctx), year=year)
-    click.echo(render_review(result))
+def review(ctx: click.Context, year: str | None, code: str | None, account: str | None, asset: str | None,
+           each: bool) -> None:
+    """List open warnings, each with the command that would resolve it and what it would change.
+
+    Warnings of one kind and asset are grouped, with the commands that resolve the whole group.
+    """
+    result = api.review(_ledger(ctx), year=year, code=code, account=account, asset=asset)
+    click.echo(render_review(result, each=each))
 
 
 @main.group()
@@ -532,6 +565,59 @@ def demo(out: str | None) -> None:
     from taxer.demo import run_demo
 
     run_demo(out, echo=click.echo)
+
+
+@account.command("check")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per account.")
+@click.pass_context
+def account_check(ctx: click.Context, names, as_json: bool) -> None:
+    """Ask each exchange what its account's key may do and how it is protected, without reading history.
+
+    Exit 1 when `taxer sync` would refuse a key (or could not check it).
+    """
+    healths = api.check_accounts(_engine(ctx), names)
+    if as_json:
+        click.echo(json.dumps([h.as_json() for h in healths], indent=2))
+    else:
+        if not healths:
+            click.echo("No exchange accounts: add one with `taxer account add NAME --exchange ID`.")
+        for h in healths:
+            click.echo(h.summary())
+            for line in (h.advice if not h.error else ()):
+                click.echo(f"  - {line}")
+            if h.decision is not None and not h.decision.use:
+                click.echo(f"  taxer sync refuses this key: {h.decision.refusal}")
+    if any(h.refused for h in healths):
+        ctx.exit(1)
+
+
+@account.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really remove it (without --yes: only say what would be removed).")
+@click.pass_context
+def account_remove(ctx: click.Context, name: str, yes: bool) -> None:
+    """Remove account NAME: its transactions, raw records, cursors, corrections naming it and keyring entry."""
+    found, keyring_fields = api.remove_account(_engine(ctx), name, yes=yes)
+    what = (f"{found.transactions} transactions, {found.raw_records} raw records, {found.cursors} sync cursors, "
+            f"{found.corrections} corrections, {found.import_runs} import runs")
+    if not yes:
+        click.echo(f"would remove account {name!r}: {what}, and its keyring entry. Run again with --yes to remove "
+                   "it.")
+        return
+    click.echo(f"removed account {name!r}: {what}" + (", its keyring entry" if keyring_fields else ""))
+
+
+@account.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+def account_rename(ctx: click.Context, old: str, new: str) -> None:
+    """Rename account OLD to NEW: history, cursors, settings, corrections and the keyring entry follow."""
+    env_prefix = api.key_variables
+    moved = api.rename_account(_engine(ctx), old, new)
+    click.echo(f"renamed account {old!r} to {new!r} ({moved} corrections follow). A key kept in environment "
+               f"variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
 
 
 if __name__ == "__main__":  # pragma: no cover

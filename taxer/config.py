@@ -95,6 +95,14 @@ def _exchange(key: str, text: str) -> str:
     return value
 
 
+def _days(key: str, text: str) -> str:
+    raw = text.strip().lower().removesuffix("d")
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise ConfigError(f"setting {key!r}: {text!r} is not a number of days; use a whole number from 1 to 3650, "
+                          "such as 90")
+    return str(int(raw))
+
+
 def _exchange_or_own(key: str, text: str) -> str:
     return "own" if text.strip().lower() == "own" else _exchange(key, text)
 
@@ -120,6 +128,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("candle_price", _choice(CANDLE_PRICES), "close", "which price of an exchange candle values an event "
         "(mid = (high + low) / 2)"),
     Key("price_exchange", _exchange, "kraken", "exchange whose candles `taxer prices fetch` takes (a ccxt id)"),
+    Key("key_max_age_days", _days, "90", "days after which `taxer account check` calls an API key old (key_old)"),
 )}
 ACCOUNT_KEY = Key(BOX_KEY, _box, "none", "Form 1099-DA for this account: basis_reported (boxes G/J), "
                   "basis_not_reported (H/K) or none (I/L)")

@@ -7,6 +7,7 @@ value), the direction is stated instead, with the computed effect of an example 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,6 +41,25 @@ class Item:
     message: str
     tx_ids: tuple[int, ...]
     suggestions: tuple[Suggestion, ...]
+    account: str = ""
+    asset: str = ""
+
+
+# Stablecoins pegged to one fiat unit: one user price file (a row per day at 1) values every event in them.
+PEGGED = {"USDT": "USD", "USDC": "USD", "DAI": "USD", "BUSD": "USD", "TUSD": "USD", "USDP": "USD", "PYUSD": "USD",
+          "FDUSD": "USD", "USDE": "USD", "EURC": "EUR", "EURT": "EUR"}
+GROUP_FROM = 4  # warnings of one kind and asset from this many on are shown as one group
+
+
+@dataclass(frozen=True)
+class Group:
+    """Warnings of one kind and asset, with the commands that resolve them all at once where there are such."""
+
+    code: str
+    asset: str
+    accounts: tuple[str, ...]
+    items: tuple[Item, ...]
+    commands: tuple[Suggestion, ...]
 
 
 @dataclass(frozen=True)
@@ -47,11 +67,54 @@ class Review:
     year_label: str            # the year reviewed, or "all years up to YYYY"
     items: tuple[Item, ...]
     currency: str
+    year: int | None = None
+
+    def groups(self) -> list[Group]:
+        """The items by (kind, asset) in order of first appearance; a group of GROUP_FROM or more gets commands
+        that resolve the whole group."""
+        by_key: dict[tuple[str, str], list[Item]] = {}
+        for item in self.items:
+            by_key.setdefault((item.code, item.asset), []).append(item)
+        return [Group(code, asset, tuple(sorted({i.account for i in items if i.account})), tuple(items),
+                      tuple(_group_commands(code, asset, items, self)) if len(items) >= GROUP_FROM else ())
+                for (code, asset), items in by_key.items()]
 
 
-def review_year(engine: Engine, year: str | int | None, **options) -> Review:
+def _group_commands(code: str, asset: str, items: list[Item], review: Review):
+    n = len(items)
+    year = f" --year {review.year}" if review.year is not None else " --year YYYY"
+    if code == "missing_value":
+        yield Suggestion(f"taxer prices fetch{year}", f"market prices for all {n:,} events (and the others' too)")
+        peg = PEGGED.get(asset)
+        if peg:
+            yield Suggestion("taxer prices import prices.csv",
+                             f"one price file resolves all {n:,}: {asset} is pegged to {peg}, so a row per day "
+                             f"`YYYY-MM-DD,{asset},{peg},1` values every event in it")
+        else:
+            yield Suggestion("taxer prices import prices.csv",
+                             f"or your own prices for {asset} (timestamp,asset,quote,price; a bare date is a daily "
+                             "price)")
+    elif code == "unknown_origin":
+        yield Suggestion("taxer import csv FILE --account NAME",
+                         f"import the wallet(s) the {n:,} deposits of {asset} came from: their history gives the "
+                         "basis, and each deposit then matches its withdrawal")
+    elif code == "unmatched_withdrawal":
+        yield Suggestion("taxer import csv FILE --account NAME",
+                         f"import the wallet(s) the {n:,} withdrawals of {asset} went to, if yours; else relabel each "
+                         "(gift, spend) or label a batch with `taxer correct import fixes.csv`")
+    elif code == "oversold":
+        yield Suggestion("taxer import csv FILE --account NAME",
+                         f"import the acquisitions of {asset} missing before these {n:,} disposals")
+    if code != "correction_not_applied":
+        yield Suggestion("taxer correct import fixes.csv", "a batch of corrections in one file "
+                         "(kind,transaction,other,value,acquired,currency,note,by), checked line by line")
+
+
+def review_year(engine: Engine, year: str | int | None, *, code: str | None = None, account: str | None = None,
+                asset: str | None = None, **options) -> Review:
     """Review tax year `year` (its report's warnings), or, without a year, every tax year of the ledger; years
-    are the country's own (a UK review of 2024 is 6 April 2024 to 5 April 2025)."""
+    are the country's own (a UK review of 2024 is 6 April 2024 to 5 April 2025). `code`, `account` and `asset`
+    keep only the warnings of that kind, account or asset."""
     whole = year is None
     if whole:
         with engine.connect() as conn:
@@ -71,18 +134,20 @@ def review_year(engine: Engine, year: str | int | None, **options) -> Review:
     view = tax_year.view()
     by_id = {tx.id: tx for tx in tax_year.transactions}
     unmatched = {t for w in view.warnings if w.code == "unmatched_withdrawal" for t in w.tx_ids}
-    stale = iter(line.id for line in view.corrections if line.status.startswith("not applied"))
     items = []
-    for n, w in enumerate(view.warnings):
+    shown = [w for w in view.warnings if (code is None or w.code == code) and (account is None or w.account == account)
+             and (asset is None or w.asset == asset.upper())]
+    for n, w in enumerate(shown):
         if w.code == "correction_not_applied":
-            suggestions = (Suggestion(f"taxer correct revoke {next(stale)} {NOTE}", "stops applying the stale "
-                                      "correction (it stays in the history); make a new one for the record as the "
-                                      "ledger now has it"),)
+            found = re.match(r"Correction (\d+) ", w.message)  # the view's message names the correction
+            revoke = f"taxer correct revoke {found.group(1) if found else 'ID'} {NOTE}"
+            suggestions = (Suggestion(revoke, "stops applying the stale correction (it stays in the history); make a "
+                                      "new one for the record as the ledger now has it"),)
         else:
             suggestions = tuple(_suggest(w, by_id, unmatched, tax_year, first, base, n < COMPUTED_LIMIT))
-        items.append(Item(w.code, w.message, w.tx_ids, suggestions))
+        items.append(Item(w.code, w.message, w.tx_ids, suggestions, w.account, w.asset))
     label = f"{rules.label(first)}-{rules.label(year)}" if whole and first != year else rules.label(year)
-    return Review(label, tuple(items), tax_year.params.currency)
+    return Review(label, tuple(items), tax_year.params.currency, None if whole else year)
 
 
 def _totals(tax_year: TaxYear, first: int, extra: tuple[Correction, ...]) -> tuple[dict[int, dict], set]:
@@ -106,14 +171,17 @@ def _effect(tax_year: TaxYear, first: int, base, candidate: Correction, w: Warni
     cur = tax_year.params.currency
     changes = []
     for y, summary in after.items():
-        diffs = [f"{label} {_signed(Decimal(summary[key]) - Decimal(before[y][key]))}" for key, label in FIELDS
+        diffs = [f"{label} {_signed(Decimal(summary[key]) - Decimal(before[y][key]))} {cur}" for key, label in FIELDS
                  if summary[key] != before[y][key]]
-        if summary["other_disposals"] != before[y]["other_disposals"]:
-            diffs.append(f"other disposals {summary['other_disposals'] - before[y]['other_disposals']:+d}")
+        for key, noun in (("disposals", "Form 8949 line"), ("other_disposals", "other disposal"),
+                          ("income_events", "income event")):
+            change = summary[key] - before[y][key]
+            if change:
+                diffs.append(f"{change:+d} {noun}{'' if abs(change) == 1 else 's'}")
         if diffs:
-            changes.append(f"{y}: " + ", ".join(diffs))
+            changes.append(f"{tax_year.rules.label(y)}: " + ", ".join(diffs))
     resolved = (w.code, tuple(w.tx_ids)) not in still_open
-    text = "; ".join(changes) + f" (amounts in {cur})" if changes else "no change in the totals"
+    text = "; ".join(changes) if changes else "no change in the totals"
     return text + ("; resolves this warning" if resolved else "; the warning stays")
 
 

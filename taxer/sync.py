@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from taxer import keys
 from taxer.errors import ExchangeError, KeyPermissionError, TaxerError
 from taxer.exchanges import credentials, paging
 from taxer.exchanges.normalize import payload
@@ -42,6 +43,7 @@ class SyncReport:
     retries: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    key_health: str = ""          # the one-line summary of the key's health (`taxer account check`)
 
     @property
     def inserted(self) -> int:
@@ -52,24 +54,20 @@ class SyncReport:
         return sum(s.records for s in self.streams)
 
 
-def check_permissions(spec: ExchangeSpec, gateway, *, allow_trading: bool, account: str) -> list[str]:
-    """Refuse keys that can withdraw or transfer; refuse trading keys unless allowed. Returns warnings."""
-    perms: KeyPermissions = spec.permissions(gateway)
-    if not perms.known:
-        return [f"account {account!r}: {spec.id} does not say what this API key may do ({perms.detail}); make sure "
-                "it is a read-only key."]
-    if perms.withdraw:
-        raise KeyPermissionError(
-            f"account {account!r}: this {spec.id} API key can withdraw or transfer funds ({perms.detail}). taxer "
-            "refuses such keys before reading anything. Create a read-only key on the exchange and set it again.")
-    if perms.trade:
-        if not allow_trading:
-            raise KeyPermissionError(
-                f"account {account!r}: this {spec.id} API key can trade ({perms.detail}). Create a read-only key, "
-                "or pass --allow-trading-key to sync with it anyway.")
-        return [f"account {account!r}: syncing with a {spec.id} key that can TRADE ({perms.detail}); replace it "
-                "with a read-only key."]
-    return []
+def check_permissions(spec: ExchangeSpec, gateway, *, allow_trading: bool, account: str,
+                      allow_unknown: bool = False) -> list[str]:
+    """Use the key only when the exchange says it cannot trade or move funds (see `taxer.keys.decide`); raises
+    KeyPermissionError naming what the exchange said otherwise. Returns warnings."""
+    return list(key_decision(spec, spec.permissions(gateway), allow_trading=allow_trading, account=account,
+                             allow_unknown=allow_unknown).warnings)
+
+
+def key_decision(spec: ExchangeSpec, perms: KeyPermissions, *, allow_trading: bool, account: str,
+                 allow_unknown: bool = False):
+    decision = keys.decide(spec, account, perms, allow_trading=allow_trading, allow_unknown=allow_unknown)
+    if not decision.use:
+        raise KeyPermissionError(decision.refusal)
+    return decision
 
 
 def _start_ms(spec: ExchangeSpec, since: datetime | None) -> int:
@@ -121,14 +119,15 @@ class AccountSync:
     """One account's sync run."""
 
     def __init__(self, engine: Engine, account: ledger.AccountInfo, *, since: datetime | None = None,
-                 until: datetime | None = None, allow_trading_key: bool = False, log: Log = lambda s: None,
+                 until: datetime | None = None, allow_trading_key: bool = False, allow_unknown_key: bool = False,
+                 log: Log = lambda s: None,
                  on_page: Callable[[str, StreamProgress], None] | None = None, gateway_factory=None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         if not account.exchange_id:
             raise TaxerError(f"account {account.name!r} is not an exchange account; add one with `taxer account add "
                              "NAME --exchange ID`")
         self.engine, self.account, self.since, self.until, self.log = engine, account, since, until, log
-        self.allow_trading_key = allow_trading_key
+        self.allow_trading_key, self.allow_unknown_key = allow_trading_key, allow_unknown_key
         self.on_page = on_page or (lambda account, progress: None)
         self.spec = spec_for(account.exchange_id)
         self.now = now
@@ -157,8 +156,16 @@ class AccountSync:
         gateway = None
         try:
             gateway = self._gateway()
-            self.report.warnings += check_permissions(self.spec, gateway, allow_trading=self.allow_trading_key,
-                                                      account=self.account.name)
+            perms = self.spec.permissions(gateway)
+            decision = keys.decide(self.spec, self.account.name, perms, allow_trading=self.allow_trading_key,
+                                   allow_unknown=self.allow_unknown_key)
+            health = keys.account_health(self.engine, self.account, self.spec, gateway, perms, decision,
+                                         now=self.now())
+            self.report.key_health = health.summary()
+            self.log(self.report.key_health)
+            if not decision.use:
+                raise KeyPermissionError(decision.refusal)
+            self.report.warnings += decision.warnings
             for w in self.report.warnings:
                 self.log(f"WARNING {w}")
             markets = gateway.markets()

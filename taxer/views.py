@@ -109,25 +109,66 @@ def sync_status(log, enabled: bool = True):
         yield update, lambda line: console.print(line, markup=False)
 
 
-def correction_json(c) -> dict:
-    """One correction as a JSON-ready dict (who, when, why, what, and its revocation if any)."""
-    return {"id": c.id, "kind": c.kind, "target": str(c.target), "other": str(c.other) if c.other else None,
+def correction_json(c, records: dict | None = None) -> dict:
+    """One correction as a JSON-ready dict (who, when, why, what, the ledger ids of its records where they are
+    still there, and its revocation if any)."""
+    records = records or {}
+    ids = {name: records[t].id if t in records else None for name, t in (("transaction_id", c.target),
+                                                                          ("other_id", c.other))}
+    return {"id": c.id, "kind": c.kind, "target": str(c.target), "other": str(c.other) if c.other else None, **ids,
             "value": dict(c.value), "change": c.describe(), "note": c.note, "by": c.author,
             "created_at": c.created_at.isoformat(),
             "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None, "revoked_by": c.revoked_by,
             "revoke_note": c.revoke_note}
 
 
-def render_review(review) -> str:
-    """`taxer review` as text: each open warning, then the commands that would resolve it and their effect."""
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _item_lines(number: str, item) -> list[str]:
+    lines = [f"\n{number} [{item.code}] {item.message}"]
+    for s in item.suggestions:
+        if s.command:
+            lines.append(f"   $ {s.command}")
+        lines.append(f"     {s.effect}")
+    return lines
+
+
+def render_review(review, *, each: bool = False, shown: int = 3) -> str:
+    """`taxer review` as text. Warnings of one kind and asset come as one group (its count, the commands that
+    resolve the whole group, then the first `shown` warnings with their own commands); `each`: every warning."""
     if not review.items:
         return f"Review of {review.year_label}: no open warnings."
-    noun = "warning" if len(review.items) == 1 else "warnings"
-    lines = [f"Review of {review.year_label}: {len(review.items)} open {noun}"]
-    for n, item in enumerate(review.items, start=1):
-        lines.append(f"\n{n}. [{item.code}] {item.message}")
-        for s in item.suggestions:
-            if s.command:
-                lines.append(f"   $ {s.command}")
-            lines.append(f"     {s.effect}")
+    groups = review.groups()
+    head = f"Review of {review.year_label}: {_plural(len(review.items), 'open warning')}"
+    if not each and any(g.commands for g in groups):
+        head += f" in {_plural(len(groups), 'group')} (by kind and asset; --each lists every one)"
+    lines = [head]
+    n = 0
+    for g, group in enumerate(groups, start=1):
+        if each or not group.commands:
+            for item in group.items:
+                n += 1
+                lines += _item_lines(f"{n}.", item)
+            continue
+        n += len(group.items)
+        where = f" in {', '.join(group.accounts)}" if group.accounts else ""
+        lines.append(f"\n== Group {g}: {_plural(len(group.items), group.code + ' warning')}, "
+                     f"{group.asset or 'no asset'}{where}")
+        lines += [f"   $ {s.command}\n     {s.effect}" for s in group.commands]
+        lines.append(f"   The first {min(shown, len(group.items))} of them, each with its own fix "
+                     f"(`taxer review --code {group.code}" + (f" --asset {group.asset}" if group.asset else "")
+                     + " --each` lists all):")
+        for k, item in enumerate(group.items[:shown], start=1):
+            lines += _item_lines(f"  {g}.{k}", item)
     return "\n".join(lines)
+
+
+def describe_record(target, tx) -> str:
+    """A correction's record as a person finds it in `taxer ledger`: id, date, kind and amounts."""
+    if tx is None:
+        return f"{target} (no longer in the ledger)"
+    legs = ", ".join(f"{name} {_leg_text(leg)}" for name, leg in (("sent", tx.sent), ("received", tx.received))
+                     if leg is not None)
+    return f"#{tx.id} {tx.timestamp:%Y-%m-%d} {tx.kind.value} {legs} ({tx.account})"

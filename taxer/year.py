@@ -125,7 +125,7 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
         sources = config.price_sources(accounts)
         # all quotes: triangulation may need them
         book = PriceBook(prices.load(conn, until=read_until), candle=opts.candle_price, sources=sources)
-        made = stored_corrections.load(conn)
+        made = _for_this_year(conn, stored_corrections.load(conn), txs)
     label = rules.label(year)
     if not any(start <= tx.timestamp < end for tx in txs):
         span = f"it covers {txs[0].timestamp:%Y-%m-%d} to {txs[-1].timestamp:%Y-%m-%d}" if txs else \
@@ -142,3 +142,17 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
     return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown),
                    rules)
+
+
+def _for_this_year(conn, made: list[Correction], txs: Sequence[Transaction]) -> list[Correction]:
+    """The corrections that can concern a year read up to its end: one whose record is still in the ledger but
+    after the year (a correction of a 2025 deposit, in a 2024 report) does not apply yet, and is not a
+    `correction_not_applied` warning either; one whose record is gone from the ledger is kept (and warned)."""
+    present = {(t.account, t.source, t.external_id) for t in txs}
+    named = {(t.account, t.source, t.external_id) for c in made if c.active for t in (c.target, c.other)
+             if t is not None}
+    later = set(ledger.transactions_by_key(conn, named - present)) if named - present else set()
+    if not later:
+        return made
+    return [c for c in made if not any((t.account, t.source, t.external_id) in later
+                                       for t in (c.target, c.other) if t is not None)]

@@ -7,11 +7,11 @@
 The server does not import ccxt: only the tests and the gateway talk to it through ccxt.
 """
 
-from taxer_replica.base import Permissions
+from taxer_replica.base import COMPUTED, KeyFacts, Permissions
 from taxer_replica.faults import Faults
 from taxer_replica.history import History, LedgerEntry, Market, Reward, Trade, Transfer, generate_history
 from taxer_replica.prices import Candle
 from taxer_replica.server import EXCHANGES, Replica
 
-__all__ = ["EXCHANGES", "Candle", "Faults", "History", "LedgerEntry", "Market", "Permissions", "Replica", "Reward",
-           "Trade", "Transfer", "generate_history"]
+__all__ = ["COMPUTED", "EXCHANGES", "Candle", "Faults", "History", "KeyFacts", "LedgerEntry", "Market", "Permissions",
+           "Replica", "Reward", "Trade", "Transfer", "generate_history"]

@@ -33,6 +33,21 @@ class Permissions(enum.Enum):
 
 
 @dataclass(frozen=True)
+class KeyFacts:
+    """How the replica's key is protected, as each exchange's key endpoint reports it (where it does)."""
+
+    ips: tuple[str, ...] = ()           # the IP allow-list; empty: not bound
+    created_ms: int | None = None       # None: 30 days before the history starts
+    expires_ms: int | None = None       # kraken validUntil; None: never ("0")
+    query_from_ms: int | None = None    # kraken queryFrom / queryTo; None: no window ("0")
+    query_to_ms: int | None = None
+
+
+# Exchange.key_answer's default: serve the answer computed from `permissions` and `key`.
+COMPUTED = object()
+
+
+@dataclass(frozen=True)
 class Credentials:
     api_key: str
     secret: str
@@ -93,8 +108,18 @@ class Exchange:
     name = ""
     routes: ClassVar[dict[tuple[str, str], tuple[Callable[[Exchange, Request], object], bool]]] = {}
 
-    def __init__(self, history: History, credentials: Credentials, permissions: Permissions) -> None:
-        self.history, self.credentials, self.permissions = history, credentials, permissions
+    def __init__(self, history: History, credentials: Credentials, permissions: Permissions,
+                 key: KeyFacts = KeyFacts()) -> None:
+        self.history, self.credentials, self.permissions, self.key = history, credentials, permissions, key
+        # a crafted answer to serve on the key-permission endpoint instead (tests of answers taxer must refuse)
+        self.key_answer: object = COMPUTED
+
+    def key_payload(self, computed: object) -> object:
+        """What the key-permission endpoint answers: the crafted `key_answer` if set, else `computed`."""
+        return computed if self.key_answer is COMPUTED else self.key_answer
+
+    def key_created_ms(self) -> int:
+        return self.key.created_ms if self.key.created_ms is not None else self.history.start - 30 * DAY_MS
 
     def handle(self, request: Request) -> Response:
         route = self.routes.get((request.method, request.path))

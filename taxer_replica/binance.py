@@ -253,13 +253,15 @@ class Api(Exchange):
         return {"rows": rows, "total": hi - lo}
 
     def api_restrictions(self, request: Request) -> object:
+        # The documented answer (Binance docs, "Get API Key Permission (USER_DATA)", the Chinese edition's example
+        # with every field: https://developers.binance.com/docs/zh-CN/wallet/account/api-key-permission).
         p = self.permissions
-        return {"ipRestrict": False, "createTime": self.history.start - 30 * DAY_MS, "enableReading": True,
-                "enableSpotAndMarginTrading": p.can_trade, "enableWithdrawals": p.can_withdraw,
-                "enableInternalTransfer": p.can_withdraw, "enableMargin": False, "enableFutures": False,
-                "permitsUniversalTransfer": p.can_withdraw, "enableVanillaOptions": False,
-                "enableFixApiTrade": False, "enableFixReadOnly": p is Permissions.READ_ONLY,
-                "enablePortfolioMarginTrading": False}
+        return self.key_payload({
+            "ipRestrict": bool(self.key.ips), "createTime": self.key_created_ms(), "enableReading": True,
+            "enableWithdrawals": p.can_withdraw, "enableInternalTransfer": p.can_withdraw, "enableMargin": False,
+            "enableFutures": False, "permitsUniversalTransfer": p.can_withdraw, "enableVanillaOptions": False,
+            "enableFixApiTrade": False, "enableFixReadOnly": p is Permissions.READ_ONLY,
+            "enableSpotAndMarginTrading": p.can_trade, "enablePortfolioMarginTrading": False})
 
     routes: ClassVar = {
         ("GET", "/api/v3/ping"): (ping, False),

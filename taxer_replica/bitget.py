@@ -35,9 +35,10 @@ from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market
 
 WINDOW = 90 * DAY_MS
 TIMESTAMP_TOLERANCE = 30_000
-# Key permissions as /api/v2/spot/account/info lists them in `authorities` (bitget docs, "Get Account Information"):
-# read-only scopes end in "r" (coor futures orders, cpor futures holdings, stor spot trade, smor margin trade,
-# wtor wallet transfer, taxr taxation), read-write ones in "w" (coow, cpow, stow, smow, wtow; wwow = withdraw).
+# Key permissions as /api/v2/spot/account/info lists them in `authorities` (bitget docs, "Get Account Information",
+# https://www.bitget.live/api-doc/spot/account/Get-Account-Info): read-only codes end in "r" (coor futures orders,
+# cpor futures holdings, stor spot trade, smor margin trade, wtor wallet transfer, taxr taxation), read-write ones in
+# "w" (coow, cpow, stow, smow, wtow wallet transfer; wwow wallet withdrawal). The IP whitelist is the string `ips`.
 AUTHORITIES = {
     Permissions.READ_ONLY: ["coor", "cpor", "stor", "smor", "wtor", "taxr"],
     Permissions.TRADE: ["coow", "cpow", "stow", "smow", "wtor", "taxr"],
@@ -210,9 +211,11 @@ class Api(Exchange):
                                    "at this time")
 
     def account_info(self, request: Request) -> object:
-        return {"userId": "8712345678", "inviterId": "", "ips": "", "authorities": AUTHORITIES[self.permissions],
-                "parentId": 8712345678, "traderType": "not_trader", "channelCode": "", "channel": "",
-                "regisTime": str(self.history.start - 30 * DAY_MS)}
+        # the documented fields and types (parentId a number, every other id a string; regisTime is the account's)
+        return self.key_payload({
+            "userId": "8712345678", "inviterId": "", "ips": ",".join(self.key.ips),
+            "authorities": AUTHORITIES[self.permissions], "parentId": 8712345678, "traderType": "not_trader",
+            "channelCode": "", "channel": "", "regisTime": str(self.history.start - 30 * DAY_MS)})
 
     def assets(self, request: Request) -> object:
         wanted = request.query.get("coin")

@@ -228,9 +228,12 @@ class Api(Exchange):
 
     # --- private: Advanced Trade ------------------------------------------------------------------------------------
     def key_permissions(self, request: Request) -> object:
+        # the documented answer (Coinbase docs, "Get API Key Permissions", https://docs.cdp.coinbase.com/api-reference/
+        # advanced-trade-api/rest-api/data-api/get-api-key-permissions); it says nothing of the key's allow-list
         trade, transfer = PERMISSIONS[self.permissions]
-        return {"can_view": True, "can_trade": trade, "can_transfer": transfer,
-                "portfolio_uuid": str(uuid.uuid5(NAMESPACE, "portfolio")), "portfolio_type": "DEFAULT"}
+        return self.key_payload({"can_view": True, "can_trade": trade, "can_transfer": transfer,
+                                 "portfolio_uuid": str(uuid.uuid5(NAMESPACE, "portfolio")),
+                                 "portfolio_type": "DEFAULT"})
 
     def transaction_summary(self, request: Request) -> object:
         return {"total_volume": 0, "total_fees": 0, "fee_tier": {

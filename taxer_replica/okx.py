@@ -208,12 +208,16 @@ class Api(Exchange):
         return [_currency(c) for c in self.history.currencies]
 
     def account_config(self, request: Request) -> object:
-        return [{"uid": "44705892343619584", "mainUid": "44705892343619584", "acctLv": "1", "posMode": "net_mode",
+        # the documented answer (okx docs, "Get account configuration"; ccxt's copy of its example above
+        # okx.fetch_accounts): `perm` one comma-separated string, `ip` the bound addresses ("" when none)
+        return self.key_payload([{
+                 "uid": "44705892343619584", "mainUid": "44705892343619584", "acctLv": "1", "posMode": "net_mode",
                  "autoLoan": False, "greeksType": "PA", "level": "Lv1", "levelTmp": "", "ctIsoMode": "automatic",
                  "mgnIsoMode": "automatic", "roleType": "0", "traderInsts": [], "spotRoleType": "0",
-                 "spotTraderInsts": [], "opAuth": "0", "kycLv": "2", "label": "taxer read-only", "ip": "",
+                 "spotTraderInsts": [], "opAuth": "0", "kycLv": "2", "label": "taxer read-only",
+                 "ip": ",".join(self.key.ips),
                  "perm": PERM[self.permissions], "liquidationGear": "-1", "enableSpotBorrow": False,
-                 "spotBorrowAutoRepay": False, "type": "0", "settleCcy": "USDT", "settleCcyList": ["USDT"]}]
+                 "spotBorrowAutoRepay": False, "type": "0", "settleCcy": "USDT", "settleCcyList": ["USDT"]}])
 
     def balance(self, request: Request) -> object:
         wanted = request.query.get("ccy")

@@ -15,7 +15,7 @@ from typing import Self
 from urllib.parse import parse_qsl
 
 from taxer_replica import binance, bitget, coinbase, kraken, okx
-from taxer_replica.base import Credentials, Exchange, Permissions, Request, Response, dumps, html_error
+from taxer_replica.base import Credentials, Exchange, KeyFacts, Permissions, Request, Response, dumps, html_error
 from taxer_replica.faults import FaultPlan, Faults, RateLimiter
 from taxer_replica.history import History
 
@@ -35,12 +35,14 @@ class Replica:
 
     def __init__(self, exchange: str, history: History, *, api_key: str = "key", secret: str = "secret",
                  passphrase: str | None = None, permissions: Permissions = Permissions.READ_ONLY,
-                 faults: Faults | None = None, rate_limit: bool = False, port: int = 0) -> None:
+                 faults: Faults | None = None, rate_limit: bool = False, port: int = 0,
+                 key: KeyFacts | None = None) -> None:
         if exchange not in EXCHANGES:
             raise ValueError(f"no replica for exchange {exchange!r}; known: {', '.join(sorted(EXCHANGES))}")
         self.exchange = exchange
         self.history = history
-        self.api = EXCHANGES[exchange](history, Credentials(api_key, secret, passphrase), permissions)
+        self.api = EXCHANGES[exchange](history, Credentials(api_key, secret, passphrase), permissions,
+                                       key or KeyFacts())
         self.faults = faults or Faults()
         self.plan = FaultPlan(self.faults)
         self.rate_limit = rate_limit

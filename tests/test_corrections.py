@@ -111,16 +111,44 @@ def test_supplied_basis_and_date_make_an_ordinary_older_lot(ws, tmp_path):
     assert codes(tmp_path) == ["unmatched_withdrawal"]
 
 
-def test_match_makes_a_transfer_and_its_difference_a_network_fee(ws, tmp_path):
-    # 0.4 sent, 0.3 arrived: 0.1 ETH network fee at 250 (1000 * 0.1/0.4) from A (basis 200), listed apart;
-    # A keeps 0.9: sell 0.5 (1000, gain 500), sell 0.3 (600, gain 300)
+def test_match_refuses_a_deposit_that_came_before_the_withdrawal(ws):
+    # The fixture's 0.3 ETH deposit (20 January) came before the 0.4 ETH withdrawal (1 February): no transfer.
     i = ids(ws)
-    api.correct(ws, "match", i["send"], i["deposit"], note="sent to my wallet", by="alice")
-    assert totals(ws, tmp_path) == {**BASELINE, "cost_basis": "1600.00", "short_term_gain": "800.00",
-                                    "total_gain": "800.00", "warnings": 0}
+    with pytest.raises(ConfigError, match="arrived before withdrawal .* coins cannot arrive before they are sent"):
+        api.correct(ws, "match", i["send"], i["deposit"], note="sent to my wallet", by="alice")
+    assert api.corrections(ws) == []
+
+
+LATE = ["2024-02-05 10:00:00 UTC,,,0.39,ETH,,,975,USD,,arrived,",   # 4 days after the send: no automatic match
+        "2024-04-01 10:00:00 UTC,0.39,ETH,1170,USD,,,,,,sell,"]
+
+
+def test_match_makes_a_transfer_and_its_difference_a_network_fee(db_url, write_koinly, tmp_path):
+    # cb buys 1 ETH for 2000 (lot A, 2000/ETH) and sends 0.4 (worth 1000) on 1 Feb; 0.39 arrive on 5 Feb.
+    # Matched: 0.01 ETH is the network fee, a disposal at 1000 x 0.01 / 0.4 = 25.00 of basis 2000 x 0.01 = 20.00,
+    # listed apart. The 0.39 keep A's basis (780.00) and are sold for 1170: proceeds 1170, basis 780, gain 390.
+    engine = api.workspace(db_url)
+    api.import_csv_file(engine, write_koinly(CB[:2], "cb.csv"), "cb")
+    api.import_csv_file(engine, write_koinly(LATE, "late.csv"), "late")
+    by = {t.description: t.id for t in api.transactions(engine)}
+    api.correct(engine, "match", by["send"], by["arrived"], note="sent to my wallet", by="alice")
+    assert totals(engine, tmp_path) == {"proceeds": "1170.00", "cost_basis": "780.00", "short_term_gain": "390.00",
+                                        "long_term_gain": "0.00", "total_gain": "390.00", "income": "0.00",
+                                        "warnings": 0}
     with open(tmp_path / "r2024" / "other_disposals.csv", newline="") as handle:
         fee = [(r["category"], r["amount"], r["proceeds"], r["cost_basis"]) for r in csv.DictReader(handle)]
-    assert fee == [("transfer_fee", "0.1", "250.00", "200.00")]
+    assert fee == [("transfer_fee", "0.01", "25.00", "20.00")]
+
+
+def test_match_refuses_a_gap_far_beyond_a_network_fee(db_url, write_koinly):
+    # 0.4 sent, 0.3 arrived four days later: 0.1 ETH (25 %) cannot be a network fee (5 % allowed besides the
+    # withdrawal's own fee, here none).
+    engine = api.workspace(db_url)
+    api.import_csv_file(engine, write_koinly(CB[:2], "cb.csv"), "cb")
+    api.import_csv_file(engine, write_koinly([LATE[0].replace(",0.39,", ",0.3,")], "late.csv"), "late")
+    by = {t.description: t.id for t in api.transactions(engine)}
+    with pytest.raises(ConfigError, match=r"the 0.1 missing is more than a network fee .* split the withdrawal"):
+        api.correct(engine, "match", by["send"], by["arrived"], note="sent to my wallet", by="alice")
 
 
 def test_fair_value_of_an_event(ws, tmp_path):

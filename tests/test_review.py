@@ -63,10 +63,11 @@ def test_review_states_computed_effects_as_the_hand_calculation(run, write_koinl
     run("import", "csv", str(write_koinly(CB, "cb.csv")), "-a", "cb")
     run("import", "csv", str(write_koinly(WALLET, "wallet.csv")), "-a", "wallet")
     out = run("review", "--year", "2024").output
-    assert ("if a payment: a disposal at fair value: 2024: proceeds +1000.00, cost basis +800.00, short-term gain "
-            "+200.00, total gain +200.00 (amounts in USD); resolves this warning") in out
-    assert ("a cost of 750 USD (its value on arrival) acquired on arrival: 2024: cost basis +500.00, short-term gain "
-            "-500.00, total gain -500.00 (amounts in USD); resolves this warning") in out
+    # Money in its currency, counts as what they count: the spend adds one Form 8949 line.
+    assert ("if a payment: a disposal at fair value: 2024: proceeds +1000.00 USD, cost basis +800.00 USD, short-term "
+            "gain +200.00 USD, total gain +200.00 USD, +1 Form 8949 line; resolves this warning") in out
+    assert ("a cost of 750 USD (its value on arrival) acquired on arrival: 2024: cost basis +500.00 USD, short-term "
+            "gain -500.00 USD, total gain -500.00 USD; resolves this warning") in out
     i = ids(api.workspace(run.db))
     command = re.search(rf"\$ (taxer correct relabel {i['send']} spend) --note", out).group(1)
     run(*command.split()[1:], "--note", "paid the builder")

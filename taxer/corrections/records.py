@@ -200,6 +200,10 @@ def check(c: Correction, tx: Transaction, other: Transaction | None, currency: s
         raise CorrectionProblem(f"unknown correction kind {c.kind!r}; use one of {', '.join(KINDS)}", "kind")
 
 
+# How much of a matched withdrawal may go missing beyond its stated fee (network fees not in the record).
+MATCH_SLACK = Decimal("0.05")
+
+
 def _check_pair(c: Correction, tx: Transaction, other: Transaction | None) -> None:
     if other is None:
         raise CorrectionProblem(f"{c.kind} needs a withdrawal and a deposit", "other")
@@ -217,6 +221,17 @@ def _check_pair(c: Correction, tx: Transaction, other: Transaction | None) -> No
     if other.received.amount > tx.sent.amount:
         raise CorrectionProblem(f"transaction {other.id} receives {other.received.amount} {other.received.asset}, "
                                 f"more than the {tx.sent.amount} transaction {tx.id} sent", "other")
+    if other.timestamp < tx.timestamp:
+        raise CorrectionProblem(f"deposit {other.id} ({other.timestamp:%Y-%m-%d %H:%M} UTC) arrived before withdrawal "
+                                f"{tx.id} left ({tx.timestamp:%Y-%m-%d %H:%M} UTC): coins cannot arrive before they "
+                                "are sent", "other")
+    fee = tx.fee.amount if tx.fee is not None and tx.fee.asset == tx.sent.asset else Decimal(0)
+    gap = tx.sent.amount - other.received.amount
+    if gap > fee + tx.sent.amount * MATCH_SLACK:
+        raise CorrectionProblem(f"withdrawal {tx.id} sent {tx.sent.amount} {tx.sent.asset} but deposit {other.id} "
+                                f"received {other.received.amount}: the {gap} missing is more than a network fee "
+                                f"(the withdrawal's fee is {fee}). If only part went to that wallet, split the "
+                                f"withdrawal first (`taxer correct split {tx.id} ...`) and match the part", "other")
 
 
 @dataclass(frozen=True)

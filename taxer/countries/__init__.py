@@ -16,6 +16,12 @@ from taxer.errors import ConfigError
 COUNTRIES: dict[str, Country] = {c.code: c for c in (US, UK, CA, DE, AU)}
 
 
+def register(rules: Country) -> Country:
+    """Add a country (its code becomes a --country choice)."""
+    COUNTRIES[rules.code] = rules
+    return rules
+
+
 def country(code: str) -> Country:
     """The country with ISO-like code `code` (us, uk, ca, de, au); ConfigError for any other."""
     found = COUNTRIES.get(str(code).lower())
@@ -24,4 +30,4 @@ def country(code: str) -> Country:
     return found
 
 
-__all__ = ["COUNTRIES", "Country", "country"]
+__all__ = ["COUNTRIES", "Country", "country", "register"]

@@ -7,20 +7,26 @@ text with the law it rests on, and any extra CSV files. Nothing else in taxer as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from taxer.engine import EngineSettings
+from taxer.engine.methods import METHODS
 from taxer.engine.settings import Matcher
 from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 
-# Report totals: (year, printed sale lines, income by type) -> {field: value}; Decimals are money.
-Totals = Callable[[int, tuple[Any, ...], Mapping[str, Decimal]], dict[str, Any]]
+# Report totals: (year, printed sale lines, income by type, other=printed other disposals) -> {field: value};
+# Decimals are money. `other` (keyword, default none) are the other-disposal lines (transfer fees, gifts...), whose
+# gains the country counts where its law makes them disposals.
+Totals = Callable[..., dict[str, Any]]
 ExtraCsv = Callable[[Any], dict[str, bytes]]
+# Losses across years: ([(year, that year's totals), ...] oldest first, losses brought in from before the
+# ledger, options) -> per year, the fields it adds (loss_carryover_in, loss_applied, loss_carryover_out, ...).
+Carryover = Callable[..., list[dict[str, Any]]]
 # A form-box rule: (tax year, "short" | "long", the account's settings) -> the box a printed line goes in.
 BoxRule = Callable[[int, str, Mapping[str, object]], str]
 
@@ -30,7 +36,8 @@ def no_box(year: int, term: str, account_settings: Mapping[str, object]) -> str:
     return ""
 
 
-def no_totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal]) -> dict[str, Any]:
+def no_totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], other: tuple[Any, ...] = ()
+              ) -> dict[str, Any]:
     """A country whose return takes only the common summary fields."""
     return {}
 
@@ -52,6 +59,12 @@ class Country:
     Its forms: `form_box` puts a printed sale line in its form box (US Form 8949 boxes), `form_totals` gives the
     return's summary lines (US Schedule D), `extra_csv` the country's own files (US form8949.csv and
     schedule_d.csv, UK hmrc_disposals.csv); no country writes another's forms.
+
+    `nonstandard` names methods (and `refused_pools` pool options) the country's law does not allow, each with
+    the rule that says so: refused unless the user insists (`allow_nonstandard=True`). `gift_rules` says how a
+    gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
+    losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
+    does not (None: `totals`).
     """
 
     code: str
@@ -71,6 +84,13 @@ class Country:
     form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
+    matching_title: str = ""              # the country's own matching as the methodology page names it
+    nonstandard: tuple[tuple[str, str], ...] = ()
+    refused_pools: tuple[tuple[str, str], ...] = ()
+    gift_rules: tuple[tuple[str, str], ...] = ()
+    carryover: Carryover | None = None
+    loss_totals: Totals | None = None
+    method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
@@ -81,21 +101,46 @@ class Country:
                               "--timezone out for this country.")
         return self.zone
 
-    def method(self, requested: str | None) -> str:
-        """The accounting method: `requested` when the country allows it, else its default."""
+    def method(self, requested: str | None, allow_nonstandard: bool = False) -> str:
+        """The accounting method: `requested` when the country allows it, else its default.
+
+        A method the country's law does not allow (`nonstandard`) raises ConfigError naming the rule, unless
+        `allow_nonstandard`.
+        """
         if requested is None:
             return self.methods[0]
         name = requested.lower()
-        if name not in self.methods:
+        refused = dict(self.nonstandard)
+        if name in refused and not allow_nonstandard:
+            raise ConfigError(f"accounting method {requested!r} is not allowed in {self.name}: {refused[name]}. "
+                              f"Use {' or '.join(self.methods)}, or insist with allow_nonstandard=True.")
+        if name not in self.methods and name not in refused:
+            why = f" ({self.method_rule})" if self.method_rule else ""
             raise ConfigError(f"unknown accounting method {requested!r} for {self.name}: use "
-                              f"{' or '.join(self.methods)}")
+                              f"{' or '.join(self.methods)}{why}")
         return name
 
+    def method_title(self, name: str) -> str:
+        """How the methodology page names method `name`: the engine method's title, or the country's matching."""
+        found = METHODS.get(name)
+        if found is not None and self.matching is None:
+            return found.title
+        return self.matching_title or name
+
     def settings(self, *, method: str | None = None, currency: str | None = None, timezone: str | None = None,
-                 pool: str | None = None) -> EngineSettings:
-        """The engine settings for this country, from the user's options (None: the country's default)."""
-        name = self.method(method)
+                 pool: str | None = None, allow_nonstandard: bool = False,
+                 allocation_2025: Any = None) -> EngineSettings:
+        """The engine settings for this country, from the user's options (None: the country's default).
+
+        `allow_nonstandard` accepts a method or pool option the country's law does not allow (see `nonstandard`);
+        `allocation_2025` is a US safe-harbor election (taxer.engine.allocation.SafeHarbor).
+        """
+        name = self.method(method, allow_nonstandard)
         pool = (pool or "auto").replace("-", "_")
+        refused = dict(self.refused_pools)
+        if pool in refused and not allow_nonstandard:
+            raise ConfigError(f"--pool {pool} is not allowed in {self.name}: {refused[pool]}. Leave it out, or "
+                              "insist with allow_nonstandard=True.")
         if pool == "auto":
             pool = self.pool
         elif self.matching is not None and pool != "universal":
@@ -103,7 +148,27 @@ class Country:
                               "leave it out.")
         return EngineSettings(currency=(currency or self.currency).upper(),
                               method=name if self.matching is None else "average", pool=pool,
-                              timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after)
+                              timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after,
+                              gift_rules=dict(self.gift_rules), allocation_2025=allocation_2025)
+
+    def year_totals(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
+                    other: tuple[Any, ...] = (), history: Sequence[tuple[int, tuple, Mapping, tuple]] = (),
+                    brought_in: Mapping[str, Decimal] | None = None, **options: Any) -> dict[str, Any]:
+        """The year's totals with losses carried across years: `history` is (year, lines, income, other) of each
+        earlier year the ledger holds, oldest first; `brought_in` the losses carried in from before the ledger
+        (the country's carryover names its keys); `options` go to the carryover (US: filing_status)."""
+        out = self.totals(year, lines, income, other=other)
+        if self.carryover is None:
+            return out
+        basis = self.loss_totals or self.totals
+        years = [(y, basis(y, ls, inc, other=o)) for y, ls, inc, o in history]
+        this = out if basis is self.totals else basis(year, lines, income, other=other)
+        years.append((year, this))
+        carried = self.carryover(years, brought_in, **options)
+        if this is not out:
+            out.update(this)
+        out.update(carried[-1])
+        return out
 
     def bounds(self, year: int, timezone: str) -> tuple[datetime, datetime]:
         """Start and end (exclusive) of the tax year starting in `year`, as aware UTC datetimes."""

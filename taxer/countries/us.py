@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from taxer.countries import losses
 from taxer.countries.base import Country
 from taxer.files import csv_bytes
 from taxer.money import money, quantity
@@ -89,7 +90,12 @@ def _id(value: int | None) -> str:
 
 US = Country(
     code="us", name="United States", currency="USD", zone=None, year_start=(1, 1),
-    methods=("fifo", "lifo", "hifo", "average"), pool="auto",
+    methods=("fifo", "lifo", "hifo"), pool="auto", carryover=losses.us, loss_totals=losses.us_totals,
+    nonstandard=(("average", "average cost is allowed only for regulated investment company shares and dividend "
+                  "reinvestment plans (Treas. Reg. 1.1012-1(e)), not for digital assets"),),
+    refused_pools=(("universal", "from 2025 basis is tracked per wallet or account (Treas. Reg. 1.1012-1(j), "
+                    "Rev. Proc. 2024-28); --pool auto uses the universal pool before 2025 and per-account pools "
+                    "after"),),
     holding="Long-term when sold after the anniversary of the acquisition date (held more than one year).",
     methodology=(), form_box=box_for, form_totals=schedule_d_rows, extra_csv=forms,
 )

@@ -3,14 +3,15 @@
     from taxer.engine import compute, EngineSettings
     result = compute(transactions, EngineSettings(method="hifo"), until=end_of_year, price=price_source)
 
-No I/O of any kind happens here; a missing price or an unmatched transfer comes back as a `Warning` in the
+No I/O of any kind happens here; a missing price or an unmatched transfer comes back as a `LedgerWarning` in the
 result.
 """
 
+from taxer.engine.allocation import SafeHarbor, SpecificUnits, snapshot_rows
 from taxer.engine.core import compute
 from taxer.engine.methods import METHODS
 from taxer.engine.overrides import Overrides, SuppliedBasis
-from taxer.engine.records import CATEGORIES, Disposal, IncomeEvent, Lot, Result, Transfer, Warning
+from taxer.engine.records import CATEGORIES, Disposal, IncomeEvent, LedgerWarning, Lot, Result, Transfer
 from taxer.engine.settings import POOLS, EngineSettings
 from taxer.engine.taxyear import anniversary, is_long_term
 
@@ -18,5 +19,6 @@ METHOD_NAMES = tuple(METHODS)
 
 __all__ = [
     "CATEGORIES", "METHOD_NAMES", "POOLS", "Disposal", "EngineSettings", "IncomeEvent", "Lot", "Overrides",
-    "Result", "SuppliedBasis", "Transfer", "Warning", "anniversary", "compute", "is_long_term",
+    "Result", "SafeHarbor", "SpecificUnits", "SuppliedBasis", "Transfer", "LedgerWarning", "anniversary",
+    "compute", "is_long_term", "snapshot_rows",
 ]

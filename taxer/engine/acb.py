@@ -86,7 +86,9 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
         parts = [(take, taken, was_flagged)] if take > 0 else []
         if e.amount > take:
             parts.append((e.amount - take, ZERO, True))  # sold beyond the holdings (warned as oversold)
-        loss = taken - e.value
+        at_cost = e.value is None  # no gain, no loss (ITA s73(1)): the proceeds are the ACB taken
+        value = taken if at_cost else e.value
+        loss = taken - value
         denied = _denied(e, loss, dates, held, acquired) if e.category == SALE and loss > 0 else ZERO
         if denied:
             if amount > 0:
@@ -97,8 +99,9 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
             continue
         quantities = [part for part, _, _ in parts]
         m = e.m
+        proceeds_parts = [basis for _, basis, _ in parts] if at_cost else allocate(value, quantities, e.amount)
         for (part, basis, missing), proceeds, adjustment in zip(
-                parts, allocate(e.value, quantities, e.amount), allocate(denied, quantities, e.amount)):
+                parts, proceeds_parts, allocate(denied, quantities, e.amount)):
             out.append(Disposal(
                 asset=asset, amount=part, account=e.account, acquired_at=m.tx.timestamp,
                 disposed_at=m.tx.timestamp, proceeds=proceeds, cost_basis=basis, gain=proceeds - basis,

@@ -7,17 +7,17 @@ per account.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
 
+from taxer.engine.allocation import SafeHarbor, Whereabouts, rule_key
 from taxer.engine.exact import ZERO, allocate
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import Method
 from taxer.engine.pools import OpenLot, Pool
-from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, Lot, Transfer, Warning
+from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, LedgerWarning, Lot, Transfer
 from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
@@ -51,9 +51,11 @@ class Books:
         self.balances: dict[tuple[str, str], Decimal] = {}  # what the ledger says each account holds
         self.disposals: list[Disposal] = []
         self.income: list[IncomeEvent] = []
-        self.warnings: list[Warning] = []
+        self.warnings: list[LedgerWarning] = []
         self.transfers: list[Transfer] = []
         self.keep_from: int | None = None  # micros; results before it are computed but not kept
+        # While a universal pool will later be split per account: which lots' units each account holds.
+        self.whereabouts: Whereabouts | None = None
         self._seq = count()
 
     def kept(self, m: Moment, rows: list) -> list:
@@ -75,6 +77,8 @@ class Books:
         lot = OpenLot(asset, amount, cost, at, local, t, next(self._seq), account, m.tx_id, basis_missing,
                       self.long_after(local))
         self.pool(account, asset, m.method).add(lot)
+        if self.whereabouts is not None:
+            self.whereabouts.add(account, asset, t, lot.seq, amount)
 
     def receive(self, account: str, asset: str, lots: list[OpenLot], method: Method) -> None:
         """Lots moved in from another pool; they keep their acquisition time and basis."""
@@ -87,14 +91,17 @@ class Books:
         """Take `amount` out of the pool without a disposal (a transfer or an unexplained withdrawal)."""
         pool = self.pool(account, asset, m.method)
         pool.use(m.method)
+        if self.whereabouts is not None:
+            self.whereabouts.take(account, asset, amount)
         return pool.take(amount)
 
-    def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
-                value_missing: bool = False, fee: Decimal = ZERO) -> None:
+    def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal | None,
+                category: str, value_missing: bool = False, fee: Decimal = ZERO) -> None:
         """Dispose of `amount` for `proceeds`: a row per lot used, a zero-basis row for what was lacking.
 
         `proceeds` are net of the selling expense `fee`, which lot methods need no further (UK matching shows
-        gross proceeds and the fee among allowable costs).
+        gross proceeds and the fee among allowable costs). None: at the cost of what is disposed of, so neither
+        gain nor loss (a no-gain/no-loss transfer to a spouse).
         """
         lots, short = self.remove(m, account, asset, amount)
         rows = self.kept(m, self.disposals)
@@ -105,13 +112,16 @@ class Books:
                       f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
                       f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
 
-    def _rows(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
+    def _rows(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal | None, category: str,
               value_missing: bool, lots: list[OpenLot], short: Decimal) -> None:
         """The disposal rows: one per lot used, a zero-basis one for what was lacking."""
         parts = [lot.amount for lot in lots]
         if short:
             parts.append(short)
-        shares = allocate(proceeds, parts, amount)
+        if proceeds is None:  # no gain, no loss: each piece's proceeds are its cost
+            shares = [lot.cost for lot in lots] + ([ZERO] if short else [])
+        else:
+            shares = allocate(proceeds, parts, amount)
         at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.disposals
         for lot, proceeds_part in zip(lots, shares):
             rows.append(Disposal(
@@ -132,7 +142,7 @@ class Books:
              asset: str | None = None, amount: Decimal | None = None) -> None:
         """Record a ledger problem (`m` is the transaction it is about, or a tuple of transaction ids)."""
         tx_ids = (m.tx_id,) if isinstance(m, Moment) else m
-        self.warnings.append(Warning(code, message, tx_ids, account, asset, amount))
+        self.warnings.append(LedgerWarning(code, message, tx_ids, account, asset, amount))
 
     def track(self, tx: Transaction) -> None:
         """Follow the balance each account holds (needed to split universal pools per account)."""
@@ -142,14 +152,19 @@ class Books:
                 key = (tx.account, leg.asset)
                 balances[key] = balances.get(key, ZERO) + sign * leg.amount
 
-    def split_by_account(self, when: str, in_transit: dict[tuple[str, str], Decimal]) -> None:
+    def split_by_account(self, when: str, in_transit: dict[tuple[str, str], Decimal],
+                         election: SafeHarbor | None = None) -> tuple[Lot, ...]:
         """Turn each universal pool into per-account pools (Rev. Proc. 2024-28's switch from 2025 on).
 
-        For each asset, accounts in name order receive lots, oldest first and split as needed, up to what each
-        holds (its balance, plus coins on their way to it). A pool that does not match the balances gets a
-        warning.
+        Each account receives lots up to what it holds (its balance, plus coins on their way to it). Without an
+        `election`, a lot goes to the account whose history holds its units (`whereabouts`); what history cannot
+        place (the universal pool used other lots than those that left an account) fills the accounts still
+        short, the lot's own account first, then in name order. With a safe-harbor `election`, its specific units
+        or its global rule decide. A pool that does not match the balances gets a warning. Returns the lots each
+        account holds after the split (the 31 December 2024 snapshot).
         """
         universal, self.pools, self.per_account = self.pools, {}, True
+        whereabouts, self.whereabouts = self.whereabouts, None
         wanted: dict[str, dict[str, Decimal]] = {}
         for (account, asset), amount in list(self.balances.items()) + list(in_transit.items()):
             if amount > 0:
@@ -158,26 +173,58 @@ class Books:
         for asset in sorted(set(universal) | set(wanted)):
             pool = universal.get(asset)
             method = pool.method if pool is not None else None
-            lots = pool.drain_oldest_first() if pool is not None else deque()
-            short: list[tuple[str, Decimal]] = []
-            for account, amount in sorted(wanted.get(asset, {}).items()):
-                given: list[OpenLot] = []
-                while amount > 0 and lots:
-                    if lots[0].amount <= amount:
-                        given.append(lots.popleft())
-                    else:
-                        given.append(lots[0].split(amount))
-                    amount -= given[-1].amount
-                if given:
-                    self.receive(account, asset, given, method)
-                if amount > 0:
-                    short.append((account, amount))
+            lots = list(pool.drain_oldest_first()) if pool is not None else []
+            need = dict(wanted.get(asset, {}))
+            given: dict[str, list[OpenLot]] = {}
+            history = whereabouts.held(asset) if whereabouts else {}
+            if election is not None and election.units:
+                lots = self._give_specific(asset, lots, need, given, election)
+                lots = _give_by_history(lots, need, given, history)  # units the election does not name
+            elif election is not None:
+                lots.sort(key=rule_key(election.rule))
+                order = list(election.account_order) + sorted(a for a in need if a not in election.account_order)
+                lots = _fill(lots, need, given, order)
+            else:
+                lots = _give_by_history(lots, need, given, history)
+            lots.sort(key=lambda lot: (lot.t, lot.seq))
+            # What history could not place: the lot's own account first, then the others in name order.
+            for account in sorted(need):
+                lots = _fill(lots, need, given, [account], only=account)
+            lots = _fill(lots, need, given, sorted(need))
+            for account, portions in given.items():
+                self.receive(account, asset, portions, method)
             # Lots no balance accounts for stay with the accounts that acquired them: basis is never dropped.
             for lot in lots:
                 self.receive(lot.account, asset, [lot], method)
             extra = sum((lot.amount for lot in lots), ZERO)
+            short = sorted((account, amount) for account, amount in need.items() if amount > 0)
             if short or extra:
                 self._warn_split(when, asset, short, extra)
+        return tuple(lot.public() for key in sorted(self.pools, key=str) for lot in self.pools[key].lots())
+
+    def _give_specific(self, asset: str, lots: list[OpenLot], need: dict[str, Decimal],
+                       given: dict[str, list[OpenLot]], election: SafeHarbor) -> list[OpenLot]:
+        """A specific safe-harbor allocation: the stated units of the stated lots to each account."""
+        for units in election.units:
+            if units.asset != asset:
+                continue
+            want = min(units.amount, need.get(units.account, ZERO))
+            for lot in [lot for lot in lots if lot.tx_id == units.acquire_tx_id]:
+                if want <= 0:
+                    break
+                part = lot if lot.amount <= want else lot.split(want)
+                if part is lot:
+                    lots.remove(lot)
+                given.setdefault(units.account, []).append(part)
+                need[units.account] -= part.amount
+                want -= part.amount
+            if want > 0:
+                self.warn("safe_harbor_units", f"The safe-harbor allocation gives {q(units.amount)} {asset} of "
+                          f"the lot of transaction {units.acquire_tx_id} to account {units.account!r}, but only "
+                          f"{q(units.amount - want)} could be given (the lot or the account's balance is smaller); "
+                          "the rest of the account's units are placed by their history.", (units.acquire_tx_id,),
+                          units.account, asset, want)
+        return lots
 
     def _warn_split(self, when: str, asset: str, short: list[tuple[str, Decimal]], extra: Decimal) -> None:
         parts = [f"{q(amount)} {asset} held in account {account!r} had no lot to take (disposals there will "
@@ -200,3 +247,47 @@ class Books:
     def where_held(self, account: str) -> str:
         """How a message names the pool `account`'s coins are in."""
         return f" in account {account!r}" if self.per_account else " in the universal pool"
+
+
+def _give_by_history(lots: list[OpenLot], need: dict[str, Decimal], given: dict[str, list[OpenLot]],
+                     held: dict[str, dict[int, Decimal]]) -> list[OpenLot]:
+    """Give each account the units of the lots its history says it holds (by lot seq); the lots left over."""
+    left: list[OpenLot] = []
+    accounts = sorted(held)
+    for lot in lots:
+        for account in accounts:
+            units = min(held[account].get(lot.seq, ZERO), need.get(account, ZERO), lot.amount)
+            if units <= 0:
+                continue
+            part = lot if units == lot.amount else lot.split(units)
+            given.setdefault(account, []).append(part)
+            need[account] -= units
+            held[account][lot.seq] -= units
+            if part is lot:
+                break
+        else:
+            left.append(lot)
+    return left
+
+
+def _fill(lots: list[OpenLot], need: dict[str, Decimal], given: dict[str, list[OpenLot]], order: list[str],
+          only: str | None = None) -> list[OpenLot]:
+    """Give `lots` in their order to the accounts in `order`, each up to its need (`only`: lots acquired in
+    that account); the lots left over."""
+    left: list[OpenLot] = []
+    for lot in lots:
+        if only is not None and lot.account != only:
+            left.append(lot)
+            continue
+        for account in order:
+            amount = need.get(account, ZERO)
+            if amount <= 0:
+                continue
+            part = lot if lot.amount <= amount else lot.split(amount)
+            given.setdefault(account, []).append(part)
+            need[account] -= part.amount
+            if part is lot:
+                break
+        else:
+            left.append(lot)
+    return left

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
 
+from taxer.engine.allocation import Whereabouts
 from taxer.engine.books import Books, Moment
 from taxer.engine.events import EventBooks
 from taxer.engine.exact import EXACT, ZERO
@@ -19,7 +20,20 @@ from taxer.engine.methods import METHODS, Method
 from taxer.engine.ordering import crypto, ledger_order, micros
 from taxer.engine.overrides import NONE, Overrides
 from taxer.engine.pools import OpenLot
-from taxer.engine.records import DONATION, GIFT, LOST, SALE, TRANSFER_FEE, IncomeEvent, Result, Transfer
+from taxer.engine.records import (
+    DONATION,
+    GIFT,
+    GIFT_SPOUSE,
+    LOST,
+    MARKET_VALUE,
+    NO_GAIN_NO_LOSS,
+    SALE,
+    TRANSFER_FEE,
+    IncomeEvent,
+    Lot,
+    Result,
+    Transfer,
+)
 from taxer.engine.settings import EngineSettings
 from taxer.engine.transfers import match_transfers
 from taxer.engine.valuation import PriceFn, Valuer
@@ -85,6 +99,9 @@ class _Computation:
         switch = datetime(PER_ACCOUNT_FROM_YEAR, 1, 1, tzinfo=self.zone)
         self.switch_label = f"{switch:%Y-%m-%d %H:%M} {settings.timezone}"
         self.switch_at = micros(switch) if settings.pool == "auto" else None
+        if self.switch_at is not None and self.matcher is None:
+            self.books.whereabouts = Whereabouts()  # so the split knows which account holds which lot
+        self.allocation: tuple[Lot, ...] = ()
         # deposit index -> (lots on their way, quantity the sender lacked); None when nothing moves (one pool)
         self.transit: dict[int, tuple[list[OpenLot], Decimal] | None] = {}
         self._methods: dict[int, Method] = {}
@@ -120,7 +137,7 @@ class _Computation:
             tx = ledger[i]
             t = times[i]
             if tracking and times[waits.get(i, i)] >= self.switch_at:
-                self._split()
+                self._split(order, i)
                 tracking = False
             local = tx.timestamp.astimezone(zone).date()
             m = Moment(tx, ids[i], t, local, self._method(local.year))
@@ -128,7 +145,7 @@ class _Computation:
                 books.track(tx)
             self._handlers[tx.kind](i, m)
         if tracking and until is not None and micros(until) > self.switch_at:
-            self._split()  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
+            self._split((), None)  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
 
         if self.matcher is not None:
             stop = until.astimezone(zone).date() if until is not None else None
@@ -139,7 +156,7 @@ class _Computation:
         in_transit = [lot for entry in self.transit.values() if entry for lot in entry[0]]
         return Result(disposals=tuple(books.disposals), income=tuple(books.income),
                       holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
-                      transfers=tuple(books.transfers))
+                      transfers=tuple(books.transfers), allocation_2025=self.allocation)
 
     def _decided(self, ids: list) -> tuple[dict[int, int], set[int]]:
         """The user's transfer decisions as ledger indices: forced pairs, and transactions never auto-matched."""
@@ -158,7 +175,7 @@ class _Computation:
             method = self._methods[year] = METHODS[self.settings.method_for(year)]
         return method
 
-    def _split(self) -> None:
+    def _split(self, order, first: int | None) -> None:
         # Coins withdrawn under the universal pool and not yet deposited belong to their destination account.
         arriving: dict[tuple[str, str], Decimal] = {}
         for d, entry in self.transit.items():
@@ -166,7 +183,27 @@ class _Computation:
                 dep = self.ledger[d]
                 key = (dep.account, dep.received.asset)
                 arriving[key] = arriving.get(key, ZERO) + dep.received.amount
-        self.books.split_by_account(self.switch_label, arriving)
+        election = self.settings.allocation_2025
+        self.allocation = self.books.split_by_account(self.switch_label, arriving, election)
+        if election is not None and election.recorded_on is not None and first is not None:
+            self._check_election_date(order, first, election)
+
+    def _check_election_date(self, order, first: int, election) -> None:
+        """Rev. Proc. 2024-28 section 5.02(4): the allocation is made before the first 2025 disposal or transfer."""
+        ordered = list(order)
+        for i in ordered[ordered.index(first):]:
+            tx = self.ledger[i]
+            if tx.kind is Kind.TRADE and crypto(tx.sent) is None:
+                continue  # a purchase for fiat disposes of nothing
+            if tx.kind in (Kind.INCOME, Kind.DEPOSIT):
+                continue
+            day = tx.timestamp.astimezone(self.zone).date()
+            if election.recorded_on > day:
+                self.books.warn("safe_harbor_late", f"The safe-harbor allocation was recorded on "
+                                f"{election.recorded_on.isoformat()}, after the first 2025 disposal or transfer "
+                                f"({day.isoformat()}, transaction {self.ids[i]}); Rev. Proc. 2024-28 section "
+                                "5.02(4) requires it before then. It is applied as recorded.", (self.ids[i],))
+            return
 
     # --- one handler per kind -----------------------------------------------------------------------------
 
@@ -237,13 +274,28 @@ class _Computation:
         self._unknown_origin(m, crypto(tx.received))
 
     def _outflow(self, i: int, m: Moment) -> None:
-        """Spend and fee: a sale at fair value; gift, donation, lost: no proceeds, reported apart."""
+        """Spend and fee: a sale at fair value; gift, donation, lost: reported apart, with no proceeds, or at
+        market value or at no gain/no loss where the country says so (settings.gift_rules)."""
         tx = m.tx
         category = _OUTFLOW_CATEGORY[tx.kind]
+        if category == GIFT and (tx.label or "").lower() == GIFT_SPOUSE:
+            category = GIFT_SPOUSE
         # A record with only a fee leg (a standalone fee) disposes of that fee.
         out, fee = (tx.sent, tx.fee) if tx.sent is not None else (tx.fee, None)
         missing: list[Leg] = []
-        if category != SALE:
+        rule = self.settings.gift_rule(category) if category != SALE else None
+        if rule == MARKET_VALUE and crypto(out):
+            # A disposal at market value (TCGA 1992 s17(1)(a), ITA s69(1)(b), ITAA 1997 s116-30): valued as a
+            # sale would be, listed apart; a fee in another coin is disposed of too.
+            value = self.valuer.event(tx, out, None)
+            if value is None:
+                missing.append(out)
+            self.books.dispose(m, tx.account, out.asset, out.amount, value or ZERO, category, value is None)
+            self._pay_fee(m, fee, _LAZY, SALE, missing)
+        elif rule == NO_GAIN_NO_LOSS and crypto(out):
+            self.books.dispose(m, tx.account, out.asset, out.amount, None, category)
+            self._pay_fee(m, fee, _LAZY, SALE, missing)
+        elif category != SALE:
             if crypto(out):
                 self.books.dispose(m, tx.account, out.asset, out.amount, ZERO, category)
             self._pay_fee(m, fee, _LAZY, SALE, missing)
@@ -287,6 +339,8 @@ class _Computation:
             sent_at=tx.timestamp, received_at=dep.timestamp))
         if not self.books.per_account:
             self.transit[d] = None  # one universal pool: nothing moves
+            if self.books.whereabouts is not None:  # but the units change accounts
+                self.books.whereabouts.move(tx.account, dep.account, sent.asset, received.amount)
         else:
             lots, short = self.books.remove(m, tx.account, sent.asset, received.amount)
             for lot in lots:

@@ -24,7 +24,8 @@ class Event:
     """One valued movement of an asset: an acquisition (cost), a disposal (net proceeds and selling fee), or
     coins leaving the books without a disposal (an unexplained withdrawal).
 
-    `flagged` marks an unknown basis (acquisition) or an unknown value (disposal).
+    `flagged` marks an unknown basis (acquisition) or an unknown value (disposal). A disposal's `value` is None
+    when it is made at no gain and no loss (its proceeds are whatever cost the matching gives it).
     """
 
     __slots__ = ("account", "amount", "category", "fee", "flagged", "kind", "m", "value")
@@ -95,8 +96,8 @@ class EventBooks(Books):
         self._event(asset, Event(REMOVE, m, account, amount, ZERO, ZERO, "", False))
         return [], self._take(asset, amount)
 
-    def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal, category: str,
-                value_missing: bool = False, fee: Decimal = ZERO) -> None:
+    def dispose(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal | None,
+                category: str, value_missing: bool = False, fee: Decimal = ZERO) -> None:
         self._event(asset, Event(DISPOSE, m, account, amount, proceeds, fee, category, value_missing))
         short = self._take(asset, amount)
         if short:

@@ -21,6 +21,7 @@ class Method:
     """An accounting method: the order lots leave a pool, and whether the pool's basis is averaged."""
 
     name: str
+    title: str                      # as the methodology page names it
     order: Callable[[OpenLot], tuple]
     average: bool = False
 
@@ -41,10 +42,16 @@ def _highest_unit_cost_first(lot: OpenLot) -> tuple:
 
 
 METHODS: dict[str, Method] = {
-    "fifo": Method("fifo", _oldest_first),
-    "lifo": Method("lifo", _newest_first),
-    "hifo": Method("hifo", _highest_unit_cost_first),
+    "fifo": Method("fifo", "FIFO (first in, first out)", _oldest_first),
+    "lifo": Method("lifo", "LIFO (last in, first out)", _newest_first),
+    "hifo": Method("hifo", "HIFO (highest unit cost first)", _highest_unit_cost_first),
     # One average basis per pool; the lots still leave oldest first, which dates each piece for the holding
     # period.
-    "average": Method("average", _oldest_first, average=True),
+    "average": Method("average", "Average cost", _oldest_first, average=True),
 }
+
+
+def register(method: Method) -> Method:
+    """Add an accounting method (a new ordering key); countries list the names they allow."""
+    METHODS[method.name] = method
+    return method

@@ -15,9 +15,19 @@ from taxer.engine.exact import EXACT, ZERO
 SALE = "sale"
 TRANSFER_FEE = "transfer_fee"
 GIFT = "gift"
+GIFT_SPOUSE = "gift_spouse"  # a gift to a spouse or civil partner (Kind.GIFT labelled "gift_spouse")
 DONATION = "donation"
 LOST = "lost"
-CATEGORIES = (SALE, TRANSFER_FEE, GIFT, DONATION, LOST)
+CATEGORIES = (SALE, TRANSFER_FEE, GIFT, GIFT_SPOUSE, DONATION, LOST)
+
+# How a country treats a gift, a gift to a spouse, a donation (EngineSettings.gift_rules, per category):
+# no proceeds, listed apart (US, Germany); a disposal at market value (UK TCGA 1992 s17(1)(a), Canada ITA
+# s69(1)(b), Australia ITAA 1997 s116-30); or at the cost that gives neither gain nor loss (UK TCGA s58 spouses
+# and s257 charities, Canada ITA s73(1) spouse rollover at the adjusted cost base).
+NO_PROCEEDS = "no_proceeds"
+MARKET_VALUE = "market_value"
+NO_GAIN_NO_LOSS = "no_gain_no_loss"
+GIFT_RULES = (NO_PROCEEDS, MARKET_VALUE, NO_GAIN_NO_LOSS)
 
 SHORT = "short"
 LONG = "long"
@@ -103,7 +113,7 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class LedgerWarning:
     """A ledger problem the user should look at; returned, never raised, and listed in every report."""
 
     code: str
@@ -141,8 +151,11 @@ class Result:
     disposals: tuple[Disposal, ...] = ()
     income: tuple[IncomeEvent, ...] = ()
     holdings: tuple[Lot, ...] = ()
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[LedgerWarning, ...] = ()
     transfers: tuple[Transfer, ...] = ()
+    # US: the lots each account held when its pools became per-account (1 January 2025, Rev. Proc. 2024-28),
+    # as the split allotted them; empty when no split happened in the computation.
+    allocation_2025: tuple[Lot, ...] = ()
 
     def holdings_by_asset(self) -> dict[str, Decimal]:
         """Total quantity held per asset, sorted by asset."""

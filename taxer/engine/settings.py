@@ -9,7 +9,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from taxer.engine.allocation import SafeHarbor
 from taxer.engine.methods import METHODS
+from taxer.engine.records import DONATION, GIFT, GIFT_RULES, GIFT_SPOUSE, NO_PROCEEDS
 from taxer.engine.taxyear import anniversary, zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
@@ -44,7 +46,11 @@ class EngineSettings:
     dates for the holding period and where tax years are cut. `transfer_window` is how long after a
     withdrawal a deposit may arrive to be matched with it. `matcher` is a country's own matching (None: lots).
     `long_after` is the holding-period rule: the last acquisition-date-relative date on which a disposal is still
-    short-term (the US anniversary by default; a country passes its own). Unknown values raise `ConfigError`.
+    short-term (the US anniversary by default; a country passes its own). `gift_rules` maps the categories gift,
+    gift_spouse and donation to one of GIFT_RULES (absent: no proceeds, listed apart, as in the US and Germany).
+    `allocation_2025` is a US safe-harbor allocation election (Rev. Proc. 2024-28) used when the "auto" pool
+    splits per account on 1 January 2025; None: each lot stays in the account whose history holds it. Unknown
+    values raise `ConfigError`.
     """
 
     currency: str = "USD"
@@ -55,6 +61,8 @@ class EngineSettings:
     transfer_window: timedelta = timedelta(hours=24)
     matcher: Matcher | None = None
     long_after: Callable[[date], date] = anniversary
+    gift_rules: Mapping[str, str] = field(default_factory=dict)
+    allocation_2025: SafeHarbor | None = None
 
     def __post_init__(self) -> None:
         currency = self.currency.upper() if isinstance(self.currency, str) else self.currency
@@ -78,13 +86,22 @@ class EngineSettings:
         if self.matcher is not None and self.pool != "universal":
             raise ConfigError(f"{self.matching} matching pools each asset across all accounts: pool must be "
                               f"'universal', not {self.pool!r}")
+        rules = dict(self.gift_rules)
+        for category, rule in rules.items():
+            if category not in (GIFT, GIFT_SPOUSE, DONATION) or rule not in GIFT_RULES:
+                raise ConfigError(f"gift_rules: {category!r} -> {rule!r}: categories are gift, gift_spouse, "
+                                  f"donation; rules {', '.join(GIFT_RULES)}")
+        object.__setattr__(self, "gift_rules", MappingProxyType(rules))
+        if self.allocation_2025 is not None and not isinstance(self.allocation_2025, SafeHarbor):
+            raise ConfigError(f"allocation_2025 must be a SafeHarbor election, not {self.allocation_2025!r}")
         if not isinstance(self.transfer_window, timedelta) or self.transfer_window < timedelta(0):
             raise ConfigError(
                 f"transfer_window must be a non-negative timedelta, not {self.transfer_window!r}")
 
     def __hash__(self) -> int:
         return hash((self.currency, self.method, tuple(sorted(self.method_by_year.items())), self.pool,
-                     self.timezone, self.transfer_window, self.matcher, self.long_after))
+                     self.timezone, self.transfer_window, self.matcher, self.long_after,
+                     tuple(sorted(self.gift_rules.items())), self.allocation_2025))
 
     @property
     def matching(self) -> str:
@@ -99,3 +116,7 @@ class EngineSettings:
     def method_for(self, year: int) -> str:
         """The accounting method in force for disposals in tax year `year`."""
         return self.method_by_year.get(year, self.method)
+
+    def gift_rule(self, category: str) -> str:
+        """How a disposal of `category` (gift, gift_spouse, donation) is valued: one of GIFT_RULES."""
+        return self.gift_rules.get(category, NO_PROCEEDS)

@@ -162,7 +162,10 @@ def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disp
                 if quantities[n] > 0]
         if not mine:
             continue
-        if len(mine) == 1:
+        if e.value is None:  # no gain, no loss (TCGA s58): the proceeds are the allowable cost of each piece
+            fees = [ZERO] * len(mine)
+            gross = [cost for _, _, cost in mine]
+        elif len(mine) == 1:
             parts, gross, fees = None, (e.value + e.fee,), (e.fee,)
         else:
             parts = [part for _, part, _ in mine]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from taxer.exchanges import normalize
+from taxer.exchanges import keyfacts, normalize
 from taxer.exchanges.normalize import RawFields
-from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
+from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
 from taxer.model import Leg
 
 RAW = RawFields(trade_amount=("size",), trade_cost=("amount",), trade_fee=("feeDetail.totalFee",),
@@ -17,10 +17,23 @@ WITHDRAWAL_RAW = RawFields(transfer_fee=("fee",))
 # Bills that are income: the "financial" group (earn/staking interest) and airdrop/reward business types.
 INCOME_GROUPS = {"financial": "staking"}
 INCOME_WORDS = (("airdrop", "airdrop"), ("rebate", "reward"), ("reward", "reward"), ("interest", "interest"))
-# API key authorities (bitget docs): codes ending in "r" read, in "w" read-write; "wwow" withdraws.
-# Older keys list words ("readonly", "trade", "withdraw", "transfer").
-WITHDRAW_SCOPES = {"wwow", "withdraw", "transfer"}
-READ_SCOPES = {"readonly", "read", "read_only"}
+# API key authorities of GET /api/v2/spot/account/info (bitget docs, "Get Account Information": the fullest table is
+# the edition at https://www.bitget.live/api-doc/spot/account/Get-Account-Info; the Chinese edition at
+# https://bitget.fit/zh-CN/api-doc/spot/account/Get-Account-Info writes the P2P read-write code "p2pw"). Codes ending
+# in "r" read; write codes are split by what they can do: trade, or move funds (withdraw, wallet transfer, P2P,
+# sub-account management). "taxw" (tax read and write) can do neither. The documented example lists the older words
+# "readonly" and "trade". Any other code is unknown and refuses the key.
+READ_CODES = {"coor", "cpor", "stor", "smor", "ttor", "wtor", "taxr", "chor", "p2pr", "pllr", "readonly"}
+HARMLESS_WRITE_CODES = {"taxw"}
+TRADE_CODES = {"coow", "cpow", "stow", "smow", "ttow", "pllw", "trade"}
+MOVES_FUNDS_CODES = {"wwow", "wtow", "chow", "p2p", "p2pw"}
+KEY_HELP = KeyHelp(
+    steps=("Bitget > Profile > API Keys > Create API Key > System-generated API Key; set a passphrase and note it.",
+           "Permissions: choose 'Read-only' for every area (Spot, Futures, Margin, Wallet, Tax). Do not tick "
+           "'Read and write', 'Withdraw' or 'Transfer'.",
+           "Bind the key to this computer's public IP address in the 'Bind IP address' field."),
+    allowlist="Bitget > API Keys > Edit > Bind IP address",
+    docs="https://www.bitget.com/support/articles/360038968251-API-Creation-Guide")
 
 
 def income_label(info: dict) -> str | None:
@@ -53,14 +66,30 @@ def _bill_income(bill, account, source):
                             description=f"bitget {bill.get('businessType')}")
 
 
+def parse_permissions(response: object) -> KeyPermissions:
+    """account/info's `authorities` read against bitget's code table; an unknown code or shape refuses the key."""
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict):
+        return keyfacts.unreadable("account info has no data object", response)
+    codes = data.get("authorities")
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        return keyfacts.unreadable("authorities is not a list of codes", codes)
+    r = keyfacts.Reading()
+    known = READ_CODES | HARMLESS_WRITE_CODES | TRADE_CODES | MOVES_FUNDS_CODES
+    unknown = [c for c in codes if c.strip().lower() not in known]
+    for code in unknown:
+        r.unknown(f"unknown authority {code!r}")
+    scopes = {c.strip().lower() for c in codes}
+    moves = bool(scopes & MOVES_FUNDS_CODES) or any(keyfacts.says_moves_funds(c) for c in unknown)
+    ips = data.get("ips", data.get("ipWhiteList"))
+    return r.done(read=bool(scopes & READ_CODES) or bool(scopes & (TRADE_CODES | MOVES_FUNDS_CODES)),
+                  trade=bool(scopes & TRADE_CODES) or (None if unknown else False),
+                  withdraw=moves or (None if unknown else False),
+                  detail="authorities: " + ", ".join(codes), ip_restricted=keyfacts.ip_list(ips))
+
+
 def permissions(gw) -> KeyPermissions:
-    response = gw.call("private_spot_get_v2_spot_account_info")
-    scopes = {str(s).lower() for s in ((response or {}).get("data") or {}).get("authorities") or []}
-    if not scopes:
-        return KeyPermissions(known=False, detail="no authorities listed")
-    writes = {s for s in scopes if (len(s) == 4 and s.endswith("w")) or s == "trade"} - WITHDRAW_SCOPES
-    return KeyPermissions(read=True, trade=bool(writes), withdraw=bool(scopes & WITHDRAW_SCOPES),
-                          detail="authorities: " + ", ".join(sorted(scopes)))
+    return parse_permissions(gw.call("private_spot_get_v2_spot_account_info"))
 
 
 def _withdrawal(record, account, source):
@@ -95,6 +124,7 @@ SPEC = ExchangeSpec(
                    **_windowed),
     ),
     permissions=permissions,
+    key_help=KEY_HELP,
     markets_of="both",   # every spot fill moves both coins, and the bills list every coin that moved
     needs_password=True,
 )

@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from taxer.errors import ExchangeAuthError
-from taxer.exchanges import normalize, paging
+from taxer.exchanges import keyfacts, normalize, paging
 from taxer.exchanges.normalize import RawFields
-from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
+from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
 from taxer.model import Kind, Leg, Transaction
 
 RAW = RawFields(trade_amount=("size",), trade_fee=("commission",))
@@ -133,13 +133,43 @@ def _check_secret(gw) -> None:
         "-----BEGIN EC PRIVATE KEY----- block with its line breaks, as the secret.")
 
 
+# GET /api/v3/brokerage/key_permissions (Coinbase docs, "Get API Key Permissions", https://docs.cdp.coinbase.com/
+# api-reference/advanced-trade-api/rest-api/data-api/get-api-key-permissions): can_view, can_trade, can_transfer as
+# JSON booleans, with portfolio_uuid and portfolio_type. Any other boolean that is not false is a right taxer does
+# not know (the docs describe one more, for receiving payments, without showing its name): it refuses the key.
+PERMISSION_FLAGS = ("can_view", "can_trade", "can_transfer")
+OTHER_FIELDS = {"portfolio_uuid", "portfolio_type"}
+KEY_HELP = KeyHelp(
+    steps=("Coinbase Developer Platform (portal.cdp.coinbase.com) > API keys > Create API key; choose the portfolio "
+           "whose history you file (a key sees only its own portfolio).",
+           "API restrictions: tick only 'View'. Leave 'Trade' and 'Transfer' unticked.",
+           "Under 'Advanced settings' choose the ECDSA signature algorithm and add this computer's public IP "
+           "address to the IP allowlist. Download the key: its name (organizations/.../apiKeys/...) is the API key, "
+           "its privateKey block the secret."),
+    allowlist="Coinbase Developer Platform > API keys > the key > IP allowlist",
+    docs="https://docs.cdp.coinbase.com/coinbase-app/authentication-authorization/api-key-authentication")
+
+
+def parse_permissions(answer: object) -> KeyPermissions:
+    """key_permissions' three booleans, strictly; a missing, non-boolean or unknown right refuses the key."""
+    if not isinstance(answer, dict) or not answer:
+        return keyfacts.unreadable("key_permissions is not an object of rights", answer)
+    r = keyfacts.Reading()
+    view, trade_, transfer = (r.flag(answer, name) for name in PERMISSION_FLAGS)
+    for name, value in answer.items():
+        if name not in PERMISSION_FLAGS and name not in OTHER_FIELDS and value not in (False, None, ""):
+            r.unknown(f"unknown field {name}={value!r}")
+            if keyfacts.says_moves_funds(name) and keyfacts.looks_true(value):
+                transfer = True
+    on = [name for name, flag in zip(PERMISSION_FLAGS[1:], (trade_, transfer)) if flag]
+    # the CDP key's allow-list is not in this answer (it is set on the key in the developer portal)
+    return r.done(read=view, trade=trade_, withdraw=transfer,
+                  detail=("enabled: " + ", ".join(on)) if on else "can_view only")
+
+
 def permissions(gw) -> KeyPermissions:
     _check_secret(gw)
-    r = gw.call("v3PrivateGetBrokerageKeyPermissions") or {}
-    trade_, transfer = r.get("can_trade") is True, r.get("can_transfer") is True
-    on = [name for name, flag in (("can_trade", trade_), ("can_transfer", transfer)) if flag]
-    return KeyPermissions(read=r.get("can_view") is not False, trade=trade_, withdraw=transfer,
-                          detail=("enabled: " + ", ".join(on)) if on else "view only")
+    return parse_permissions(gw.call("v3PrivateGetBrokerageKeyPermissions"))
 
 
 def _assets(record) -> set[str]:
@@ -164,4 +194,5 @@ SPEC = ExchangeSpec(
                    id_param="cursor", token_path="info.cursor", newest_first=True),
     ),
     permissions=permissions,
+    key_help=KEY_HELP,
 )

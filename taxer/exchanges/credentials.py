@@ -85,7 +85,74 @@ def store(account: str, creds: Credentials) -> None:
             value = getattr(creds, f)
             if value:
                 keyring.set_password(KEYRING_SERVICE, f"{account}:{f}", value)
+            elif keyring.get_password(KEYRING_SERVICE, f"{account}:{f}") is not None:
+                keyring.delete_password(KEYRING_SERVICE, f"{account}:{f}")   # the old key's passphrase
     except keyring_error as exc:
         raise TaxerError(f"the operating system's keyring refused the key ({type(exc).__name__}); no usable "
                          f"keyring here? Use the environment variables {env_prefix(account)}API_KEY and "
                          f"{env_prefix(account)}SECRET instead.") from None
+
+
+def has_key(account: str) -> bool:
+    """Whether a key for the account is set (environment or keyring), without raising."""
+    try:
+        load(account)
+    except TaxerError:
+        return False
+    return True
+
+
+def check_keyring() -> None:
+    """Raise a TaxerError saying what to do when no usable keyring backend is here (before asking for secrets)."""
+    keyring, keyring_error = _keyring()
+    problem = "the keyring package is not installed"
+    if keyring is not None:
+        try:
+            backend = keyring.get_keyring()
+            name = type(backend).__name__
+            if "fail" in name.lower() or getattr(backend, "priority", 1) <= 0:
+                problem = f"no usable keyring backend ({name})"
+            else:
+                keyring.get_password(KEYRING_SERVICE, "taxer:probe")
+                return
+        except keyring_error as exc:
+            problem = f"the keyring does not answer ({type(exc).__name__})"
+    raise TaxerError(f"cannot keep keys in the operating system's keyring: {problem}. Use the environment variables "
+                     "TAXER_<NAME>_API_KEY, TAXER_<NAME>_SECRET and TAXER_<NAME>_PASSWORD instead.")
+
+
+def forget(account: str) -> list[str]:
+    """Delete the account's keyring entries; returns the fields that were there."""
+    keyring, keyring_error = _keyring()
+    removed = []
+    if keyring is None:
+        return removed
+    for f in FIELDS:
+        try:
+            if keyring.get_password(KEYRING_SERVICE, f"{account}:{f}") is not None:
+                keyring.delete_password(KEYRING_SERVICE, f"{account}:{f}")
+                removed.append(f)
+        except keyring_error:
+            pass
+    return removed
+
+
+def move(old: str, new: str) -> None:
+    """Keep a renamed account's keyring entries under its new name."""
+    keyring, keyring_error = _keyring()
+    if keyring is None:
+        return
+    try:
+        values = {f: keyring.get_password(KEYRING_SERVICE, f"{old}:{f}") for f in FIELDS}
+    except keyring_error:
+        return
+    if values.get("api_key") and values.get("secret"):
+        store(new, Credentials(values["api_key"], values["secret"], values.get("password"), origin="keyring"))
+        forget(old)
+
+
+def pasted_secret(text: str) -> str:
+    """A secret typed or pasted at a one-line prompt: a PEM block (Coinbase CDP keys) may come with its line breaks
+    written as the two characters \\n, as the key file's JSON shows them; they become line breaks again."""
+    text = text.strip()
+    return text.replace("\\n", "\n") if "-----BEGIN" in text else text

@@ -13,10 +13,10 @@ from dataclasses import replace
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
-from taxer.exchanges import normalize
+from taxer.exchanges import keyfacts, normalize
 from taxer.exchanges.normalize import RawFields
 from taxer.exchanges.paging import Counted
-from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
+from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
 from taxer.model import Leg, Transaction
 
 RAW = RawFields(trade_amount=("vol",), trade_cost=("cost",), trade_fee=("fee",), transfer_amount=("amount",),
@@ -29,9 +29,25 @@ INCOME = {("staking", ""): "staking", ("earn", "reward"): "staking", ("transfer"
 INCOME_TYPES = {"staking": "staking"}
 # Balances kraken keeps apart for staked/earning coins (DOT.S, ETH.F, USDC.M, ...) are the same coin for taxes.
 WALLET_SUFFIXES = {"S", "M", "F", "B", "P"}
-# GetApiKeyInfo permission flags (see the replica: the shape is not checked against the real API).
-TRADE_FLAGS = ("modify_orders", "cancel_orders", "earn_funds")
-MOVE_FLAGS = ("withdraw_funds",)
+# POST /0/private/GetApiKeyInfo (kraken docs, "Get API Key Info", https://docs.kraken.com/api-reference/account-data/
+# get-api-key-info): `permissions` is a list of strings. The docs' example shows four: query-funds,
+# query-open-trades (read), modify-trades (trade), withdraw-funds. The others below are inferred from the key
+# settings page's names ("Query Closed Orders & Trades", "Query Ledger Entries", "Export Data", "Deposit Funds",
+# "Cancel/Close Orders", "Earn Funds", https://docs.kraken.com/exchange/guides/rest/api-keys) written the same way:
+# an inference that fails closed, since a string that is not in these lists refuses the key.
+READ_PERMISSIONS = {"query-funds", "query-open-trades", "query-closed-trades", "query-ledger", "export-data",
+                    "deposit-funds"}   # deposit-funds: deposit methods and addresses; nothing leaves the account
+TRADE_PERMISSIONS = {"modify-trades", "cancel-trades", "close-trades", "earn-funds"}
+MOVE_PERMISSIONS = {"withdraw-funds"}
+KEY_HELP = KeyHelp(
+    steps=("Kraken > Settings > API > Create API key; name it e.g. 'taxer'.",
+           "Funds permissions: tick only 'Query'. Orders and trades: tick only 'Query open orders & trades' and "
+           "'Query closed orders & trades'. Data: tick 'Query ledger entries' and 'Export data'. Leave 'Deposit', "
+           "'Withdraw', 'Earn', 'Create & modify orders' and 'Cancel & close orders' unticked.",
+           "Under 'Key restrictions' add this computer's public IP address; set 'Query start/end date' to the years "
+           "you file for, and an expiry date ('Key expiration') for when you are done."),
+    allowlist="Kraken > Settings > API > the key > Key restrictions > IP allowlist",
+    docs="https://support.kraken.com/articles/360000919966-how-to-create-an-api-key")
 # ccxt's own mapping of kraken's legacy X/Z asset ids (its `commonCurrencies`), for where ccxt is not at hand (CSV).
 LEGACY = {"XXBT": "BTC", "XBT": "BTC", "XXDG": "DOGE", "XDG": "DOGE", "XETH": "ETH", "XETC": "ETC", "XLTC": "LTC",
           "XMLN": "MLN", "XREP": "REP", "XXLM": "XLM", "XXMR": "XMR", "XXRP": "XRP", "XZEC": "ZEC", "ZAUD": "AUD",
@@ -133,13 +149,36 @@ def _ledger_income(entry, account, source) -> Transaction | None:
                             .strip())
 
 
+def _field(result: dict, camel: str, snake: str):
+    # the docs' example spells fields in camelCase (validUntil); kraken's key pages and Fast API keys in snake_case
+    return result.get(camel, result.get(snake))
+
+
+def parse_permissions(response: object) -> KeyPermissions:
+    """GetApiKeyInfo's permission strings, allow-list, query window and expiry; an unknown string refuses the key."""
+    result = response.get("result") if isinstance(response, dict) else None
+    if not isinstance(result, dict):
+        return keyfacts.unreadable("GetApiKeyInfo has no result object", response)
+    names = result.get("permissions")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        return keyfacts.unreadable("permissions is not a list of permission names", names)
+    r = keyfacts.Reading()
+    unknown = [n for n in names if n not in READ_PERMISSIONS | TRADE_PERMISSIONS | MOVE_PERMISSIONS]
+    for name in unknown:
+        r.unknown(f"unknown permission {name!r}")
+    moves = bool(set(names) & MOVE_PERMISSIONS) or any(keyfacts.says_moves_funds(n) for n in unknown)
+    return r.done(read=bool(set(names) & READ_PERMISSIONS), withdraw=moves or (None if unknown else False),
+                  trade=bool(set(names) & TRADE_PERMISSIONS) or (None if unknown else False),
+                  detail="permissions: " + ", ".join(names),
+                  ip_restricted=keyfacts.ip_list(_field(result, "ipAllowlist", "ip_allowlist")),
+                  created=keyfacts.from_seconds(_field(result, "createdTime", "created_time")),
+                  expires=keyfacts.from_seconds(_field(result, "validUntil", "valid_until")),
+                  query_from=keyfacts.from_seconds(_field(result, "queryFrom", "query_from")),
+                  query_to=keyfacts.from_seconds(_field(result, "queryTo", "query_to")))
+
+
 def permissions(gw) -> KeyPermissions:
-    flags = ((gw.call("private_post_getapikeyinfo") or {}).get("result") or {}).get("permissions")
-    if not isinstance(flags, dict):
-        return KeyPermissions(known=False, detail="no permissions listed")
-    on = sorted(k for k, v in flags.items() if v is True)
-    return KeyPermissions(read=True, trade=any(k in on for k in TRADE_FLAGS),
-                          withdraw=any(k in on for k in MOVE_FLAGS), detail="enabled: " + ", ".join(on))
+    return parse_permissions(gw.call("private_post_getapikeyinfo"))
 
 
 def _assets(record) -> set[str]:
@@ -163,4 +202,5 @@ SPEC = ExchangeSpec(
         StreamSpec("trades", _fetch_trades, _trade, paging="offset_counted", limit=PAGE, offset_param="ofs"),
     ),
     permissions=permissions,
+    key_help=KEY_HELP,
 )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from taxer.exchanges import normalize
+from taxer.exchanges import keyfacts, normalize
 from taxer.exchanges.normalize import RawFields
-from taxer.exchanges.spec import ExchangeSpec, KeyPermissions, StreamSpec, unified
+from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
 from taxer.model import Leg
 
 RAW = RawFields(trade_amount=("fillSz",), trade_fee=("fee",), transfer_amount=("amt",), transfer_fee=("fee",))
@@ -23,8 +23,17 @@ QUOTE_STEP = Decimal("1E-8")
 # airdrops; 26 is its "structured products / earn" type and these sub types are the replica's (assumption).
 INCOME_BILLS = {("26", "280"): "staking", ("26", "281"): "airdrop"}
 INCOME_BILL_TYPE = "26"   # asked for by type: ~3 bills per trade are not income, and okx pages bills 100 at a time
-# /api/v5/account/config `perm`: "read_only", "read_only,trade", "read_only,withdraw,trade".
-WITHDRAW_SCOPES = {"withdraw", "transfer"}
+# GET /api/v5/account/config `perm` (okx docs, "Get account configuration", https://www.okx.com/docs-v5/en/
+# #trading-account-rest-api-get-account-configuration): one comma-separated string of read_only, trade, withdraw
+# ("read_only,withdraw,trade" in the docs' example); `ip` the bound addresses, comma-separated, "" when none.
+PERM_WORDS = {"read_only", "trade", "withdraw"}
+KEY_HELP = KeyHelp(
+    steps=("OKX > Profile > API keys > Create API key > 'API trading'; name it e.g. 'taxer' and set a passphrase.",
+           "Permissions: tick only 'Read'. Leave 'Trade' and 'Withdraw' unticked.",
+           "Add this computer's public IP address under 'IP address' (okx deletes keys with trade or withdraw "
+           "rights and no IP after 14 days unused; a bound read-only key is the safe kind)."),
+    allowlist="OKX > API keys > Edit > IP address",
+    docs="https://www.okx.com/help/how-do-i-create-an-api-key")
 # One window from the history's start to now: okx has no window limit, only retention.
 NO_WINDOW_DAYS = 365 * 40
 
@@ -66,14 +75,29 @@ def _bill_income(bill, account, source):
                             description=f"okx bill type {bill.get('type')}/{bill.get('subType')}")
 
 
+def parse_permissions(response: object) -> KeyPermissions:
+    """account/config's `perm` word by word; a list, another separator or an unknown word refuses the key."""
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, list) or len(data) != 1 or not isinstance(data[0], dict):
+        return keyfacts.unreadable("account config data is not one configuration", data)
+    config = data[0]
+    perm = config.get("perm")
+    if not isinstance(perm, str) or not perm.strip():
+        return keyfacts.unreadable("perm is not a comma-separated string", perm)
+    r = keyfacts.Reading()
+    words = [w.strip() for w in perm.split(",")]
+    unknown = [w for w in words if w not in PERM_WORDS]
+    for word in unknown:
+        r.unknown(f"unknown perm word {word!r}")
+    moves = "withdraw" in words or any(keyfacts.says_moves_funds(w) for w in unknown)
+    return r.done(read="read_only" in words or (None if unknown else False),
+                  trade="trade" in words or (None if unknown else False),
+                  withdraw=moves or (None if unknown else False), detail=f"perm: {perm}",
+                  ip_restricted=keyfacts.ip_list(config.get("ip")))
+
+
 def permissions(gw) -> KeyPermissions:
-    response = gw.call("private_get_account_config") or {}
-    config = (response.get("data") or [{}])[0]
-    scopes = {s.strip().lower() for s in str(config.get("perm") or "").split(",") if s.strip()}
-    if not scopes:
-        return KeyPermissions(known=False, detail="no perm field in the account configuration")
-    return KeyPermissions(read="read_only" in scopes, trade="trade" in scopes,
-                          withdraw=bool(scopes & WITHDRAW_SCOPES), detail="perm: " + ",".join(sorted(scopes)))
+    return parse_permissions(gw.call("private_get_account_config"))
 
 
 def _assets(record) -> set[str]:
@@ -101,5 +125,6 @@ SPEC = ExchangeSpec(
                    **_by_bill),
     ),
     permissions=permissions,
+    key_help=KEY_HELP,
     needs_password=True,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from taxer.exchanges.normalize import RawFields
@@ -20,13 +21,36 @@ DAY_MS = 86_400_000
 
 @dataclass(frozen=True)
 class KeyPermissions:
-    """What an API key may do, as the exchange reports it. `known` False: the exchange cannot say."""
+    """What an API key may do and how it is protected, as the exchange's answer says it.
 
-    read: bool = True
-    trade: bool = False
-    withdraw: bool = False      # withdraw or transfer funds out
-    known: bool = True
-    detail: str = ""
+    `read`, `trade`, `withdraw` (withdraw or transfer funds out): True or False where the answer says so, None where
+    it does not. `unreadable` names each part of the answer taxer could not read (missing, malformed, unknown names):
+    a key is used only when it is empty and the answer positively says the key cannot trade or move funds.
+    """
+
+    read: bool | None = None
+    trade: bool | None = None
+    withdraw: bool | None = None
+    unreadable: tuple[str, ...] = ()
+    detail: str = ""                        # what the exchange said, in its own words
+    ip_restricted: bool | None = None       # bound to an IP allow-list; None: the answer does not say
+    created: datetime | None = None         # when the key was made, where the exchange says
+    expires: datetime | None = None         # when the key stops working, where the exchange says
+    query_from: datetime | None = None      # kraken: the only history the key can see
+    query_to: datetime | None = None
+
+    @property
+    def known(self) -> bool:
+        return not self.unreadable and None not in (self.read, self.trade, self.withdraw)
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    """Plain words for a user: how to make a read-only key on this exchange, and where its IP allow-list is."""
+
+    steps: tuple[str, ...]
+    allowlist: str                          # where to bind the key to an IP address
+    docs: str                               # the exchange's own page on API keys
 
 
 # fetch(gw, symbol, since_ms, limit, params) -> list of records with at least 'id' (unified or raw)
@@ -75,6 +99,7 @@ class ExchangeSpec:
     raw: RawFields
     streams: tuple[StreamSpec, ...]  # non-symbol streams first: they tell which assets to look for trades in
     permissions: Callable[[Gateway], KeyPermissions]
+    key_help: KeyHelp | None = None
     markets_of: str = "either"      # candidate markets: "both" assets seen, or "either" (base or quote seen)
     needs_password: bool = False
     candle_limit: int = 100         # candles per OHLCV request, for `taxer prices fetch`

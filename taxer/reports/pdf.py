@@ -31,12 +31,6 @@ from taxer.resources import templates_dir
 CHUNK_PAGES = 120  # listing pages per chunk (~4,800 Form 8949 lines): ~7 s of one worker, ~150 MiB of layout
 WORKERS = 2
 
-METHODS = {"fifo": "FIFO (first in, first out)", "lifo": "LIFO (last in, first out)",
-           "hifo": "HIFO (highest unit cost first)", "average": "Average cost",
-           "pooling": "HMRC share matching (same day, 30 days, Section 104 pool)",
-           "acb": "Adjusted cost base (average across all accounts)"}
-
-
 @dataclass(frozen=True)
 class PdfContext:
     """What the PDF states besides the view: the ledger it came from and whom it is for."""
@@ -105,7 +99,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "country_holding": rules.holding,
         "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
                            for name, value in view.country_totals().items()],
-        "method": METHODS.get(p.method, p.method),
+        "method": rules.method_title(p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
         "transactions": context.transactions,

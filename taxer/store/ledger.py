@@ -61,10 +61,7 @@ def ensure_account(conn: Connection, name: str, *, kind: str = "file", exchange_
     found = find_account(conn, name)
     if found:
         return found
-    try:
-        check_account(name)
-    except NameProblem as exc:
-        raise ConfigError(f"{exc}. Pick another name for the account; nothing was changed.") from None
+    check_new_name(name)
     # Two first imports at once may both find no account: the second one's insert does nothing (on PostgreSQL it
     # waits for the first to commit) and it finds the first one's account.
     values = {"name": name, "kind": kind, "exchange_id": exchange_id, "api_url": api_url, "settings": "{}",
@@ -80,6 +77,14 @@ def _insert_new(conn: Connection, table, keys: tuple[str, ...]):
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def check_new_name(name: str) -> None:
+    """ConfigError unless `name` may name a new account (taxer.model.names)."""
+    try:
+        check_account(name)
+    except NameProblem as exc:
+        raise ConfigError(f"{exc}. Pick another name for the account; nothing was changed.") from None
 
 
 def list_accounts(conn: Connection) -> list[AccountInfo]:
@@ -208,8 +213,10 @@ fromisoformat = datetime.fromisoformat
 
 def query_transactions(conn: Connection, *, account: str | None = None, asset: str | None = None,
                        since: datetime | None = None, until: datetime | None = None,
-                       tx_id: int | None = None) -> Iterator[Transaction]:
-    """Ledger transactions in time order, filtered by account name, asset (any leg), [since, until) or id."""
+                       tx_id: int | None = None, external_ids: Sequence[str] | None = None
+                       ) -> Iterator[Transaction]:
+    """Ledger transactions in time order, filtered by account name, asset (any leg), [since, until), row id or
+    external ids."""
     raw = [type_coerce(TX.c[name], NullType()) for name in (
         "timestamp", "sent_amount", "received_amount", "fee_amount", "fair_value")]
     query = (select(TX.c.id, ACCOUNTS.c.name, TX.c.kind, *raw, TX.c.sent_asset, TX.c.received_asset, TX.c.fee_asset,
@@ -224,6 +231,8 @@ def query_transactions(conn: Connection, *, account: str | None = None, asset: s
         query = query.where((TX.c.sent_asset == asset) | (TX.c.received_asset == asset) | (TX.c.fee_asset == asset))
     if tx_id is not None:
         query = query.where(TX.c.id == tx_id)
+    if external_ids is not None:
+        query = query.where(TX.c.external_id.in_(sorted(set(external_ids))))
     if since is not None:
         query = query.where(TX.c.timestamp >= since)
     if until is not None:
@@ -301,6 +310,20 @@ def set_cursor(conn: Connection, account_id: int, stream: str, cursor: dict) -> 
 
 def update_account(conn: Connection, name: str, **values) -> None:
     conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.name == name).values(**values))
+
+
+def transactions_by_key(conn: Connection, keys: Iterable[tuple[str, str, str]]
+                        ) -> dict[tuple[str, str, str], Transaction]:
+    """The ledger transactions named by (account, source, external id), those of `keys` that exist."""
+    wanted = set(keys)
+    found: dict[tuple[str, str, str], Transaction] = {}
+    ids = sorted({k[2] for k in wanted})
+    for start in range(0, len(ids), 500):
+        for tx in query_transactions(conn, external_ids=ids[start:start + 500]):
+            key = (tx.account, tx.source, tx.external_id)
+            if key in wanted:
+                found[key] = tx
+    return found
 
 
 def transaction_by_id(conn: Connection, tx_id: int) -> Transaction | None:

@@ -166,3 +166,18 @@ class CorrectionRecord(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: str | None = Field(default=None, max_length=100)
     revoke_note: str | None = Field(default=None, sa_type=Text)
+
+
+class ApiKeySeen(SQLModel, table=True):
+    """When taxer first saw an account's API key, for exchanges that do not say when a key was made.
+
+    The key is named by the SHA-256 of its public id only: no secret, and not the id itself.
+    """
+
+    __tablename__ = "api_keys_seen"
+    __table_args__ = (UniqueConstraint("account_id", "fingerprint", name="uq_api_keys_seen_account_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
+    fingerprint: str = Field(max_length=64)
+    first_seen: datetime = Field(sa_type=UTCDateTime)

@@ -104,11 +104,12 @@ def test_the_year_is_cut_in_the_taxpayers_time_zone():
     # UTC: 2024, fifo, one universal pool: b's lot is the oldest.
     assert [(d.method, str(d.disposed_date), str(d.acquired_date), d.cost_basis) for d in utc.disposals] == [
         ("fifo", "2024-12-31", "2024-06-01", D(10000))]
-    # Tokyo: 2025, lifo, a's own pool. The split gave a (first by name, holding 2) the two oldest lots, b the
-    # newest.
+    # Tokyo: 2025, lifo, a's own pool. The split keeps each lot in the account whose history holds it (Treas.
+    # Reg. 1.1012-1(j), Rev. Proc. 2024-28): a bought the 07-01 and 08-01 coins, b the 06-01 one; lifo in a sells
+    # the 08-01 lot (basis 30,000). (Before: a, first by name, was given the two oldest lots, b's 06-01 among them.)
     assert [(d.method, str(d.disposed_date), str(d.acquired_date), d.cost_basis)
             for d in tokyo.disposals] == [
-        ("lifo", "2025-01-01", "2024-07-01", D(20000))]
-    assert lots(tokyo) == [("BTC", "1", "2024-06-01", "10000", "a"), ("BTC", "1", "2024-08-01", "30000", "b")]
+        ("lifo", "2025-01-01", "2024-08-01", D(30000))]
+    assert lots(tokyo) == [("BTC", "1", "2024-07-01", "20000", "a"), ("BTC", "1", "2024-06-01", "10000", "b")]
     start, end = tax_year_bounds(2025, "Asia/Tokyo")
     assert start <= at("2024-12-31 23:30") < end

@@ -37,7 +37,7 @@ def test_an_old_ledger_upgrades_in_place_and_keeps_its_data(db_url):
                                                          else "2024-01-01 00:00:00.000000"})
     old.dispose()
     engine = open_engine(db_url)
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision() == "0005"
     assert [a.name for a in api.accounts(engine)] == ["kept"]
     with engine.begin() as conn:
         prices.upsert(conn, [PriceRow("ETH", "USD", "1d", at(2024, 3, 1), Decimal("3400.5"), "user")], at(2025, 1, 1))

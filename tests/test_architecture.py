@@ -1,0 +1,150 @@
+"""The house runs one way: sources -> ledger -> engine -> reports, with the CLI a thin skin over a facade.
+
+Each of taxer's packages may import only the packages below it (ALLOWED); nothing imports in a loop; ccxt,
+WeasyPrint and the replica each have one owner; and `taxer --help` loads none of the heavy libraries. Imports
+under `if TYPE_CHECKING:` are for the type checker only and are not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "taxer"
+
+VOCABULARY = {"errors", "model", "money", "files", "resources", "runtime", "__version__"}
+# What each of taxer's top-level packages and modules may import from taxer (besides itself and VOCABULARY).
+ALLOWED: dict[str, set[str]] = {
+    "model": set(),
+    "money": set(),
+    "files": set(),
+    "errors": set(),
+    "resources": set(),
+    "runtime": set(),
+    "engine": set(),                                   # pure: the model only
+    "countries": {"engine"},
+    "corrections": {"engine"},
+    "exchanges": set(),                                # sources ...
+    "importers": {"exchanges"},                        # (an export shares its exchange's asset codes and ids)
+    "store": {"corrections"},                          # ... the ledger (it stores correction records)
+    "pricing": {"engine", "exchanges", "importers", "store"},
+    "keys": {"exchanges", "store"},                    # the key check and its advice, at sync and on its own
+    "sync": {"exchanges", "store", "keys"},
+    "reports": {"engine", "countries", "corrections"},  # formats what the engine produced
+    "fingerprint": {"store"},
+    "config": {"engine", "countries", "exchanges", "pricing"},
+    "year": {"engine", "countries", "corrections", "pricing", "reports", "store", "config", "fingerprint"},
+    "review": {"engine", "corrections", "reports", "store", "year"},
+    "views": {"store"},
+    "docs": {"engine", "countries", "exchanges", "importers"},  # the README's tables, from the registries
+    "api": {"engine", "countries", "corrections", "exchanges", "importers", "store", "pricing", "sync", "keys",
+            "reports", "config", "year", "review"},
+    "demo": {"api", "views"},
+    "cli": {"api", "views", "demo", "countries", "engine", "exchanges"},
+}
+# Third-party modules with exactly one owner inside taxer.
+OWNERS = {"ccxt": {"taxer.exchanges.gateway"}, "weasyprint": {"taxer.reports.pdf_chunks"},
+          "taxer_replica": {"taxer.demo"}}
+
+
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imports() -> dict[str, set[str]]:
+    """module -> every module it imports (at the top or inside functions), TYPE_CHECKING blocks excepted."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_text())
+        skip = _type_checking_lines(tree)
+        for node in ast.walk(tree):
+            if getattr(node, "lineno", None) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                found[module].update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module == "taxer":
+                    found[module].update(f"taxer.{a.name}" for a in node.names)
+                else:
+                    found[module].add(node.module)
+    return found
+
+
+def _package(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "taxer" and len(parts) > 1 else None
+
+
+def package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, targets in imports().items():
+        src = _package(module)
+        for target in targets:
+            dst = _package(target)
+            if src and dst and dst != src:
+                graph[src].add(dst)
+    return graph
+
+
+def test_every_package_imports_only_what_is_below_it():
+    graph = package_graph()
+    assert set(graph) <= set(ALLOWED), f"a package the layering does not know: {sorted(set(graph) - set(ALLOWED))}"
+    wrong = {src: sorted(dsts - ALLOWED[src] - VOCABULARY) for src, dsts in graph.items()
+             if dsts - ALLOWED[src] - VOCABULARY}
+    assert not wrong, f"imports against the one-way layering: {wrong}"
+
+
+def test_no_loop_between_packages():
+    graph = package_graph()
+    seen, stack, loops = set(), [], []
+
+    def visit(node: str) -> None:
+        if node in stack:
+            loops.append(stack[stack.index(node):] + [node])
+            return
+        if node in seen:
+            return
+        seen.add(node)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            visit(nxt)
+        stack.pop()
+
+    for node in sorted(graph):
+        visit(node)
+    assert not loops, f"import loops: {loops}"
+
+
+def test_the_engine_imports_only_the_model():
+    for module, targets in imports().items():
+        if module.startswith("taxer.engine"):
+            outside = {t for t in targets if t.startswith("taxer.") and not t.startswith("taxer.engine")}
+            assert outside <= {"taxer.model", "taxer.errors"}, (module, outside)
+
+
+def test_heavy_libraries_have_one_owner():
+    for library, owners in OWNERS.items():
+        users = {m for m, targets in imports().items()
+                 if any(t == library or t.startswith(library + ".") for t in targets)}
+        assert users == owners, f"{library} is imported by {sorted(users)}, only {sorted(owners)} may"
+
+
+def test_taxer_help_loads_no_heavy_library():
+    # Start-up speed (issue 17): `taxer --help` must not import ccxt, WeasyPrint, pandas, SQLAlchemy or the
+    # library behind the CLI. Checked by what is imported, not by a clock.
+    code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in ('ccxt', 'weasyprint', 'pandas', 'sqlalchemy', 'sqlmodel', 'alembic', "
+            "'taxer.api', 'taxer.store', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out
