@@ -33,7 +33,7 @@ from taxer.runtime import gc_paused, gc_running
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, matching, prices
 from taxer.store import settings as stored_settings
-from taxer.store.db import open_engine, when_free
+from taxer.store.db import database_error, open_engine, when_free  # noqa: F401  (database_error: for the CLI)
 from taxer.year import load as load_year
 
 

@@ -60,9 +60,7 @@ class TaxerGroup(click.Group):
         except TaxerError as exc:
             raise click.ClickException(str(exc)) from None
         except Exception as exc:
-            from taxer.errors import database_error  # the database's own errors, one paragraph each
-
-            mapped = database_error(exc, ctx.obj.get("db") if ctx.obj else None)
+            mapped = api.database_error(exc, ctx.obj.get("db") if ctx.obj else None)  # the database's own errors
             if mapped is None:
                 raise
             raise click.ClickException(str(mapped)) from None

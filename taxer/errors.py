@@ -53,13 +53,3 @@ class ExchangeUnavailable(ExchangeError):
 class KeyPermissionError(TaxerError):
     """The API key may do more than read: taxer refuses keys that can withdraw or transfer funds."""
 
-
-def database_error(exc: BaseException, db: str | None = None) -> DatabaseError | None:
-    """A database driver's error (SQLAlchemy's family) as one paragraph naming the ledger and what to do; None for
-    any other exception. The safety net under every command: what taxer foresees it raises as TaxerError itself."""
-    if not type(exc).__module__.startswith("sqlalchemy"):
-        return None
-    from taxer.store.db import _advice, _reason, display_url, resolve_url
-
-    where = display_url(resolve_url(db))
-    return DatabaseError(f"the ledger {where} failed: {_reason(exc)}. {_advice(exc)}")

@@ -185,3 +185,11 @@ def when_free(engine: Engine, work, what: str, attempts: int = 3):
     raise DatabaseError(f"the ledger {display_url(str(engine.url))} stayed busy: another taxer (an import or a sync) "
                         f"kept writing to it for over {attempts * BUSY_TIMEOUT:.0f} seconds. Wait until it finishes "
                         f"and run the command again; nothing of {what} was written.")
+
+
+def database_error(exc: BaseException, db: str | None = None) -> DatabaseError | None:
+    """A database driver's error (SQLAlchemy's family) as one paragraph naming the ledger and what to do; None for
+    any other exception. The safety net under every command: what taxer foresees it raises as TaxerError itself."""
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    return DatabaseError(f"the ledger {display_url(resolve_url(db))} failed: {_reason(exc)}. {_advice(exc)}")

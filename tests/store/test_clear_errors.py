@@ -163,3 +163,17 @@ def test_two_first_imports_create_one_account(db_url):
     first.close()
     assert found["account"].name == "shared"
     assert [a.name for a in api.accounts(engine)] == ["shared"]
+
+
+def test_an_unforeseen_database_error_is_one_paragraph(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    db = str(tmp_path / "t.db")
+    api.workspace(db)
+
+    def broken(engine):
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(api, "accounts", broken)
+    result = _invoke("--db", db, "accounts", code=1)
+    assert "disk I/O error" in result.output and db in result.output
