@@ -52,4 +52,3 @@ class ExchangeUnavailable(ExchangeError):
 
 class KeyPermissionError(TaxerError):
     """The API key may do more than read: taxer refuses keys that can withdraw or transfer funds."""
-
