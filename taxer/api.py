@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from taxer import config
 from taxer.corrections import Correction, CorrectionProblem, apply, from_row
@@ -26,12 +27,13 @@ from taxer.exchanges.registry import names as exchange_names
 from taxer.files import csv_bytes, write_bytes_atomic
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
+from taxer.money import number
 from taxer.reports.package import FORMATS, Package, write_package
 from taxer.runtime import gc_paused, gc_running
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, matching, prices
 from taxer.store import settings as stored_settings
-from taxer.store.db import open_engine
+from taxer.store.db import database_error, open_engine, when_free  # noqa: F401  (database_error: for the CLI)
 from taxer.year import load as load_year
 
 
@@ -50,9 +52,12 @@ class FileImport:
         return self.rows - self.inserted
 
 
-def workspace(db: str | None = None) -> Engine:
-    """The ledger database for `db` (path or URL), `TAXER_DB`, or ./taxer.db, migrated to the current schema."""
-    return open_engine(db)
+def workspace(db: str | None = None, *, create: bool = True) -> Engine:
+    """The ledger database for `db` (path or URL), `TAXER_DB`, or ./taxer.db, migrated to the current schema.
+
+    `create=False` for commands that only read: NotFoundError, saying where taxer looked, when there is no ledger
+    there yet (and none is created)."""
+    return open_engine(db, create=create)
 
 
 def upgrade_database(db: str | None = None) -> tuple[bool, str | None]:
@@ -80,24 +85,38 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
     path = Path(path)
     fmt, rows = read_rows(path, account)  # detects the format before anything is written
     target = f"{path} sha256={_sha256(path)}"
+    parsed = [rows]
+
+    def attempt() -> FileImport:
+        rows_now = parsed.pop() if parsed else read_rows(path, account)[1]  # a retry parses the file again
+        return _import_csv_once(engine, path, account, fmt, rows_now, target)
+
     try:
-        with gc_paused(), engine.begin() as conn:
-            acct = ledger.ensure_account(conn, account)
-            run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
-            if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
-                records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
-                read = len(records)
-                _, inserted = ledger.insert_records(conn, acct.id, run_id,
-                                                    matching.drop_held(conn, acct.id, fmt.ledger_source, records))
-            else:
-                read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
-            ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
+        return when_free(engine, attempt, str(path))
     except TaxerError as exc:
-        with engine.begin() as conn:
-            acct = ledger.find_account(conn, account)
-            run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id if acct else None)
-            ledger.finish_run(conn, run_id, outcome="failed", message=str(exc))
+        try:
+            with engine.begin() as conn:
+                acct = ledger.find_account(conn, account)
+                run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id if acct else None)
+                ledger.finish_run(conn, run_id, outcome="failed", message=str(exc))
+        except SQLAlchemyError:
+            pass  # the ledger is busy or broken: the error itself says so
         raise
+
+
+def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, target: str) -> FileImport:
+    """One attempt at importing a file, in one database transaction."""
+    with gc_paused(), engine.begin() as conn:
+        acct = ledger.ensure_account(conn, account)
+        run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
+        if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
+            records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
+            read = len(records)
+            _, inserted = ledger.insert_records(conn, acct.id, run_id,
+                                                matching.drop_held(conn, acct.id, fmt.ledger_source, records))
+        else:
+            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
+        ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     return FileImport(str(path), fmt.name, read, inserted)
 
 
@@ -185,10 +204,13 @@ def parse_tax_year(text: str | int, country: str = "us") -> int:
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
            pool: str | None = None, formats: Sequence[str] = FORMATS,
-           progress: Callable[[int, int], None] | None = None) -> Package:
+           progress: Callable[[int, int], None] | None = None, force: bool = False,
+           archive: bool = False) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
-    Options left None come from the workspace settings (`taxer config`), else taxer's defaults.
+    Options left None come from the workspace settings (`taxer config`), else taxer's defaults. The package
+    replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
+    adds package.zip of the package.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
@@ -210,7 +232,8 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
             def render(v, path):
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
-        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render)
+        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
+                             force=force, archive=archive)
 
 
 # --- exchange accounts ---------------------------------------------------------------------------------------
@@ -291,7 +314,7 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
     with engine.connect() as conn:
         rows = prices.load(conn, quote=quote.upper() if quote else None)
     data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
-                     ((r.bucket_start.isoformat(), r.asset, r.quote, format(r.price, "f"), r.resolution, r.source)
+                     ((r.bucket_start.isoformat(), r.asset, r.quote, number(r.price), r.resolution, r.source)
                       for r in rows))
     try:
         write_bytes_atomic(Path(out), data)
@@ -567,6 +590,7 @@ def rename_account(engine: Engine, old: str, new: str) -> int:
             raise ConfigError("the new account name cannot be empty")
         if ledger.find_account(conn, new) is not None:
             raise TaxerError(f"there is already an account {new!r}; pick another name")
+        ledger.check_new_name(new)
         moved = stored.rename(conn, old, new)
     credentials.move(old, new)
     return moved

@@ -59,10 +59,20 @@ class TaxerGroup(click.Group):
             return super().invoke(ctx)
         except TaxerError as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            mapped = api.database_error(exc, ctx.obj.get("db") if ctx.obj else None)  # the database's own errors
+            if mapped is None:
+                raise
+            raise click.ClickException(str(mapped)) from None
 
 
 def _engine(ctx: click.Context):
     return api.workspace(ctx.obj["db"])
+
+
+def _ledger(ctx: click.Context):
+    """The existing ledger, for commands that only read: they never create one."""
+    return api.workspace(ctx.obj["db"], create=False)
 
 
 METHOD_CHOICES = "|".join(METHODS)
@@ -164,7 +174,7 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
     """List ledger transactions in time order."""
     if until is not None and until.time() == datetime.min.time():
         until += timedelta(days=1)  # a bare date means the whole day
-    txs = api.transactions(_engine(ctx), account=account, asset=asset, since=since, until=until)
+    txs = api.transactions(_ledger(ctx), account=account, asset=asset, since=since, until=until)
     out = sys.stdout
     if as_json:
         out.write("[")
@@ -185,7 +195,7 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
 @click.pass_context
 def accounts(ctx: click.Context, as_json: bool) -> None:
     """List the ledger's accounts (never credentials)."""
-    rows = api.accounts(_engine(ctx))
+    rows = api.accounts(_ledger(ctx))
     if as_json:
         click.echo(json.dumps([account_json(a) for a in rows], indent=2))
         return
@@ -216,17 +226,25 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
                    "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
 @click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
               help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
+@click.option("--force", is_flag=True, help="Write into an OUT that holds files no taxer report wrote (they are "
+                                            "left as they are); without it such a folder is refused.")
+@click.option("--zip", "archive", is_flag=True, help="Also write package.zip of the whole package, for the "
+                                                     "hand-off.")
 @click.pass_context
-def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats) -> None:
+def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats, force,
+           archive) -> None:
     """Compute a tax year and write its filing package into OUT.
 
     Files: summary.json, form8949.csv, schedule_d.csv, income.csv, holdings.csv, other_disposals.csv, audit.csv,
     warnings.csv, report.pdf and manifest.json (SHA-256 of every file, the parameters, a ledger fingerprint).
+    OUT ends up holding exactly this run's package: it is written beside OUT and swapped in whole, and the files
+    of an earlier report there are replaced.
     """
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     with progress_bar("Rendering report.pdf") as progress:
-        package = api.report(_engine(ctx), year=year, out=out, method=method, country=country, currency=currency,
-                             timezone=timezone, pool=pool, formats=wanted, progress=progress)
+        package = api.report(_ledger(ctx), year=year, out=out, method=method, country=country, currency=currency,
+                             timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
+                             archive=archive)
     click.echo(render_summary(package.summary))
     click.echo(f"Reports written to {package.folder}")
 
@@ -358,7 +376,7 @@ def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency,
 @click.pass_context
 def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
     """Write the ledger's price cache as CSV, for the accountant."""
-    click.echo(f"{api.export_prices(_engine(ctx), out, quote=quote)} prices written to {out}")
+    click.echo(f"{api.export_prices(_ledger(ctx), out, quote=quote)} prices written to {out}")
 
 
 @main.group(invoke_without_command=True)
@@ -366,7 +384,7 @@ def prices_export(ctx: click.Context, out: str, quote: str | None) -> None:
 def config(ctx: click.Context) -> None:
     """Show the workspace settings (report defaults, per-account Form 1099-DA); `set` and `unset` change them."""
     if ctx.invoked_subcommand is None:
-        for key, value, source in api.settings(_engine(ctx)):
+        for key, value, source in api.settings(_ledger(ctx)):
             click.echo(f"{key:36} {value or '-':24} {'(default)' if source == 'default' else ''}".rstrip())
 
 
@@ -514,8 +532,9 @@ def correct_revoke(ctx, correction_id, note, by) -> None:
 @click.pass_context
 def corrections_list(ctx, active: bool, as_json: bool) -> None:
     """List the corrections made: who, when, why, what; revoked ones stay listed."""
-    rows = api.corrections(_engine(ctx), include_revoked=not active)
-    records = api.correction_records(_engine(ctx), rows)
+    engine = _ledger(ctx)
+    rows = api.corrections(engine, include_revoked=not active)
+    records = api.correction_records(engine, rows)
     if as_json:
         click.echo(json.dumps([correction_json(c, records) for c in rows], indent=2))
         return
@@ -544,7 +563,7 @@ def review(ctx: click.Context, year: str | None, code: str | None, account: str 
 
     Warnings of one kind and asset are grouped, with the commands that resolve the whole group.
     """
-    result = api.review(_engine(ctx), year=year, code=code, account=account, asset=asset)
+    result = api.review(_ledger(ctx), year=year, code=code, account=account, asset=asset)
     click.echo(render_review(result, each=each))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from taxer import api
 from taxer.errors import TaxerError
 from taxer.model import UTC, is_fiat
+from taxer.money import exact_text
 from taxer.resources import sample_data_dir
 from taxer.views import render_summary
 
@@ -100,5 +101,5 @@ def _print_summary(engine, echo) -> list[int]:
         echo(f"  account {acct.name:10} {acct.transactions:4} transactions")
     echo("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     echo("  by year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
-    echo("  held now (all accounts): " + ", ".join(f"{b.normalize():f} {a}" for a, b in sorted(balances.items()) if b))
+    echo("  held now (all accounts): " + ", ".join(f"{exact_text(b)} {a}" for a, b in sorted(balances.items()) if b))
     return sorted(years)

@@ -1,23 +1,52 @@
-"""Rounding for print: each printed line is rounded to cents half-up, and totals are sums of printed lines."""
+"""Rounding for print: each printed line is rounded to cents half-up, and totals are sums of printed lines.
+
+Every amount is printed from its Decimal exactly: no step here goes through the default decimal context, whose
+28 significant digits would round a 40-digit quantity (`Decimal.normalize()` and `quantize` both obey it).
+"""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
+# Wide enough for any amount a ledger can hold (the store keeps up to 80 characters), so quantize never rounds
+# or fails where the default context (28 digits) would.
+WIDE = Context(prec=200, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+class Amount(str):
+    """A printed number ('1234.50', '-0.07', '0.5'): CSV writers leave it as it is, where text that starts with
+    '-' would be neutralized as a possible spreadsheet formula (taxer.files.cell)."""
+
+    __slots__ = ()
 
 
 def cents(value: Decimal) -> Decimal:
     """`value` rounded half-up to cents (the form's precision)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
-def money(value: Decimal) -> str:
+def money(value: Decimal) -> Amount:
     """Cents as a plain decimal string: '1234.50', '-0.07'."""
     rounded = cents(value)
-    return format(abs(rounded) if rounded == 0 else rounded, "f")  # never '-0.00'
+    return Amount(format(abs(rounded) if rounded == 0 else rounded, "f"))  # never '-0.00'
 
 
-def quantity(value: Decimal) -> str:
+def exact_text(value: Decimal) -> str:
+    """An exact decimal without exponent or trailing zeros ('0.5', '12', '-0'), whatever its number of digits.
+
+    The same text as `format(value.normalize(), "f")` for every value of up to 28 significant digits."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def quantity(value: Decimal) -> Amount:
     """An exact quantity without exponent or trailing zeros: '0.5', '12'."""
-    return format(value.normalize(), "f")
+    return Amount(exact_text(value))
+
+
+def number(value: Decimal) -> Amount:
+    """A decimal printed as it is stored (a price: '0.000012340'), marked as a number for CSV writers."""
+    return Amount(format(value, "f"))

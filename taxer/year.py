@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -50,14 +51,15 @@ class TaxYear:
     def view(self, extra: Sequence[Correction] = ()) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied."""
         p, s = self.params, self.settings
-        corrected, overrides, outcome = apply(self.transactions, [*self.corrections, *extra], s.currency)
+        placeable, misdated = _placeable(self.transactions, p.timezone)
+        corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
         result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
                          overrides=overrides)
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
         return build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
-                          settings=self.shown_settings, broker_rows=self.broker_rows)
+                          settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
 
     def params_for(self, year: int) -> ReportParams:
         """The parameters of another tax year of the same workspace (review computes several)."""
@@ -73,6 +75,29 @@ class TaxYear:
             origins = ledger.raw_records(conn, sorted(wanted), payload=False)
         return {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
                 for i in wanted if i in by_id}
+
+
+# Times that every time zone can express as a local date (a UTC offset is at most a day): a transaction outside
+# them (a ledger holding year-1 or year-9999 dates from before taxer refused them) is left out, with a warning.
+FIRST_PLACEABLE = datetime(1, 1, 2, tzinfo=UTC)
+LAST_PLACEABLE = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _placeable(transactions: list[Transaction], zone: str) -> tuple[list[Transaction], tuple[Transaction, ...]]:
+    """The transactions whose time has a local date in `zone`, and those that have none (sorted by time, so only
+    the ends are checked)."""
+    if not transactions or (transactions[0].timestamp >= FIRST_PLACEABLE
+                            and transactions[-1].timestamp < LAST_PLACEABLE):
+        return transactions, ()
+    tz = ZoneInfo(zone)
+    good, bad = [], []
+    for tx in transactions:
+        try:
+            tx.timestamp.astimezone(tz)
+            good.append(tx)
+        except OverflowError:
+            bad.append(tx)
+    return good, tuple(bad)
 
 
 def load(engine: Engine, year: str | int, *, method: str | None = None, country: str | None = None,

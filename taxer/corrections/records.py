@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from types import MappingProxyType
 
 from taxer.model import FIAT, INCOME_TYPES, Kind, Transaction
+from taxer.money import WIDE
 
 KINDS = ("relabel", "basis", "match", "unmatch", "value", "split", "merge")
 PAIRED = ("match", "unmatch", "merge")  # kinds that name a second record
@@ -178,7 +179,8 @@ def check(c: Correction, tx: Transaction, other: Transaction | None, currency: s
         if tx.kind is Kind.TRADE or leg is None:
             raise CorrectionProblem(f"transaction {tx.id} is a {tx.kind.value}: only deposits, withdrawals, income "
                                     "and outflows (gift, spend, ...) can be split")
-        total = sum((Decimal(str(p["amount"])) for p in v["parts"]), Decimal(0))
+        with localcontext(WIDE):  # exact: the default context would round a 40-digit sum to 28 digits
+            total = sum((Decimal(str(p["amount"])) for p in v["parts"]), Decimal(0))
         if total != leg.amount:
             raise CorrectionProblem(f"the parts add up to {total} {leg.asset} but transaction {tx.id} moves "
                                     f"{leg.amount} {leg.asset}: the parts must add up exactly", "value")

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from taxer.model import Kind, Leg, Transaction
+from taxer.money import exact_text
 
 # External ids of rows from formats matched by content (no exchange id in the file): a sync that later fetches
 # the same record finds them by content and gives them the exchange's id (taxer.store.matching).
@@ -19,8 +20,12 @@ CONTENT_PREFIX = "content:"
 
 
 def amount_text(value: Decimal) -> str:
-    """An exact amount without exponent or trailing zeros: '0.5', '12'."""
-    return format(value.normalize(), "f")
+    """An exact amount without exponent or trailing zeros: '0.5', '12', whatever its number of digits.
+
+    It feeds content hashes and the ledger fingerprint: the text is the one `format(value.normalize(), "f")` gave
+    for every amount of up to 28 significant digits (so no stored id changes); longer ones are no longer rounded.
+    """
+    return exact_text(value)
 
 
 def leg_text(leg: Leg | None) -> str:
@@ -54,7 +59,7 @@ def content_key(tx: Transaction) -> tuple:
 
 
 def _leg_key(leg: Leg | None) -> tuple | None:
-    return (leg.asset, leg.amount.normalize()) if leg else None
+    return (leg.asset, Decimal(exact_text(leg.amount))) if leg else None  # exact: no 28-digit rounding
 
 
 def canonical_text(tx: Transaction) -> str:

@@ -11,6 +11,7 @@ from taxer.errors import InputError
 from taxer.importers import rows
 from taxer.importers.rows import RowError
 from taxer.model import UTC
+from taxer.model.names import NameProblem, check_asset
 from taxer.model.prices import PriceRow
 
 COLUMNS = ("timestamp", "asset", "quote", "price")
@@ -54,6 +55,11 @@ def read_prices(path: Path) -> list[PriceRow]:
                 quote = cells[index["quote"]].strip().upper()
                 if not asset or not quote:
                     raise RowError("asset" if not asset else "quote", "is empty; expected a symbol such as BTC or USD")
+                for column, code in (("asset", asset), ("quote", quote)):
+                    try:
+                        check_asset(code)
+                    except NameProblem as exc:
+                        raise RowError(column, str(exc)) from None
                 price = rows.amount(cells[index["price"]], "price")
                 if price is None:
                     raise RowError("price", "is empty; expected a positive number such as 42150.25")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,9 +12,9 @@ from typing import Protocol
 
 from taxer import __version__
 from taxer.countries import country
-from taxer.errors import TaxerError
-from taxer.files import csv_bytes, json_bytes, sha256, write_bytes_atomic
-from taxer.money import money, quantity
+from taxer.files import csv_bytes, json_bytes, sha256
+from taxer.money import money, number, quantity
+from taxer.reports import folder
 from taxer.reports.view import ReportView
 
 FORMATS = ("csv", "pdf")
@@ -124,7 +126,7 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
             (w.code, w.account, w.asset, _opt(w.amount, quantity), " ".join(map(str, w.tx_ids)), w.message, w.action)
             for w in view.warnings)),
         "prices.csv": csv_bytes(HEADERS["prices.csv"], (
-            (u.at.isoformat(), u.asset, u.quote, format(u.price, "f"), u.found) for u in view.prices_used)),
+            (u.at.isoformat(), u.asset, u.quote, number(u.price), u.found) for u in view.prices_used)),
         "corrections.csv": csv_bytes(HEADERS["corrections.csv"], correction_rows(view)),
         **country(view.params.country).extra_csv(view),
     }
@@ -132,38 +134,54 @@ def csv_outputs(view: ReportView, refs: Mapping[int, tuple[str, str, str, str]])
 
 PdfRenderer = Callable[[ReportView, Path], None]
 
+# package.zip's fixed timestamp (the earliest a zip can store) and file mode, so equal packages zip to equal bytes.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
 
 def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
                   fingerprint: Fingerprint, *, formats: Iterable[str] = FORMATS,
-                  render_pdf: PdfRenderer | None = None) -> Package:
-    """Write the package into `out`: each file whole or not at all; manifest.json last, listing every file."""
+                  render_pdf: PdfRenderer | None = None, force: bool = False, archive: bool = False) -> Package:
+    """Write the package into `out` whole: afterwards `out` holds exactly the files manifest.json lists (plus
+    package.zip of all of them when `archive`), from this run alone (taxer.reports.folder says how).
+
+    A folder holding files that no earlier taxer report wrote is refused unless `force`; TaxerError, and nothing
+    changed, for any folder taxer cannot use."""
     formats = set(formats)
-    _prepare(out)
     outputs = csv_outputs(view, refs) if "csv" in formats else {"summary.json": json_bytes(view.summary())}
-    written = []
-    for name, data in outputs.items():
-        write_bytes_atomic(out / name, data)
-        written.append(out / name)
-    if "pdf" in formats and render_pdf is not None:
-        render_pdf(view, out / "report.pdf")
-        written.append(out / "report.pdf")
-    manifest = {
-        "taxer_version": __version__,
-        "parameters": view.params.manifest(),
-        "ledger": {"transactions": fingerprint.transactions, "sha256": fingerprint.sha256},
-        "files": {p.name: {"sha256": sha256(p.read_bytes()), "bytes": p.stat().st_size} for p in written},
-    }
-    write_bytes_atomic(out / "manifest.json", json_bytes(manifest))
-    written.append(out / "manifest.json")
-    return Package(out, view.summary(), tuple(written))
+    pdf = "pdf" in formats and render_pdf is not None
+    names = [*outputs, *(["report.pdf"] if pdf else []), folder.MANIFEST, *([folder.ARCHIVE] if archive else [])]
+    target = folder.prepare(out, names, force=force)
+    with folder.staging(target) as stage:
+        for name, data in outputs.items():
+            folder.write_file(stage, name, data)
+        listed = {name: data for name, data in outputs.items()}
+        if pdf:
+            render_pdf(view, stage / "report.pdf")
+            listed["report.pdf"] = (stage / "report.pdf").read_bytes()
+        manifest = {
+            "taxer_version": __version__,
+            "parameters": view.params.manifest(),
+            "ledger": {"transactions": fingerprint.transactions, "sha256": fingerprint.sha256},
+            "files": {name: {"sha256": sha256(data), "bytes": len(data)} for name, data in listed.items()},
+        }
+        if archive:
+            manifest["archive"] = folder.ARCHIVE
+        listed[folder.MANIFEST] = json_bytes(manifest)
+        folder.write_file(stage, folder.MANIFEST, listed[folder.MANIFEST])
+        if archive:
+            folder.write_file(stage, folder.ARCHIVE, zip_bytes(target.out.name, listed))
+        folder.commit(target, stage, names)
+    return Package(target.out, view.summary(), tuple(target.out / name for name in names))
 
 
-def _prepare(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".taxer-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise TaxerError(f"cannot write the report into {out}: {exc.strerror}. Pass --out with a folder you may "
-                         "write to.") from None
+def zip_bytes(top: str, files: Mapping[str, bytes]) -> bytes:
+    """A zip of `files` under folder `top`: sorted names, fixed timestamps and modes, so re-runs give equal bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"{top}/{name}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3          # Unix, whatever system wrote it
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name], compresslevel=9)
+    return buffer.getvalue()

@@ -9,14 +9,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from taxer.corrections import Correction, Outcome
 from taxer.countries import country, us_1099da
 from taxer.engine import Disposal, Result
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow
-from taxer.money import cents, money, quantity
+from taxer.money import WIDE, cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
 
@@ -33,6 +33,8 @@ ACTIONS = {
     "unmatched_withdrawal": "Import the receiving wallet if it is yours; otherwise label the withdrawal (gift, "
                             "payment, lost).",
     "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
+    "misdated": "The date cannot be right: fix it in the source file and import the file into a new ledger, or "
+                "report in a zone where the date exists (--timezone UTC); until then the transaction is left out.",
     "correction_not_applied": "Revoke it (`taxer correct revoke ID --note ...`) and, if still needed, make a new "
                               "correction for the record as the ledger now has it.",
     **{f"form1099da_{status}": text for status, text in us_1099da.ACTIONS.items() if text},
@@ -221,13 +223,33 @@ def build_view(params: ReportParams, result: Result, settings_by_account: Mappin
                prices_used: Mapping[tuple[str, str, datetime], tuple[Decimal, str]] | None = None,
                year_end_price: Callable[[str], Decimal | None] | None = None, *,
                corrections: Outcome | None = None, transactions: Mapping[int | None, Transaction] | None = None,
-               settings: tuple[tuple[str, str], ...] = (), broker_rows: Sequence[BrokerRow] = ()) -> ReportView:
+               settings: tuple[tuple[str, str], ...] = (), broker_rows: Sequence[BrokerRow] = (),
+               misdated: Iterable[Transaction] = ()) -> ReportView:
     """The year's package as data. `year_end_price(asset)` values the lots held at the end (market value).
 
     `corrections` is what applying the user's corrections gave (`taxer.corrections.apply`), with the ledger's
     `transactions` by id: the corrections that affected the year are listed and those not applied are warnings.
     `settings` are the workspace settings in force, for the methodology page. `broker_rows` are the year's
-    Form 1099-DA rows: the country reconciles them with the sale lines, which take their boxes and adjustments."""
+    Form 1099-DA rows: the country reconciles them with the sale lines, which take their boxes and adjustments.
+    `misdated` transactions (a date with no place in the report's zone) were left out and are warned of.
+
+    Its sums and products (a lot's market value) run in a wide decimal context, so no amount is rounded to the
+    default context's 28 digits on its way to print."""
+    with localcontext(WIDE):
+        view = _build_view(params, result, settings_by_account, prices_used, year_end_price,
+                           corrections=corrections, transactions=transactions, settings=settings,
+                           broker_rows=broker_rows)
+    left_out = tuple(
+        WarningLine("misdated", f"Transaction {tx.id} ({tx.account}, {tx.source}:{tx.external_id}) is dated "
+                    f"{tx.timestamp.isoformat()}, which has no date in {params.timezone}; it was left out of "
+                    "the computation.", ACTIONS["misdated"], tx.account, "", None,
+                    (tx.id,) if tx.id is not None else ())
+        for tx in misdated)
+    return replace(view, warnings=view.warnings + left_out) if left_out else view
+
+
+def _build_view(params, result, settings_by_account, prices_used, year_end_price, *, corrections, transactions,
+                settings, broker_rows) -> ReportView:
     start, end = params.period_start, params.period_end
     from zoneinfo import ZoneInfo
     tz = ZoneInfo(params.timezone)

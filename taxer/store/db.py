@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,10 +15,19 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from taxer.errors import DatabaseError
+from taxer.errors import DatabaseError, NotFoundError
 
 DEFAULT_DB = "taxer.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Seconds a SQLite connection waits for another writer (a second import or sync) before "database is locked".
+BUSY_TIMEOUT = 30.0
+
+
+def where_from(db: str | None) -> str:
+    """How the ledger was chosen, for messages: --db, TAXER_DB or the default."""
+    if db:
+        return "--db"
+    return "TAXER_DB" if os.environ.get("TAXER_DB") else f"the default ({DEFAULT_DB} in the current folder)"
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -55,28 +65,47 @@ def _alembic_config(connection) -> Config:
     return cfg
 
 
-def open_engine(db: str | None = None, *, migrate: bool = True) -> Engine:
-    """Connect to the ledger (creating a SQLite file if needed) and bring its schema up to date."""
+def open_engine(db: str | None = None, *, migrate: bool = True, create: bool = True) -> Engine:
+    """Connect to the ledger (creating a SQLite file if needed) and bring its schema up to date.
+
+    With `create=False` (read-only commands) a ledger that does not exist yet is NotFoundError saying where
+    taxer looked, and nothing is created."""
     url = resolve_url(db)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"{url!r} is not a database path or URL ({exc}). Pass a file path such as "
                             "taxer.db or a URL such as postgresql+psycopg://user@127.0.0.1:5432/taxer.") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if sqlite_file and not create and not Path(parsed.database).exists():
+        folder = Path(parsed.database).parent
+        missing = "" if folder.is_dir() else f"; the folder {folder} does not exist"
+        raise _no_ledger(parsed.database + missing, db)
+    if sqlite_file:
         folder = Path(parsed.database).parent
         if not folder.is_dir():
             raise DatabaseError(f"cannot create the ledger {parsed.database}: folder {folder} does not exist. "
                                 "Create it or point --db / TAXER_DB elsewhere.")
+    options = {"connect_args": {"timeout": BUSY_TIMEOUT}} if parsed.get_backend_name() == "sqlite" else {}
     try:
-        engine = create_engine(url)
-    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        engine = create_engine(url, **options)
+    except (ArgumentError, ImportError, SQLAlchemyError, TypeError) as exc:
         raise DatabaseError(f"cannot use database {display_url(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if not create and current_revision(engine) is None:
+        engine.dispose()
+        raise _no_ledger(parsed.database if sqlite_file else display_url(url), db)
     if migrate:
         upgrade(engine)
     return engine
+
+
+def _no_ledger(url: str, db: str | None) -> NotFoundError:
+    return NotFoundError(f"there is no ledger at {url} (taxer looked there because of {where_from(db)}); nothing "
+                         "was created. Import "
+                         "into it first (`taxer import csv FILE --account NAME` or `taxer sync` create it), or point "
+                         "--db / TAXER_DB at your ledger.")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -101,17 +130,66 @@ def upgrade(engine: Engine) -> bool:
     try:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate the ledger {display_url(str(engine.url))}: {exc.orig}") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot migrate the ledger {display_url(str(engine.url))}: {_reason(exc)}. "
+                            f"{_advice(exc)}") from None
     return True
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
+def _advice(exc: SQLAlchemyError) -> str:
+    reason = _reason(exc).lower()
+    if "not a database" in reason or "malformed" in reason or "encrypted" in reason:
+        return ("The file is not a taxer ledger (an SQLite database); check --db / TAXER_DB, which should name your "
+                "ledger file such as taxer.db, or a new path for a new ledger.")
+    if "locked" in reason or "busy" in reason:
+        return ("Another taxer (an import or sync) is writing to it: wait until it finishes and run the command "
+                "again; nothing was changed.")
+    return "Check --db / TAXER_DB, that the server is running and that you may connect."
 
 
 @contextmanager
 def _connect(engine: Engine):
     try:
         conn = engine.connect()
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot open the ledger {display_url(str(engine.url))}: {exc.orig}. Check --db / "
-                            "TAXER_DB, that the server is running and that you may connect.") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot open the ledger {display_url(str(engine.url))}: {_reason(exc)}. "
+                            f"{_advice(exc)}") from None
     with conn:
-        yield conn
+        try:
+            yield conn
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot read the ledger {display_url(str(engine.url))}: {_reason(exc)}. "
+                                f"{_advice(exc)}") from None
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another connection holds the write lock past the busy timeout)."""
+    return isinstance(exc, OperationalError) and "locked" in str(getattr(exc, "orig", exc)).lower()
+
+
+def when_free(engine: Engine, work, what: str, attempts: int = 3):
+    """`work()` (one whole database transaction), tried again while another writer holds the ledger; then
+    DatabaseError saying so. Each attempt already waits BUSY_TIMEOUT seconds for the lock."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if attempt + 1 < attempts:
+                time.sleep(0.2 * (attempt + 1))
+    raise DatabaseError(f"the ledger {display_url(str(engine.url))} stayed busy: another taxer (an import or a sync) "
+                        f"kept writing to it for over {attempts * BUSY_TIMEOUT:.0f} seconds. Wait until it finishes "
+                        f"and run the command again; nothing of {what} was written.")
+
+
+def database_error(exc: BaseException, db: str | None = None) -> DatabaseError | None:
+    """A database driver's error (SQLAlchemy's family) as one paragraph naming the ledger and what to do; None for
+    any other exception. The safety net under every command: what taxer foresees it raises as TaxerError itself."""
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    return DatabaseError(f"the ledger {display_url(resolve_url(db))} failed: {_reason(exc)}. {_advice(exc)}")

@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, insert, literal, select, type_coerce, update
 from sqlalchemy.types import NullType
 
-from taxer.errors import TaxerError
+from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
+from taxer.model.names import NameProblem, check_account, check_asset
 from taxer.model.stored import stored_row, stored_values  # noqa: F401  (the bulk path's row shape)
 from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord, SyncCursor
 
@@ -60,9 +61,30 @@ def ensure_account(conn: Connection, name: str, *, kind: str = "file", exchange_
     found = find_account(conn, name)
     if found:
         return found
-    conn.execute(insert(ACCOUNTS).values(name=name, kind=kind, exchange_id=exchange_id, api_url=api_url,
-                                         settings="{}", created_at=now()))
+    check_new_name(name)
+    # Two first imports at once may both find no account: the second one's insert does nothing (on PostgreSQL it
+    # waits for the first to commit) and it finds the first one's account.
+    values = {"name": name, "kind": kind, "exchange_id": exchange_id, "api_url": api_url, "settings": "{}",
+              "created_at": now()}
+    conn.execute(_insert_new(conn, ACCOUNTS, ("name",)).values(**values))
     return find_account(conn, name)
+
+
+def _insert_new(conn: Connection, table, keys: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (keys) DO NOTHING in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def check_new_name(name: str) -> None:
+    """ConfigError unless `name` may name a new account (taxer.model.names)."""
+    try:
+        check_account(name)
+    except NameProblem as exc:
+        raise ConfigError(f"{exc}. Pick another name for the account; nothing was changed.") from None
 
 
 def list_accounts(conn: Connection) -> list[AccountInfo]:
@@ -126,6 +148,7 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None,
     raw_rows: list[tuple] = []
     for row, origin, payload in rows:
         read += 1
+        row = _checked(row, origin)
         tx_rows.append((account_id, row[0] + zone, *row[1:], run_id))
         raw_rows.append((account_id, row[13], row[14], origin, payload, run_id))
         if len(tx_rows) >= CHUNK:
@@ -136,6 +159,37 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None,
         inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount
         conn.exec_driver_sql(raw_sql, raw_rows)
     return read, inserted
+
+
+# Positions in a `stored_row`: the asset codes, and the texts that identify a record (no NUL byte may be in them).
+_ASSETS = (2, 4, 6, 9)
+_IDENTIFYING = (10, 12, 13, 14)
+_DESCRIPTION = 11
+FIRST_TIME, LAST_TIME = "0001-01-02", "9999-12-30"  # as taxer.year's placeable range, in stored_row's text form
+
+
+def _checked(row: tuple, origin: str) -> tuple:
+    """`row` if its asset codes are valid and its texts storable on every backend, with any NUL byte of the
+    description shown as U+FFFD (PostgreSQL text cannot hold NUL; the raw record keeps the original); else
+    InputError naming the record's origin (file:line or API record)."""
+    if not FIRST_TIME <= row[0] < LAST_TIME:
+        raise InputError(f"the date {row[0]} UTC has no local date in every time zone, so no tax year can hold "
+                         "it; dates must fall between 0001-01-02 and 9999-12-29.", file=origin,
+                         hint="Fix the record; nothing of this import was written.")
+    for i in _ASSETS:
+        if row[i] is not None:
+            try:
+                check_asset(row[i])
+            except NameProblem as exc:
+                raise InputError(f"{exc}.", file=origin, hint="Fix the record; nothing of this import was "
+                                 "written.") from None
+    for i in _IDENTIFYING:
+        if row[i] is not None and "\0" in row[i]:
+            raise InputError(f"a NUL byte in {TX_COLUMNS[i + 1]!r} ({row[i]!r}); a ledger cannot store it.",
+                             file=origin, hint="Fix the record; nothing of this import was written.")
+    if row[_DESCRIPTION] is not None and "\0" in row[_DESCRIPTION]:
+        row = (*row[:_DESCRIPTION], row[_DESCRIPTION].replace("\0", "\ufffd"), *row[_DESCRIPTION + 1:])
+    return row
 
 
 def last_transaction_time(conn: Connection) -> datetime | None:

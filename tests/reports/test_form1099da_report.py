@@ -114,8 +114,8 @@ def test_pdf_has_the_reconciliation_after_the_summary(ledger, tmp_path):
     from pypdf import PdfReader
 
     _cli("--db", ledger, "import", "1099da", DATA / "coinbase_1099da.csv", "--account", "coinbase")
-    _cli("--db", ledger, "report", "--year", "2025", "--out", tmp_path, "--format", "pdf")
-    pages = [p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages]
+    _cli("--db", ledger, "report", "--year", "2025", "--out", tmp_path / "r", "--format", "pdf")
+    pages = [p.extract_text() for p in PdfReader(tmp_path / "r" / "report.pdf").pages]
     contents = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in pages[0].splitlines()
                 if line.startswith(("Summary and", "Warnings", "Form 1099-DA", "Methodology"))}
     at = int(contents["Form 1099-DA reconciliation"])

@@ -139,7 +139,7 @@ def test_report_is_the_same_on_sqlite_and_postgresql(db_url, tmp_path):
     engine = api.workspace(db_url)
     for name, account in SAMPLE_ACCOUNTS.items():
         api.import_csv_file(engine, SAMPLE / name, account)
-    package = api.report(engine, year=2024, out=tmp_path, formats=("csv",))
+    package = api.report(engine, year=2024, out=tmp_path / "r", formats=("csv",))
     for name in ("summary.json", "form8949.csv", "schedule_d.csv", "income.csv", "holdings.csv", "audit.csv"):
-        assert (tmp_path / name).read_bytes() == (GOLDEN / "us_2024_fifo" / name).read_bytes(), name
+        assert (tmp_path / "r" / name).read_bytes() == (GOLDEN / "us_2024_fifo" / name).read_bytes(), name
     assert package.summary["total_gain"] == "11195.46"
