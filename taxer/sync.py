@@ -106,11 +106,18 @@ def check_permissions(spec: ExchangeSpec, gateway, *, allow_trading: bool, accou
 
 
 def _start_ms(spec: ExchangeSpec, since: datetime | None) -> int:
-    start = since or datetime.fromisoformat(spec.history_start).replace(tzinfo=UTC)
+    return _start_ms_of(since or spec.history_start)
+
+
+def _start_ms_of(start: datetime | str) -> int:
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start).replace(tzinfo=UTC)
     return int(start.timestamp()) * 1000 + start.microsecond // 1000
 
 
 def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None, start_ms: int, now_ms: int):
+    if stream.starts:   # no request for years the endpoint cannot have
+        start_ms = max(start_ms, _start_ms_of(stream.starts))
     def fetch(since, limit, params):
         return stream.fetch(gateway, symbol, since, limit, params)
 

@@ -65,6 +65,7 @@ class StreamSpec:
     cursor_id: Callable[[dict], int] = field(default=lambda r: int(r["id"]))  # the id the exchange pages by
     # what the user can do when the exchange refuses this stream for good (unknown endpoint, key not authorized,
     # not offered in the account's region): the sync names the stream and says this
+    starts: str | None = None       # ISO date the endpoint's history starts, when it starts after the exchange's
     advice: str = "import the exchange's CSV export of it with `taxer import csv`"
     # pairs(record) -> a key joining records that are halves of one transaction (coinbase converts: two legs in
     # two accounts), else None; halves wait (saved with the cursors) until the other arrives, then
