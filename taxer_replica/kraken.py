@@ -180,10 +180,18 @@ class Api(Exchange):
             raise _error("EGeneral:Invalid arguments:ofs")
         return rows[ofs:ofs + PAGE]
 
+    def ledger_entries(self) -> tuple[LedgerEntry, ...]:
+        """The History's balance changes plus its extras (earn rewards, airdrops, own-wallet moves, trade fees paid
+        in KFEE), in time order."""
+        cached = getattr(self, "_all_entries", None)
+        if cached is None:
+            cached = self._all_entries = tuple(sorted(_with_extras(self.history), key=lambda e: e.timestamp))
+        return cached
+
     def _ledger_index(self) -> tuple[dict[str, LedgerEntry], dict[str, list[str]]]:
         if self._entries is None:
             entries, by_trade = {}, {}
-            for e in self.history.ledger():
+            for e in self.ledger_entries():
                 entries[e.id] = e
                 if e.kind == "trade":
                     by_trade.setdefault(e.ref, []).append(e.id)
@@ -244,7 +252,7 @@ class Api(Exchange):
 
     def ledgers(self, request: Request) -> object:
         params = self.params(request)
-        entries = self.history.ledger()
+        entries = self.ledger_entries()
         rows = self._range(("ledger",), entries, [e.timestamp for e in entries], params)
         wanted_assets = {a for a in (params.get("asset") or "all").split(",") if a != "all"}
         wanted_type = params.get("type") or "all"
@@ -310,8 +318,53 @@ def trade_row(t: Trade, m: Market) -> dict:
             "maker": not t.taker}
 
 
+# How the extras appear in kraken's Ledgers (tests/real/api/kraken/ledgers--income-and-transfers.json): earn rewards
+# on the earn wallets' assets (DOT.S, USDC.M, ETH.F), airdrops as transfer/airdrop, moves between the user's own
+# spot and earn wallets as earn/autoallocation and transfer/spottostaking (no tax event), and a trade fee paid in
+# kraken fee credits as a KFEE entry of amount 0 whose `fee` is the credits spent.
+EARN_WALLET = {"USDC": "USDC.M", "USDT": "USDT.M", "ETH": "ETH.F", "BTC": "XBT.M"}
+KFEE = "KFEE"
+
+
+def _wallet(coin: str) -> str:
+    return EARN_WALLET.get(coin, f"{coin}.S")
+
+
+def _with_extras(history: History):
+    """History's ledger, with KFEE-paid trade fees moved onto KFEE entries, plus the extras' entries."""
+    x = history.extras
+    kfee_ids = iter(range(10**12, 10**13, 7919))
+    for e in history.ledger():
+        if e.kind == "trade" and e.ref in x.kfee_trades and e.fee:
+            # what a USD-worth of fee costs in credits: 1 KFEE = 0.01 USD (kraken's fee credit terms)
+            usd = e.fee * Decimal(str(history.prices.usd(e.currency, e.timestamp)))
+            credits = (usd * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            yield LedgerEntry(e.id, e.timestamp, e.currency, e.change + e.fee, Decimal(0), e.balance + e.fee,
+                              e.kind, e.detail, e.ref)
+            yield LedgerEntry(f"{e.id}K{next(kfee_ids)}", e.timestamp, KFEE, -credits, credits, Decimal(0),
+                              "trade", "kfee", e.ref)
+        else:
+            yield e
+    for y in x.earned("earn", "airdrop"):
+        kind = "extra:earn/reward" if y.kind == "earn" else "extra:transfer/airdrop"
+        yield LedgerEntry(y.id, y.timestamp, _wallet(y.asset) if y.kind == "earn" else asset_id(y.asset), y.amount,
+                          Decimal(0), y.amount, kind, y.label, y.id)
+    for o in x.own_moves:
+        if o.kind == "autoallocation":
+            yield LedgerEntry(o.id, o.timestamp, _wallet(o.asset), o.amount, Decimal(0), o.amount,
+                              "extra:earn/autoallocation", o.kind, o.id)
+        elif o.kind == "spottostaking":   # a pair that nets to zero per coin
+            yield LedgerEntry(o.id, o.timestamp, asset_id(o.asset), o.amount, Decimal(0), Decimal(0),
+                              "extra:transfer/spottostaking", o.kind, o.id)
+            yield LedgerEntry(f"{o.id}S", o.timestamp + 2000, _wallet(o.asset), -o.amount, Decimal(0), -o.amount,
+                              "extra:transfer/stakingfromspot", o.kind, o.id)
+
+
 def ledger_type(e: LedgerEntry) -> tuple[str, str]:
     """kraken's (type, subtype) of a History balance change."""
+    if e.kind.startswith("extra:"):
+        kind, _, subtype = e.kind[len("extra:"):].partition("/")
+        return kind, subtype
     if e.kind != "reward":
         return e.kind, ""
     if e.detail == "airdrop":
