@@ -375,6 +375,7 @@ def _transactions(history, currency: str, aid: str) -> list[dict]:
             out.append(_base(ev.id, REWARD_TYPES[ev.label], ev.amount, currency, ev.timestamp, aid,
                              f"{ev.label} reward"))
     out += [_trade_leg(e, aid) for e in history.ledger() if e.kind == "trade" and e.currency == currency]
+    out += _extra_rows(history, currency, aid)
     out.sort(key=lambda r: (r["_ts"], r["id"]))
     for r in out:
         del r["_ts"]
@@ -402,6 +403,43 @@ def _transfer(t: Transfer, aid: str) -> dict:
                       "transaction_fee": _money(t.fee, t.currency)}
     row["to"] = {"resource": "address", "address": t.address, "currency": t.currency}
     return row
+
+
+def _extra_rows(history, currency: str, aid: str) -> list[dict]:
+    """The account's retail buys and sells, convert legs, Coinbase Pro moves and inflation rewards (History.extras).
+
+    Shapes: tests/real/api/coinbase/v2-transactions--send-receive-rewards-buy-sell.json (buy, sell,
+    inflation_reward: a `buy` reference object, `native_amount` the fiat value), v2-transactions--trade-convert.json
+    (two `trade` legs in two accounts joined by `trade.id`, sharing the transaction id as in that answer),
+    v2-transactions--pro-deposit.json (pro_deposit negative: to Coinbase Pro; pro_withdrawal positive)."""
+    x, out = history.extras, []
+    for c in x.of("buy") + x.of("sell"):
+        coin = c.bought if c.kind == "buy" else c.sold
+        if coin != currency:
+            continue
+        sign = 1 if c.kind == "buy" else -1
+        row = _base(c.id, c.kind, sign * (c.bought_amount if c.kind == "buy" else c.sold_amount), coin, c.timestamp,
+                    aid, f"{'Bought' if c.kind == 'buy' else 'Sold'} {coin}")
+        row["native_amount"] = _money(sign * (c.sold_amount if c.kind == "buy" else c.bought_amount), "EUR")
+        row[c.kind] = {"id": f"{c.id}-{c.kind}", "resource": c.kind,
+                       "resource_path": f"/v2/accounts/{aid}/{c.kind}s/{c.id}-{c.kind}"}
+        out.append(row)
+    for c in x.of("convert"):
+        for asset, amount, title in ((c.sold, -c.sold_amount, f"Converted from {c.sold}"),
+                                     (c.bought, c.bought_amount, f"Converted to {c.bought}")):
+            if asset == currency:
+                row = _base(c.id, "trade", amount, asset, c.timestamp, aid, title)
+                row["trade"] = {"id": f"{c.id}-trade", "resource": "trade",
+                                "resource_path": f"/v2/accounts/{aid}/trades/{c.id}-trade"}
+                out.append(row)
+    for o in x.own_moves:
+        if o.kind in ("pro_deposit", "pro_withdrawal") and o.asset == currency:
+            out.append(_base(o.id, o.kind, o.amount, o.asset, o.timestamp, aid,
+                             f"Transferred {o.asset} {'to' if o.amount < 0 else 'from'} Coinbase Pro"))
+    for y in x.earned("inflation"):
+        if y.asset == currency:
+            out.append(_base(y.id, "inflation_reward", y.amount, y.asset, y.timestamp, aid, f"{y.asset} reward"))
+    return out
 
 
 def _trade_leg(e: LedgerEntry, aid: str) -> dict:
