@@ -57,6 +57,11 @@ class Response:
     content_type: str = "application/json"
 
 
+class Enveloped(dict):
+    """A whole answer, envelope included: for an endpoint whose documented envelope differs from the exchange's
+    usual one (bitget's bills say `message` where the others say `msg`)."""
+
+
 class ApiError(Exception):
     """Raised by a route; the server answers with `status` and the exchange's own error body."""
 
@@ -104,7 +109,8 @@ class Exchange:
             handler, signed = route
             if signed:
                 self.authenticate(request)
-            return Response(200, dumps(self.wrap(handler(self, request))))
+            payload = handler(self, request)
+            return Response(200, dumps(payload if isinstance(payload, Enveloped) else self.wrap(payload)))
         except ApiError as e:
             return Response(e.status, dumps(e.payload), e.headers)
 

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from taxer_replica.base import (
     DAY_MS,
     ApiError,
+    Enveloped,
     Exchange,
     Permissions,
     Request,
@@ -251,7 +252,10 @@ class Api(Exchange):
         if coin or group or business:
             records = tuple(e for e in records if coin in (None, e.currency) and _matches(e, group, business))
         limit = clamp_limit(int_param(request, "limit", _bad_param), 100, 500)
-        return [_bill(e) for e in self._page(("bill", coin, group, business), records, request, limit)]
+        rows = [_bill(e) for e in self._page(("bill", coin, group, business), records, request, limit)]
+        # tests/real/api/bitget/account-bills.json (bitget.com api-doc Get-Account-Bills): this answer's envelope
+        # says `message`, not `msg`
+        return Enveloped({"code": "00000", "message": "success", "requestTime": now_ms(), "data": rows})
 
     routes: ClassVar = {
         ("GET", "/api/v2/public/time"): (server_time, False),
@@ -301,7 +305,10 @@ def _matches(e: LedgerEntry, group: str | None, business: str | None) -> bool:
 
 
 def _bill(e: LedgerEntry) -> dict:
+    # tests/real/api/bitget/account-bills.json: coin lower case, `fees` (not `fee`), all strings. Its cTime is in
+    # seconds, but the parameter text says ms and ccxt's fetch_ledger (used against the real API) reads ms: the
+    # replica serves ms, taxer reads both.
     group, business = _bill_type(e)
-    return {"cTime": str(e.timestamp), "coin": e.currency, "groupType": group, "businessType": business,
+    return {"cTime": str(e.timestamp), "coin": e.currency.lower(), "groupType": group, "businessType": business,
             "size": plain(e.change), "balance": plain(e.balance), "fees": plain(-e.fee) if e.fee else "0",
             "billId": e.id}

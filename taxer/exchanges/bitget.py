@@ -43,12 +43,21 @@ def _fetch_bills(gw, symbol, since, limit, params):
     return [dict(row, id=row["billId"]) for row in response.get("data") or []]
 
 
+def bill_time_ms(value) -> int:
+    """A bill's `cTime`: ms in the parameter text, seconds in the documented example
+    (tests/real/api/bitget/account-bills.json): 10 digits or fewer are seconds."""
+    number = int(str(value))
+    return number * 1000 if number < 10**11 else number
+
+
 def _bill_income(bill, account, source):
     label = income_label(bill)
     amount = Decimal(str(bill.get("size") or 0))
     if label is None or amount <= 0:
         return None  # trades, deposits and withdrawals come from their own streams
-    return normalize.income(account=account, source=source, when_ms=int(bill["cTime"]), asset=bill["coin"],
+    # the documented example writes coins in lower case ("usdt")
+    return normalize.income(account=account, source=source, when_ms=bill_time_ms(bill["cTime"]),
+                            asset=str(bill["coin"]).upper(),
                             amount=amount, label=label, record_id=str(bill["billId"]),
                             description=f"bitget {bill.get('businessType')}")
 
@@ -73,8 +82,8 @@ def _withdrawal(record, account, source):
 
 
 def _assets(record) -> set[str]:
-    asset = record.get("currency") or record.get("coin")  # unified records, or raw bills
-    return {asset} if asset else set()
+    asset = record.get("currency") or record.get("coin")  # unified records, or raw bills (lower case)
+    return {str(asset).upper()} if asset else set()
 
 
 _windowed = dict(paging="windows_id_descending", limit=100, window_days=90, id_param="idLessThan")
@@ -95,6 +104,9 @@ SPEC = ExchangeSpec(
                    **_windowed),
     ),
     permissions=permissions,
+    # tests/real/api/bitget/error--incorrect-permissions.json (40014); an unknown path answers a web framework's
+    # 404 (error--unknown-endpoint.json), taken by its status
+    endpoint_errors={'"code":"40014"': "not authorized"},
     markets_of="both",   # every spot fill moves both coins, and the bills list every coin that moved
     needs_password=True,
 )
