@@ -125,6 +125,13 @@ class Exchange:
     def not_found(self, request: Request) -> ApiError:
         raise NotImplementedError
 
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        """The exchange's documented answer refusing one endpoint for good: kind "not_authorized" (the key lacks
+        the permission for it) or "unknown_endpoint". Each exchange cites its source."""
+        if kind == "unknown_endpoint":
+            return self.not_found(request)
+        raise NotImplementedError
+
     def rate_limited(self, retry_after: int) -> Response:
         """The exchange's 429 answer."""
         raise NotImplementedError

@@ -65,6 +65,11 @@ class Api(Exchange):
     def not_found(self, request: Request) -> ApiError:
         return ApiError(404, {"code": -1, "msg": "Not Found"})
 
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/binance/error--unauthorized.json (spot errors.md -1002, 401)
+            return _error(401, -1002, "You are not authorized to execute this request.")
+        return self.not_found(request)    # the 404 body is not documented (tests/real/api/SOURCES.md)
+
     def rate_limited(self, retry_after: int) -> Response:
         body = dumps({"code": -1003, "msg": "Too many requests; current limit of IP(127.0.0.1) is 6000 requests per "
                                            "minute. Please use the websocket for live updates to avoid polling the "

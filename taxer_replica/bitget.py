@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
 from urllib.parse import unquote
@@ -73,7 +74,16 @@ class Api(Exchange):
         return {"code": "00000", "msg": "success", "requestTime": now_ms(), "data": payload}
 
     def not_found(self, request: Request) -> ApiError:
-        return _error(404, "40404", "Request URL NOT FOUND")
+        # tests/real/api/bitget/error--unknown-endpoint.json (BitgetLimited/v3-bitget-api-sdk issue #21): a web
+        # framework's 404 body, not bitget's {code, msg} envelope
+        return ApiError(404, {"timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"), "status": 404,
+                              "error": "Not Found", "message": "No message available",
+                              "path": request.path if request else ""})
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/bitget/error--incorrect-permissions.json (40014)
+            return _error(400, "40014", "Incorrect permissions")
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         body = dumps({"code": "429", "msg": "Too Many Requests", "requestTime": now_ms(), "data": None})

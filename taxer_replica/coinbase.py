@@ -141,7 +141,13 @@ class Api(Exchange):
             return Response(e.status, dumps(e.payload), e.headers)
 
     def not_found(self, request: Request) -> ApiError:
-        return _v2_error(404, "not_found", "Not found")
+        return _v2_error(404, "not_found", "Not found")   # tests/real/api/coinbase/error--v2-not-found.json
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/coinbase/error--v2-invalid-scope.json (403)
+            return ApiError(403, {"errors": [{"id": "invalid_scope", "message": "Invalid scope",
+                                              "url": "http://developers.coinbase.com/api#permissions"}]})
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         body = dumps({"errors": [{"id": "rate_limit_exceeded", "message": "Too many requests"}]})

@@ -121,7 +121,13 @@ class Api(Exchange):
         return {"error": [], "result": payload}
 
     def not_found(self, request: Request) -> ApiError:
-        return _error("EGeneral:Unknown method", 404)
+        # tests/real/api/kraken/error--unknown-method.json (voidloop/krakenapi PR #14): HTTP 200, like every error
+        return _error("EGeneral:Unknown method")
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/kraken/error--permission-denied.json (support.kraken.com)
+            return _error("EGeneral:Permission denied")
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         return Response(429, dumps({"error": ["EAPI:Rate limit exceeded"]}), {"Retry-After": str(retry_after)})

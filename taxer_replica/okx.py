@@ -100,7 +100,16 @@ class Api(Exchange):
         return {"code": "0", "msg": "", "data": payload}
 
     def not_found(self, request: Request) -> ApiError:
+        # okx's unknown-path body is not in the corpus (tests/real/api/SOURCES.md): its {code, msg, data} envelope
+        # at HTTP 404, which taxer reads by the status
         return _error(404, "50115", "Invalid request method or path")
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        # the code for "this key lacks the permission for this endpoint" is not documented in the corpus: okx's
+        # IP-allow-list refusal (tests/real/api/okx/error--invalid-ip.json, 50110, HTTP 401) is the nearest
+        if kind == "not_authorized":
+            return _error(401, "50110", "Your IP 127.0.0.1 is not included in your API key's IP whitelist.")
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         return Response(429, dumps({"code": "50011", "msg": "Too Many Requests", "data": []}),

@@ -99,7 +99,9 @@ SPEC = ExchangeSpec(
         StreamSpec("deposits", unified("fetch_deposits"), normalize.as_transfer(RAW, "deposit"), assets=_assets,
                    **_windowed),
         StreamSpec("withdrawals", unified("fetch_withdrawals"), _withdrawal, assets=_assets, **_windowed),
-        StreamSpec("ledger", _fetch_bills, _bill_income, assets=_assets, **dict(_windowed, limit=500)),
+        StreamSpec("ledger", _fetch_bills, _bill_income, assets=_assets, **dict(_windowed, limit=500),
+                   advice="import Bitget's spot financial record export (Assets > Spot > Financial records) with "
+                          "`taxer import csv`"),
         StreamSpec("trades", unified("fetch_my_trades", with_symbol=True), normalize.as_trade(RAW), per_symbol=True,
                    **_windowed),
     ),

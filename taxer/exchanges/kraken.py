@@ -161,7 +161,9 @@ def _assets(record) -> set[str]:
 
 
 # DepositStatus/WithdrawStatus answer at most 25 rows and have no offset: a full page narrows the window.
-_funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets}
+_funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets,
+            "advice": "give the key the 'Query Funds' and 'Deposit/Withdraw Funds' query permissions, or import "
+                      "Kraken's ledgers export (History > Export > Ledgers) with `taxer import csv`"}
 SPEC = ExchangeSpec(
     id="kraken",
     title="Kraken",
@@ -177,4 +179,8 @@ SPEC = ExchangeSpec(
         StreamSpec("trades", _fetch_trades, _trade, paging="offset_counted", limit=PAGE, offset_param="ofs"),
     ),
     permissions=permissions,
+    # tests/real/api/kraken/error--unknown-method.json and error--permission-denied.json (HTTP 200 both); a
+    # read-only key gets Permission denied on DepositStatus/WithdrawStatus (they need the Deposit/Withdraw Funds
+    # query permissions, tests/real/api/SOURCES.md)
+    endpoint_errors={"EGeneral:Unknown method": "unknown endpoint", "EGeneral:Permission denied": "not authorized"},
 )
