@@ -383,6 +383,7 @@ def _network(coin: str) -> dict:
 
 
 def _trade(t: Trade, m: Market) -> dict:
+    # tests/real/api/binance/my-trades.json (developers.binance.com account-endpoints 'Account trade list')
     return {"symbol": m.id, "id": int(t.id), "orderId": int(t.order_id), "orderListId": -1,
             "price": plain(t.price), "qty": plain(t.amount), "quoteQty": plain(t.cost), "commission": plain(t.fee),
             "commissionAsset": t.fee_currency, "time": t.timestamp, "isBuyer": t.side == "buy",
@@ -390,6 +391,7 @@ def _trade(t: Trade, m: Market) -> dict:
 
 
 def _deposit(r: Transfer) -> dict:
+    # tests/real/api/binance/deposit-hisrec.json (developers.binance.com deposite-history)
     return {"id": r.id, "amount": plain(r.amount), "coin": r.currency, "network": NETWORK_IDS.get(r.network, "ETH"),
             "status": 1, "address": r.address, "addressTag": "", "txId": r.txid, "insertTime": r.timestamp,
             "completeTime": r.timestamp + 60_000, "transferType": 0, "confirmTimes": "12/12", "unlockConfirm": 0,
@@ -401,14 +403,17 @@ def _utc(ms: int) -> str:
 
 
 def _withdrawal(r: Transfer) -> dict:
+    # tests/real/api/binance/withdraw-history.json (developers.binance.me withdraw-history)
     # binance's amount excludes the fee (transactionFee is charged on top), as History's does
     return {"id": r.id, "amount": plain(r.amount), "transactionFee": plain(r.fee), "coin": r.currency,
             "status": 6, "address": r.address, "txId": r.txid, "applyTime": _utc(r.timestamp),
-            "network": NETWORK_IDS.get(r.network, "ETH"), "transferType": 0, "info": "", "confirmNo": 12,
+            "network": NETWORK_IDS.get(r.network, "ETH"), "transferType": 0, "withdrawOrderId": "", "info": "",
+            "confirmNo": 12,
             "walletType": 0, "txKey": "", "completeTime": _utc(r.timestamp + 120_000)}
 
 
 def _dividend(r: Reward) -> dict:
+    # tests/real/api/binance/asset-dividend.json (developers.binance.com assets-divided-record)
     info = f"{r.currency} Staking" if r.label == "staking" else f"{r.currency} airdrop"
     return {"id": int(r.id), "amount": plain(r.amount), "asset": r.currency, "divTime": r.timestamp,
             "enInfo": info, "tranId": int(r.id) + 1, "direction": 1}

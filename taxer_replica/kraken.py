@@ -317,6 +317,7 @@ def _pair(m: Market) -> dict:
 
 def trade_row(t: Trade, m: Market) -> dict:
     """A TradesHistory entry (without its key, the trade id)."""
+    # tests/real/api/kraken/trades-history.json (docs.kraken.com get-trades-history)
     return {"ordertxid": t.order_id, "postxid": "TKH2SE-M7IF5-CFI7LT", "pair": pair_id(m), "aclass": "currency",
             "time": seconds(t.timestamp), "type": t.side, "ordertype": "market" if t.taker else "limit",
             "price": plain(t.price), "cost": plain(t.cost), "fee": plain(quote_fee(t, m)), "vol": plain(t.amount),
@@ -380,6 +381,7 @@ def ledger_type(e: LedgerEntry) -> tuple[str, str]:
 
 def ledger_row(e: LedgerEntry) -> dict:
     """A Ledgers entry: `amount` excludes the fee, the balance moves by amount - fee."""
+    # tests/real/api/kraken/ledgers.json, ledgers--income-and-transfers.json (docs.kraken.com get-ledgers)
     kind, subtype = ledger_type(e)
     return {"refid": e.ref, "time": seconds(e.timestamp), "type": kind, "subtype": subtype, "aclass": "currency",
             "asset": asset_id(e.currency), "amount": plain(e.change + e.fee), "fee": plain(e.fee),
@@ -387,9 +389,14 @@ def ledger_row(e: LedgerEntry) -> dict:
 
 
 def transfer_row(r: Transfer) -> dict:
-    return {"method": METHODS.get(r.currency, r.currency), "aclass": "currency", "asset": asset_id(r.currency),
-            "refid": r.id, "txid": r.txid, "info": r.address, "amount": plain(r.amount), "fee": plain(r.fee),
-            "time": r.timestamp // 1000, "status": "Success", "network": NETWORKS.get(r.currency, "ERC20")}
+    # tests/real/api/kraken/deposit-status.json, withdraw-status.json (ccxt's recorded answers): `time` a string
+    # of seconds; a withdrawal names the address book `key` it went to
+    row = {"method": METHODS.get(r.currency, r.currency), "aclass": "currency", "asset": asset_id(r.currency),
+           "refid": r.id, "txid": r.txid, "info": r.address, "amount": plain(r.amount), "fee": plain(r.fee),
+           "time": str(r.timestamp // 1000), "status": "Success", "network": NETWORKS.get(r.currency, "ERC20")}
+    if r.kind == "withdrawal":
+        row["key"] = f"{r.currency} wallet"
+    return row
 
 
 # --- the CSV exports a user downloads from kraken's website (Documents > Export) ----------------------------------

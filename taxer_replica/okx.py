@@ -310,6 +310,7 @@ class Api(Exchange):
         return [_transfer(r) for r in self._by_time(request, series) if wanted in (None, r.id)]
 
     def _bill(self, e: LedgerEntry) -> dict:
+        # tests/real/api/okx/bills-archive.json (ccxt's copy of the okx v5 docs example)
         kind, sub = _bill_type(e)
         row = {"bal": plain(e.balance), "balChg": plain(e.change), "billId": e.id, "ccy": e.currency,
                "clOrdId": "", "execType": "", "fee": plain(-e.fee) if e.fee else "0", "fillTime": str(e.timestamp),
@@ -371,6 +372,7 @@ def _currency(c: str) -> dict:
 
 
 def _fill(t: Trade, m: Market, bill_id: str) -> dict:
+    # tests/real/api/okx/fills-history.json (ccxt's copy of the okx v5 docs example; newer fields added)
     return {"instType": "SPOT", "instId": _inst_id(m), "tradeId": t.id, "ordId": t.order_id, "clOrdId": "",
             "billId": bill_id, "subType": "1" if t.side == "buy" else "2", "tag": "", "fillPx": plain(t.price),
             "fillSz": plain(t.amount), "fillIdxPx": "", "fillPnl": "0", "fillPxVol": "", "fillPxUsd": "",
@@ -380,6 +382,7 @@ def _fill(t: Trade, m: Market, bill_id: str) -> dict:
 
 
 def _transfer(r: Transfer) -> dict:
+    # tests/real/api/okx/deposit-history.json, withdrawal-history.json (rotki's recorded answers)
     row = {"ccy": r.currency, "chain": _chain(r.currency, r.network), "amt": plain(r.amount), "txId": r.txid,
            "from": "", "areaCodeFrom": "", "to": r.address, "state": "2", "ts": str(r.timestamp)}
     if r.kind == "deposit":

@@ -28,6 +28,33 @@ CASES = [
     ("bitget", "private_spot_get_v2_spot_account_bills", {"startTime": 1672531200000, "endTime": 1680307199999},
      "bitget/account-bills", ("data",), ()),
     ("kraken", "private_post_ledgers", {}, "kraken/ledgers--income-and-transfers", ("result", "ledger"), ()),
+    # the endpoints the sync read before: fields the replica adds are ones the docs' schemas name but the stored
+    # example leaves out (cut off, or an older edition)
+    ("binance", "private_get_mytrades", {"symbol": "ETHUSDT", "fromId": 0}, "binance/my-trades", (), ()),
+    ("binance", "sapi_get_capital_deposit_hisrec", WIDE, "binance/deposit-hisrec", (), ("completeTime",)),
+    ("binance", "sapi_get_capital_withdraw_history", {"startTime": 1672531200000, "endTime": 1680307199999},
+     "binance/withdraw-history", (), ("completeTime",)),
+    ("binance", "sapi_get_asset_assetdividend", WIDE, "binance/asset-dividend", ("rows",), ()),
+    ("bitget", "private_spot_get_v2_spot_trade_fills", dict(WIDE, symbol="ETHUSDT"), "bitget/spot-fills",
+     ("data",), ()),
+    ("bitget", "private_spot_get_v2_spot_wallet_deposit_records", WIDE, "bitget/deposit-records", ("data",), ()),
+    ("bitget", "private_spot_get_v2_spot_wallet_withdrawal_records",
+     {"startTime": 1672531200000, "endTime": 1680307199999}, "bitget/withdrawal-records", ("data",), ()),
+    ("kraken", "private_post_tradeshistory", {}, "kraken/trades-history", ("result", "trades"),
+     ("aclass", "leverage")),
+    ("kraken", "private_post_depositstatus", {}, "kraken/deposit-status", ("result",), ("network",)),
+    ("kraken", "private_post_withdrawstatus", {}, "kraken/withdraw-status", ("result",), ()),
+    ("okx", "private_get_trade_fills_history", {"instType": "SPOT"}, "okx/fills-history", ("data",),
+     ("subType", "fillIdxPx", "fillPnl", "fillPxVol", "fillPxUsd", "fillMarkVol", "fillFwdPx", "fillMarkPx",
+      "fillTime", "feeRate")),
+    ("okx", "private_get_asset_deposit_history", {}, "okx/deposit-history", ("data",), ()),
+    ("okx", "private_get_asset_withdrawal_history", {}, "okx/withdrawal-history", ("data",), ()),
+    ("okx", "private_get_account_bills_archive", {"instType": "SPOT"}, "okx/bills-archive", ("data",),
+     ("clOrdId", "execType", "fillTime", "interest", "px", "tag", "tradeId")),
+    ("coinbase", "v3PrivateGetBrokerageOrdersHistoricalFills", {}, "coinbase/fills", ("fills",), ()),
+    # `currency`: a code in the recorded fixture, an object in the current docs (still unknown, SOURCES.md)
+    ("coinbase", "v2PrivateGetAccounts", {}, "coinbase/v2-accounts", ("data",),
+     ("currency", "allow_deposits", "allow_withdrawals")),
 ]
 
 
@@ -40,6 +67,8 @@ def _types(value):
 
 
 def _dig(body, path):
+    if not path:
+        return body
     for key in path:
         body = body[key]
     return list(body.values()) if isinstance(body, dict) else body
@@ -59,7 +88,7 @@ def _gateway(rep):
                    options=spec_for(rep.exchange).options, rate_limit=False)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c[3])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[3]}:{c[1]}")
 def test_replica_answer_has_the_documented_shape(history, case):
     exchange, method, params, name, rows_at, optional = case
     documented = json.loads((CORPUS / f"{name}.json").read_text())
@@ -76,8 +105,9 @@ def test_replica_answer_has_the_documented_shape(history, case):
         got = _types(row)
         assert {k: v for k, v in got.items() if k not in optional} == {k: v for k, v in want.items()
                                                                         if k not in optional}, row
-    envelope = {k for k in documented if k not in rows_at}
-    assert envelope <= set(served), (envelope, set(served))
+    if isinstance(documented, dict):
+        envelope = {k for k in documented if k not in rows_at}
+        assert envelope <= set(served), (envelope, set(served))
 
 
 def test_binance_simple_earn_rows_follow_the_two_documented_shapes(history):
