@@ -267,8 +267,24 @@ class Api(Exchange):
         # says `message`, not `msg`
         return Enveloped({"code": "00000", "message": "success", "requestTime": now_ms(), "data": rows})
 
+    def convert_record(self, request: Request) -> object:
+        # tests/real/api/bitget/convert-record.json (bitget.cc api-doc Get-Convert-Record): rows under
+        # data.dataList, `endId` the cursor for idLessThan, fromCoinSize a NUMBER and toCoinSize a string
+        limit = clamp_limit(int_param(request, "limit", _bad_param), 20, 100)
+        rows = self._page(("convert",), self.history.extras.of("convert"), request, limit, window_required=True)
+        return {"dataList": [_convert(c) for c in rows], "endId": rows[-1].id if rows else None}
+
+    def bgb_convert_records(self, request: Request) -> object:
+        # tests/real/api/bitget/bgb-convert-records.json (bitgetapp.com api-doc Get-BGB-Convert-Record): small
+        # balances swapped for BGB; `ctime` in lower case; no cursor documented
+        limit = clamp_limit(int_param(request, "limit", _bad_param), 100, 100)
+        rows = self._page(("bgb",), self.history.extras.of("dust"), request, limit, window_required=True)
+        return [_bgb_convert(c) for c in rows]
+
     routes: ClassVar = {
         ("GET", "/api/v2/public/time"): (server_time, False),
+        ("GET", "/api/v2/convert/convert-record"): (convert_record, True),
+        ("GET", "/api/v2/convert/bgb-convert-records"): (bgb_convert_records, True),
         ("GET", "/api/v2/spot/public/coins"): (coins, False),
         ("GET", "/api/v2/spot/public/symbols"): (symbols, False),
         ("GET", "/api/v2/margin/currencies"): (margin_currencies, False),
@@ -324,3 +340,17 @@ def _bill(e: LedgerEntry) -> dict:
     return {"cTime": str(e.timestamp), "coin": e.currency.lower(), "groupType": group, "businessType": business,
             "size": plain(e.change), "balance": plain(e.balance), "fees": plain(-e.fee) if e.fee else "0",
             "billId": e.id}
+
+
+def _convert(c) -> dict:
+    return {"id": c.id, "ts": str(c.timestamp), "cnvtPrice": plain((c.bought_amount / c.sold_amount).quantize(
+        Decimal("1E-8"))), "fee": "0", "fromCoinSize": float(c.sold_amount),  # a number, as documented
+        "fromCoin": c.sold, "toCoinSize": plain(c.bought_amount), "toCoin": c.bought}
+
+
+def _bgb_convert(c) -> dict:
+    # the dust of History.extras is swapped for BNB on binance; on bitget for BGB (the same amounts). toAmount is
+    # served net of the fee (whether it is, the docs do not say)
+    return {"orderId": c.id, "fromCoin": c.sold, "fromAmount": plain(c.sold_amount), "fromCoinPrice": "0",
+            "toCoin": "BGB", "toAmount": plain(c.bought_amount - c.fee), "toCoinPrice": "0",
+            "feeDetail": [{"feeCoin": "BGB", "fee": plain(c.fee)}], "status": "success", "ctime": str(c.timestamp)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
 EXTRA_ID_BASE = 1_700_000_000_000_000_000
+CONVERT_ID_BASE = 1_800_000_000_000_000_000
 FIAT = "EUR"
 STEP = Decimal("1E-8")
 
@@ -165,7 +166,13 @@ def generate_extras(history, seed: int = 0, per_kind: int = 12) -> Extras:
             sign = 1 if kind in ("autoallocation", "pro_withdrawal") else -1
             own.append(OwnMove(ident(), ts, coin, sign * usd_of(coin, rng.uniform(10, 500), ts), kind))
     kfee = frozenset(t.id for t in history.trades[::max(len(history.trades) // per_kind, 1)][:per_kind])
-    return Extras(tuple(sorted(conversions, key=lambda c: c.timestamp)),
+    # conversion ids grow with time, as exchanges that page converts by id (bitget's idLessThan) number them
+    by_time = sorted(conversions, key=lambda c: c.timestamp)
+    conversions = []
+    for c in by_time:
+        next_id[0] += 1 + rng.randrange(50_000)
+        conversions.append(replace(c, id=str(CONVERT_ID_BASE + next_id[0] - EXTRA_ID_BASE)))
+    return Extras(tuple(conversions),
                   tuple(sorted(earnings, key=lambda e: e.timestamp)), tuple(fiat),
                   tuple(sorted(own, key=lambda o: o.timestamp)), kfee)
 

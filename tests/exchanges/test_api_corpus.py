@@ -154,3 +154,15 @@ def test_coinbase_v2_types():
     (pro,) = answer("coinbase/v2-transactions--pro-deposit")["data"]
     tx = coinbase.transaction(pro, "a", "coinbase")
     assert (tx.kind, tx.sent) == (Kind.WITHDRAWAL, Leg("BTC", D("0.50000000")))      # to the user's Coinbase Pro
+
+
+def test_bitget_convert_and_bgb_swap():
+    (row,) = fetch(bitget._fetch_converts, answer("bitget/convert-record"))
+    tx = bitget._convert(row, "a", "bitget")
+    assert (tx.kind, tx.sent, tx.received, tx.fee) == (Kind.TRADE, Leg("USDT", D("100")), Leg("ETH", D("0.23206967")),
+                                                       None)           # fromCoinSize is a JSON number
+    assert tx.timestamp == at("2023-07-05T03:25:12.229")
+    (swap,) = fetch(bitget._fetch_bgb, answer("bitget/bgb-convert-records"))
+    tx = bitget._bgb(swap, "a", "bitget")
+    assert (tx.sent, tx.received, tx.fee) == (Leg("ROOT", D("64.99837000")), Leg("BGB", D("3.62173442")),
+                                              Leg("BGB", D("0.07101441")))

@@ -28,6 +28,10 @@ CASES = [
     ("bitget", "private_spot_get_v2_spot_account_bills", {"startTime": 1672531200000, "endTime": 1680307199999},
      "bitget/account-bills", ("data",), ()),
     ("kraken", "private_post_ledgers", {}, "kraken/ledgers--income-and-transfers", ("result", "ledger"), ()),
+    ("bitget", "private_convert_get_v2_convert_convert_record", {"startTime": 1672531200000,
+     "endTime": 1680307199999}, "bitget/convert-record", ("data", "dataList"), ()),
+    ("bitget", "private_convert_get_v2_convert_bgb_convert_records", {"startTime": 1672531200000,
+     "endTime": 1680307199999}, "bitget/bgb-convert-records", ("data",), ()),
     # the endpoints the sync read before: fields the replica adds are ones the docs' schemas name but the stored
     # example leaves out (cut off, or an older edition)
     ("binance", "private_get_mytrades", {"symbol": "ETHUSDT", "fromId": 0}, "binance/my-trades", (), ()),
@@ -63,6 +67,8 @@ def _types(value):
         return {k: _types(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_types(value[0])] if value else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"       # JSON has one number type
     return type(value).__name__
 
 
