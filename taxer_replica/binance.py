@@ -289,7 +289,7 @@ class Api(Exchange):
         kind = {"0": "deposit", "1": "withdrawal"}.get(request.query.get("transactionType", ""))
         if kind is None:
             raise _mandatory("transactionType")
-        rows = [m for m in self._in_window(request, self.history.extras.fiat, 365 * 10, "beginTime")
+        rows = [m for m in self._in_window(request, self.history.extras.fiat, 365 * 60, "beginTime")
                 if m.kind == kind]
         page = self._numbered_page(request, rows, "page", "rows", 100, 500)
         return {"code": "000000", "message": "success", "data": [_fiat_order(m) for m in page], "total": len(rows),
@@ -300,7 +300,7 @@ class Api(Exchange):
         kind = {"0": "card_buy", "1": "sell"}.get(request.query.get("transactionType", ""))
         if kind is None:
             raise _mandatory("transactionType")
-        rows = self._in_window(request, self.history.extras.of(kind), 365 * 10, "beginTime")
+        rows = self._in_window(request, self.history.extras.of(kind), 365 * 60, "beginTime")
         page = self._numbered_page(request, rows, "page", "rows", 100, 500)
         return {"code": "000000", "message": "success", "data": [_fiat_payment(c) for c in page],
                 "total": len(rows), "success": True}

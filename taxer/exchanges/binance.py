@@ -100,6 +100,9 @@ def _dust(row, account, source) -> Transaction:
 
 # --- Fiat: tests/real/api/binance/fiat-orders--deposit.json, fiat-payments--buy.json (developers.binance.com fiat
 # rest-api): {"code": "000000", "data": [...], "total"}, paged by `page`/`rows` (500) in beginTime..endTime.
+# The fiat endpoints weigh 90000 per call against the account's per-minute budget (fiat-orders--deposit.meta.json)
+# and document no longest range: one window over the whole history, narrowed only when a page comes back full.
+FIAT_WINDOW_DAYS = 365 * 40
 FIAT_ORDER_DONE = {"Successful", "Finished"}   # the other documented statuses moved nothing (or not yet)
 FIAT_PAYMENT_DONE = {"Completed"}
 
@@ -218,14 +221,14 @@ SPEC = ExchangeSpec(
                    offset_param=None, starts=DUST_SINCE, assets=_pair_assets("fromAsset"),
                    advice="import Binance's Transaction History statement (its 'Small assets exchange BNB' rows)"),
         StreamSpec("fiat-deposits", _fiat("sapi_get_fiat_orders", "0"), _fiat_order("deposit"),
-                   paging="windows_offset", limit=500, window_days=365, offset_param=None, **_FIAT_ADVICE),
+                   paging="windows_offset", limit=500, window_days=FIAT_WINDOW_DAYS, offset_param=None, **_FIAT_ADVICE),
         StreamSpec("fiat-withdrawals", _fiat("sapi_get_fiat_orders", "1"), _fiat_order("withdrawal"),
-                   paging="windows_offset", limit=500, window_days=365, offset_param=None, **_FIAT_ADVICE),
+                   paging="windows_offset", limit=500, window_days=FIAT_WINDOW_DAYS, offset_param=None, **_FIAT_ADVICE),
         StreamSpec("card-buys", _fiat("sapi_get_fiat_payments", "0"), _card_payment("buy"),
-                   paging="windows_offset", limit=500, window_days=365, offset_param=None,
+                   paging="windows_offset", limit=500, window_days=FIAT_WINDOW_DAYS, offset_param=None,
                    assets=_pair_assets("cryptoCurrency"), **_FIAT_ADVICE),
         StreamSpec("card-sells", _fiat("sapi_get_fiat_payments", "1"), _card_payment("sell"),
-                   paging="windows_offset", limit=500, window_days=365, offset_param=None,
+                   paging="windows_offset", limit=500, window_days=FIAT_WINDOW_DAYS, offset_param=None,
                    assets=_pair_assets("cryptoCurrency"), **_FIAT_ADVICE),
         StreamSpec("earn-flexible", _fetch_earn("sapi_get_simple_earn_flexible_history_rewardsrecord",
                                                 {"type": "ALL"}), _earn("flexible", "interest"),
