@@ -55,6 +55,13 @@ class EndpointUnavailable(ExchangeError):
         self.reason = reason    # "unknown endpoint" | "not authorized" | "not available in the account's region"
 
 
+class EndpointNotAuthorized(EndpointUnavailable, ExchangeAuthError):
+    """The key may not call this one endpoint: still a key refusal to code that handles those."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, reason="not authorized")
+
+
 class ExchangeUnavailable(ExchangeError):
     """The exchange stayed down or kept refusing (rate limits, 5xx, timeouts) after every retry."""
 

@@ -19,7 +19,14 @@ from urllib.parse import urlsplit
 
 import ccxt
 
-from taxer.errors import EndpointUnavailable, ExchangeAuthError, ExchangeError, ExchangeUnavailable, TaxerError
+from taxer.errors import (
+    EndpointNotAuthorized,
+    EndpointUnavailable,
+    ExchangeAuthError,
+    ExchangeError,
+    ExchangeUnavailable,
+    TaxerError,
+)
 from taxer.exchanges.credentials import Credentials, redact
 
 
@@ -121,7 +128,10 @@ class Gateway:
             reason = "unknown endpoint"
         if reason is None:
             return None
-        return EndpointUnavailable(f"{self._where()}: {method}: {reason} ({self._message(exc)})", reason=reason)
+        message = f"{self._where()}: {method}: {reason} ({self._message(exc)})"
+        if reason == "not authorized":
+            return EndpointNotAuthorized(message)
+        return EndpointUnavailable(message, reason=reason)
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a ccxt method (unified or implicit) by name, retrying what is temporary."""
