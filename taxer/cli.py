@@ -324,8 +324,11 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, allow_
                    f"{r.retries} retries: {status}")
     failed = [r for r in reports if r.error]
     if failed:
+        streams = [f"{r.account} {i.stream}" for r in failed for i in r.incomplete]
         raise click.ClickException(f"{len(failed)} of {len(reports)} accounts did not finish; what was fetched is "
-                                   "kept, and running `taxer sync` again continues from there.")
+                                   "kept, and running `taxer sync` again continues from there."
+                                   + (f" Incomplete: {', '.join(streams)} (see above for what to do)."
+                                      if streams else ""))
 
 
 @main.group()

@@ -46,6 +46,22 @@ class ExchangeAuthError(ExchangeError):
     """The exchange refused the API key: wrong key or secret, expired, or missing a permission."""
 
 
+class EndpointUnavailable(ExchangeError):
+    """One endpoint refused for good: unknown to the exchange, not authorized for this key, or not offered in the
+    account's region. Retrying cannot help; the streams that use other endpoints still can run."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason    # "unknown endpoint" | "not authorized" | "not available in the account's region"
+
+
+class EndpointNotAuthorized(EndpointUnavailable, ExchangeAuthError):
+    """The key may not call this one endpoint: still a key refusal to code that handles those."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, reason="not authorized")
+
+
 class ExchangeUnavailable(ExchangeError):
     """The exchange stayed down or kept refusing (rate limits, 5xx, timeouts) after every retry."""
 

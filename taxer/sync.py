@@ -3,6 +3,10 @@
 Per account: check the key is read-only, load markets, then page every stream (deposits, withdrawals, income,
 then trades per candidate market). Each page's records and the stream's new cursor are written in one database
 transaction, so a run killed at any moment resumes where it stopped, with nothing missing and nothing twice.
+
+A stream the exchange refuses for good (unknown endpoint, key not authorized for it, not offered in the account's
+region, or any other error a retry cannot fix) fails alone: the other streams still run, and the report names the
+incomplete stream and what the user can do. Only an exchange that stays down stops the whole account.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from taxer import keys
-from taxer.errors import ExchangeError, KeyPermissionError, TaxerError
+from taxer.errors import (
+    EndpointUnavailable,
+    ExchangeAuthError,
+    ExchangeError,
+    ExchangeUnavailable,
+    KeyPermissionError,
+    TaxerError,
+)
 from taxer.exchanges import credentials, paging
 from taxer.exchanges.normalize import payload
 from taxer.exchanges.registry import spec_for
@@ -34,6 +45,27 @@ class StreamProgress:
     inserted: int = 0
 
 
+@dataclass(frozen=True)
+class IncompleteStream:
+    """A stream the exchange refused for good in this run: what it is, why, and what the user can do."""
+
+    stream: str
+    reason: str
+    detail: str
+    advice: str
+
+    def __str__(self) -> str:
+        return f"{self.stream} is incomplete ({self.reason}: {self.detail}); {self.advice}"
+
+
+def _reason(exc: ExchangeError) -> str:
+    if isinstance(exc, EndpointUnavailable):
+        return exc.reason
+    if isinstance(exc, ExchangeAuthError):
+        return "the key is not authorized for it"
+    return "the exchange rejected it"
+
+
 @dataclass
 class SyncReport:
     account: str
@@ -42,6 +74,7 @@ class SyncReport:
     requests: int = 0
     retries: int = 0
     warnings: list[str] = field(default_factory=list)
+    incomplete: list[IncompleteStream] = field(default_factory=list)
     error: str | None = None
     key_health: str = ""          # the one-line summary of the key's health (`taxer account check`)
 
@@ -71,11 +104,18 @@ def key_decision(spec: ExchangeSpec, perms: KeyPermissions, *, allow_trading: bo
 
 
 def _start_ms(spec: ExchangeSpec, since: datetime | None) -> int:
-    start = since or datetime.fromisoformat(spec.history_start).replace(tzinfo=UTC)
+    return _start_ms_of(since or spec.history_start)
+
+
+def _start_ms_of(start: datetime | str) -> int:
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start).replace(tzinfo=UTC)
     return int(start.timestamp()) * 1000 + start.microsecond // 1000
 
 
 def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None, start_ms: int, now_ms: int):
+    if stream.starts:   # no request for years the endpoint cannot have
+        start_ms = max(start_ms, _start_ms_of(stream.starts))
     def fetch(since, limit, params):
         return stream.fetch(gateway, symbol, since, limit, params)
 
@@ -98,6 +138,11 @@ def _pages(stream: StreamSpec, gateway, symbol: str | None, cursor: dict | None,
                                             until_param=stream.until_param, id_of=stream.cursor_id)
     return paging.windows_offset(fetch, cursor, limit=stream.limit, window_ms=window, start_ms=start_ms,
                                  now_ms=now_ms, until_param=stream.until_param, offset_param=stream.offset_param)
+
+
+def _parts(stream: StreamSpec, gateway) -> list:
+    """The partitions a stream is paged in (coinbase: one per v2 account), or one unnamed one."""
+    return stream.partitions(gateway) if stream.partitions else [None]
 
 
 def candidate_symbols(spec: ExchangeSpec, markets: dict, assets: set[str], known: set[str] = frozenset()
@@ -144,7 +189,8 @@ class AccountSync:
         factory = self.gateway_factory or Gateway
         # ccxt's rate limiter protects real exchanges; a replica or proxy on this machine does not need it.
         return factory(self.spec.id, creds, account=self.account.name, api_url=self.account.api_url,
-                       options=self.spec.options, rate_limit=not is_loopback(self.account.api_url))
+                       options=self.spec.options, rate_limit=not is_loopback(self.account.api_url),
+                       endpoint_errors=self.spec.endpoint_errors)
 
     def run(self) -> SyncReport:
         with self.engine.begin() as conn:
@@ -176,9 +222,13 @@ class AccountSync:
             for stream in self.spec.streams:
                 if stream.per_symbol:
                     continue
-                for part in stream.partitions(gateway) if stream.partitions else [None]:
-                    assets |= self._sync_stream(gateway, stream, part, start_ms, now_ms)
-            assets |= self._balance_assets(gateway)
+                parts = self._alone(stream.name, stream.advice, _parts, stream, gateway)
+                for part in parts or []:
+                    key = stream.name if part is None else f"{stream.name}:{part}"
+                    assets |= self._alone(key, stream.advice, self._sync_stream, gateway, stream, part, start_ms,
+                                          now_ms) or set()
+            assets |= self._alone("balance", "the markets to read trades in are then guessed from the other streams",
+                                  self._balance_assets, gateway) or set()
             for stream in self.spec.streams:
                 if not stream.per_symbol:
                     continue
@@ -186,7 +236,13 @@ class AccountSync:
                     followed = ledger.cursor_streams(conn, self.account.id, f"{stream.name}:")
                 known = {k.split(":", 1)[1] for k in followed}
                 for symbol in candidate_symbols(self.spec, markets, assets, known):
-                    self._sync_stream(gateway, stream, symbol, start_ms, now_ms)
+                    self._alone(f"{stream.name}:{symbol}", stream.advice, self._sync_stream, gateway, stream, symbol,
+                                start_ms, now_ms)
+            self._unpaired()
+            if self.report.incomplete:
+                self.report.error = (f"account {self.account.name!r}: "
+                                     + "; ".join(str(i) for i in self.report.incomplete)
+                                     + ". The other streams are complete.")
         except (TaxerError, ExchangeError) as exc:
             self.report.error = str(exc)
         finally:
@@ -198,6 +254,49 @@ class AccountSync:
                                   rows_read=self.report.records, inserted=self.report.inserted,
                                   message=self.report.error)
         return self.report
+
+    def _alone(self, stream: str, advice: str, work: Callable, *args):
+        """Run one stream's work; a refusal a retry cannot fix marks that stream incomplete and lets the others run.
+        An exchange that stays down (ExchangeUnavailable) still stops the account: every other stream would fail."""
+        try:
+            return work(*args)
+        except ExchangeUnavailable:
+            raise
+        except ExchangeError as exc:
+            self.report.incomplete.append(IncompleteStream(stream, _reason(exc), str(exc), advice))
+            self.log(f"{self.account.name}: {stream}: INCOMPLETE ({_reason(exc)}); the other streams go on")
+            return None
+
+    def _unpaired(self) -> None:
+        for name, pending in getattr(self, "_pending", {}).items():
+            if pending:
+                self.report.warnings.append(
+                    f"account {self.account.name!r}: {len(pending)} {name} records wait for their other half "
+                    f"(e.g. a convert's second leg, {sorted(pending)[0]}); the next sync completes them")
+
+    def _pending_of(self, stream: StreamSpec) -> dict:
+        """Halves of paired records (coinbase convert legs) still waiting for their other half, per stream."""
+        pending = getattr(self, "_pending", None)
+        if pending is None:
+            pending = self._pending = {}
+        if stream.name not in pending:
+            with self.engine.connect() as conn:
+                pending[stream.name] = dict((ledger.get_cursor(conn, self.account.id, f"{stream.name}#pairs")
+                                             or {}).get("pending") or {})
+        return pending[stream.name]
+
+    def _convert(self, stream: StreamSpec, raw: dict, pending: dict | None):
+        """The transaction of one raw record (or of the pair it completes), its payload; None for nothing yet."""
+        key = stream.pairs(raw) if stream.pairs else None
+        if key is None or pending is None:
+            tx = stream.convert(raw, self.account.name, self.spec.id)
+            return (tx, payload(raw)) if tx is not None else None
+        first = pending.pop(key, None)
+        if first is None:
+            pending[key] = raw
+            return None
+        tx = stream.convert_pair(first, raw, self.account.name, self.spec.id)
+        return (tx, payload({"info": [first, raw]})) if tx is not None else None
 
     def _balance_assets(self, gateway) -> set[str]:
         balance = gateway.call("fetch_balance")
@@ -211,19 +310,22 @@ class AccountSync:
             cursor = ledger.get_cursor(conn, self.account.id, key)
         assets: set[str] = set()
         started = time.monotonic()
+        pending = self._pending_of(stream) if stream.pairs else None
         for page in _pages(stream, gateway, symbol, cursor, start_ms, now_ms):
             records = []
             for raw in page.records:
                 assets |= stream.assets(raw)
-                tx = stream.convert(raw, self.account.name, self.spec.id)
-                if tx is not None:
-                    records.append((tx, f"{self.spec.id} {key}", payload(raw)))
+                converted = self._convert(stream, raw, pending)
+                if converted is not None:
+                    records.append((converted[0], f"{self.spec.id} {key}", converted[1]))
             fetched = len(records)
             with self.engine.begin() as conn:
                 if self.file_rows:  # records a file without ids already gave are not added twice
                     records = matching.adopt_file_rows(conn, self.account.id, self.spec.id, records)
                 _read, inserted = ledger.insert_records(conn, self.account.id, self.run_id, records)
                 ledger.set_cursor(conn, self.account.id, key, page.cursor)
+                if pending is not None:   # the waiting halves move with the cursor, so a kill loses none
+                    ledger.set_cursor(conn, self.account.id, f"{stream.name}#pairs", {"pending": pending})
             progress.pages += 1
             progress.records += fetched
             progress.inserted += inserted

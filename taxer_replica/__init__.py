@@ -8,10 +8,12 @@ The server does not import ccxt: only the tests and the gateway talk to it throu
 """
 
 from taxer_replica.base import COMPUTED, KeyFacts, Permissions
+from taxer_replica.extras import Conversion, Earning, Extras, FiatMove, OwnMove, with_extras
 from taxer_replica.faults import Faults
 from taxer_replica.history import History, LedgerEntry, Market, Reward, Trade, Transfer, generate_history
 from taxer_replica.prices import Candle
 from taxer_replica.server import EXCHANGES, Replica
 
-__all__ = ["COMPUTED", "EXCHANGES", "Candle", "Faults", "History", "KeyFacts", "LedgerEntry", "Market", "Permissions",
-           "Replica", "Reward", "Trade", "Transfer", "generate_history"]
+__all__ = ["COMPUTED", "EXCHANGES", "Candle", "Conversion", "Earning", "Extras", "Faults", "FiatMove", "History",
+           "KeyFacts", "LedgerEntry", "Market", "OwnMove", "Permissions", "Replica", "Reward", "Trade", "Transfer",
+           "generate_history", "with_extras"]

@@ -72,6 +72,11 @@ class Response:
     content_type: str = "application/json"
 
 
+class Enveloped(dict):
+    """A whole answer, envelope included: for an endpoint whose documented envelope differs from the exchange's
+    usual one (bitget's bills say `message` where the others say `msg`)."""
+
+
 class ApiError(Exception):
     """Raised by a route; the server answers with `status` and the exchange's own error body."""
 
@@ -129,7 +134,8 @@ class Exchange:
             handler, signed = route
             if signed:
                 self.authenticate(request)
-            return Response(200, dumps(self.wrap(handler(self, request))))
+            payload = handler(self, request)
+            return Response(200, dumps(payload if isinstance(payload, Enveloped) else self.wrap(payload)))
         except ApiError as e:
             return Response(e.status, dumps(e.payload), e.headers)
 
@@ -142,6 +148,13 @@ class Exchange:
         raise NotImplementedError
 
     def not_found(self, request: Request) -> ApiError:
+        raise NotImplementedError
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        """The exchange's documented answer refusing one endpoint for good: kind "not_authorized" (the key lacks
+        the permission for it) or "unknown_endpoint". Each exchange cites its source."""
+        if kind == "unknown_endpoint":
+            return self.not_found(request)
         raise NotImplementedError
 
     def rate_limited(self, retry_after: int) -> Response:

@@ -29,6 +29,7 @@ from taxer_replica.base import (
     now_ms,
     plain,
 )
+from taxer_replica.extras import Conversion, Earning, FiatMove
 from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, Market, Reward, Trade, Transfer
 
 HOUR_MS = 3_600_000
@@ -63,6 +64,11 @@ class Api(Exchange):
     # --- errors and auth --------------------------------------------------------------------------------------------
     def not_found(self, request: Request) -> ApiError:
         return ApiError(404, {"code": -1, "msg": "Not Found"})
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/binance/error--unauthorized.json (spot errors.md -1002, 401)
+            return _error(401, -1002, "You are not authorized to execute this request.")
+        return self.not_found(request)    # the 404 body is not documented (tests/real/api/SOURCES.md)
 
     def rate_limited(self, retry_after: int) -> Response:
         body = dumps({"code": -1003, "msg": "Too many requests; current limit of IP(127.0.0.1) is 6000 requests per "
@@ -252,6 +258,68 @@ class Api(Exchange):
         rows = [_dividend(records[i]) for i in range(hi - 1, max(lo, hi - limit) - 1, -1)]
         return {"rows": rows, "total": hi - lo}
 
+    # --- converts, dust, fiat, Simple Earn (History.extras) ------------------------------------------------------
+    def _in_window(self, request: Request, records, days: int, begin: str = "startTime") -> list:
+        start, end = int_param(request, begin, _bad_param), int_param(request, "endTime", _bad_param)
+        end = now_ms() if end is None else end
+        start = end - days * DAY_MS if start is None else start
+        if end - start > days * DAY_MS:
+            raise _error(400, -1127, f"More than {days} days between startTime and endTime.")
+        return [r for r in records if start <= r.timestamp <= end]
+
+    def _numbered_page(self, request: Request, rows: list, page: str, size: str, default: int, maximum: int) -> list:
+        number = max(int_param(request, page, _bad_param) or 1, 1)
+        per = clamp_limit(int_param(request, size, _bad_param), default, maximum)
+        return rows[(number - 1) * per:number * per]
+
+    def convert_trade_flow(self, request: Request) -> object:
+        # tests/real/api/binance/convert-trade-flow.json (developers.binance.com Get-Convert-Trade-History)
+        rows = self._in_window(request, self.history.extras.of("convert"), 30)
+        limit = clamp_limit(int_param(request, "limit", _bad_param), 100, 1000)
+        return {"list": [_convert(c) for c in rows[:limit]], "startTime": int_param(request, "startTime", _bad_param),
+                "endTime": int_param(request, "endTime", _bad_param), "limit": limit, "moreData": len(rows) > limit}
+
+    def dribblet(self, request: Request) -> object:
+        # tests/real/api/binance/dribblet.json (developers.binance.com dust-log); the docs: the last 100 records
+        rows = self._in_window(request, self.history.extras.of("dust"), 365 * 10)[-100:]
+        return {"total": len(rows), "userAssetDribblets": [_dust_group(c) for c in reversed(rows)]}
+
+    def fiat_orders(self, request: Request) -> object:
+        # tests/real/api/binance/fiat-orders--deposit.json (developers.binance.me fiat rest-api)
+        kind = {"0": "deposit", "1": "withdrawal"}.get(request.query.get("transactionType", ""))
+        if kind is None:
+            raise _mandatory("transactionType")
+        rows = [m for m in self._in_window(request, self.history.extras.fiat, 365 * 60, "beginTime")
+                if m.kind == kind]
+        page = self._numbered_page(request, rows, "page", "rows", 100, 500)
+        return {"code": "000000", "message": "success", "data": [_fiat_order(m) for m in page], "total": len(rows),
+                "success": True}
+
+    def fiat_payments(self, request: Request) -> object:
+        # tests/real/api/binance/fiat-payments--buy.json (developers.binance.com Get-Fiat-Payments-History)
+        kind = {"0": "card_buy", "1": "sell"}.get(request.query.get("transactionType", ""))
+        if kind is None:
+            raise _mandatory("transactionType")
+        rows = self._in_window(request, self.history.extras.of(kind), 365 * 60, "beginTime")
+        page = self._numbered_page(request, rows, "page", "rows", 100, 500)
+        return {"code": "000000", "message": "success", "data": [_fiat_payment(c) for c in page],
+                "total": len(rows), "success": True}
+
+    def earn_rewards(self, request: Request, kind: str) -> object:
+        # tests/real/api/binance/simple-earn-flexible-rewards.json, -locked-rewards.json (developers.binance.com
+        # simple_earn history): at most 3 months a request, paged by current/size
+        if kind == "flexible" and not request.query.get("type"):
+            raise _mandatory("type")
+        rows = self._in_window(request, self.history.extras.earned(kind), 90)
+        page = self._numbered_page(request, rows, "current", "size", 10, 100)
+        return {"rows": [_earn_row(e) for e in page], "total": len(rows)}
+
+    def flexible_rewards(self, request: Request) -> object:
+        return self.earn_rewards(request, "flexible")
+
+    def locked_rewards(self, request: Request) -> object:
+        return self.earn_rewards(request, "locked")
+
     def api_restrictions(self, request: Request) -> object:
         # The documented answer (Binance docs, "Get API Key Permission (USER_DATA)", the Chinese edition's example
         # with every field: https://developers.binance.com/docs/zh-CN/wallet/account/api-key-permission).
@@ -279,6 +347,12 @@ class Api(Exchange):
         ("GET", "/sapi/v1/capital/withdraw/history"): (withdrawals, True),
         ("GET", "/sapi/v1/asset/assetDividend"): (dividends, True),
         ("GET", "/sapi/v1/account/apiRestrictions"): (api_restrictions, True),
+        ("GET", "/sapi/v1/convert/tradeFlow"): (convert_trade_flow, True),
+        ("GET", "/sapi/v1/asset/dribblet"): (dribblet, True),
+        ("GET", "/sapi/v1/fiat/orders"): (fiat_orders, True),
+        ("GET", "/sapi/v1/fiat/payments"): (fiat_payments, True),
+        ("GET", "/sapi/v1/simple-earn/flexible/history/rewardsRecord"): (flexible_rewards, True),
+        ("GET", "/sapi/v1/simple-earn/locked/history/rewardsRecord"): (locked_rewards, True),
     }
 
 
@@ -311,6 +385,7 @@ def _network(coin: str) -> dict:
 
 
 def _trade(t: Trade, m: Market) -> dict:
+    # tests/real/api/binance/my-trades.json (developers.binance.com account-endpoints 'Account trade list')
     return {"symbol": m.id, "id": int(t.id), "orderId": int(t.order_id), "orderListId": -1,
             "price": plain(t.price), "qty": plain(t.amount), "quoteQty": plain(t.cost), "commission": plain(t.fee),
             "commissionAsset": t.fee_currency, "time": t.timestamp, "isBuyer": t.side == "buy",
@@ -318,6 +393,7 @@ def _trade(t: Trade, m: Market) -> dict:
 
 
 def _deposit(r: Transfer) -> dict:
+    # tests/real/api/binance/deposit-hisrec.json (developers.binance.com deposite-history)
     return {"id": r.id, "amount": plain(r.amount), "coin": r.currency, "network": NETWORK_IDS.get(r.network, "ETH"),
             "status": 1, "address": r.address, "addressTag": "", "txId": r.txid, "insertTime": r.timestamp,
             "completeTime": r.timestamp + 60_000, "transferType": 0, "confirmTimes": "12/12", "unlockConfirm": 0,
@@ -329,14 +405,65 @@ def _utc(ms: int) -> str:
 
 
 def _withdrawal(r: Transfer) -> dict:
+    # tests/real/api/binance/withdraw-history.json (developers.binance.me withdraw-history)
     # binance's amount excludes the fee (transactionFee is charged on top), as History's does
     return {"id": r.id, "amount": plain(r.amount), "transactionFee": plain(r.fee), "coin": r.currency,
             "status": 6, "address": r.address, "txId": r.txid, "applyTime": _utc(r.timestamp),
-            "network": NETWORK_IDS.get(r.network, "ETH"), "transferType": 0, "info": "", "confirmNo": 12,
+            "network": NETWORK_IDS.get(r.network, "ETH"), "transferType": 0, "withdrawOrderId": "", "info": "",
+            "confirmNo": 12,
             "walletType": 0, "txKey": "", "completeTime": _utc(r.timestamp + 120_000)}
 
 
 def _dividend(r: Reward) -> dict:
+    # tests/real/api/binance/asset-dividend.json (developers.binance.com assets-divided-record)
     info = f"{r.currency} Staking" if r.label == "staking" else f"{r.currency} airdrop"
     return {"id": int(r.id), "amount": plain(r.amount), "asset": r.currency, "divTime": r.timestamp,
             "enInfo": info, "tranId": int(r.id) + 1, "direction": 1}
+
+
+def _convert(c: Conversion) -> dict:
+    # tests/real/api/binance/convert-trade-flow.json: orderId a number, amounts strings, createTime ms
+    return {"quoteId": f"{int(c.id):032x}", "orderId": int(c.id), "orderStatus": "SUCCESS", "fromAsset": c.sold,
+            "fromAmount": plain(c.sold_amount), "toAsset": c.bought, "toAmount": plain(c.bought_amount),
+            "ratio": plain((c.bought_amount / c.sold_amount).quantize(Decimal("1E-8"))),
+            "inverseRatio": plain((c.sold_amount / c.bought_amount).quantize(Decimal("1E-8"))),
+            "createTime": c.timestamp}
+
+
+def _dust_group(c: Conversion) -> dict:
+    # tests/real/api/binance/dribblet.json: transferedAmount is net of serviceChargeAmount
+    net = c.bought_amount - c.fee
+    return {"operateTime": c.timestamp, "totalTransferedAmount": plain(net), "totalServiceChargeAmount": plain(c.fee),
+            "transId": int(c.id) % 10**11, "userAssetDribbletDetails": [
+                {"transId": int(c.id) % 10**7, "serviceChargeAmount": plain(c.fee), "amount": plain(c.sold_amount),
+                 "operateTime": c.timestamp, "transferedAmount": plain(net), "fromAsset": c.sold}]}
+
+
+def _fiat_order(m: FiatMove) -> dict:
+    # tests/real/api/binance/fiat-orders--deposit.json
+    return {"orderNo": f"{int(m.id):x}-fiat", "fiatCurrency": m.currency, "indicatedAmount": f"{m.amount + m.fee:.2f}",
+            "amount": f"{m.amount:.2f}", "totalFee": f"{m.fee:.2f}", "method": "BankAccount",
+            "status": "Successful" if m.ok else "Expired", "createTime": m.timestamp,
+            "updateTime": m.timestamp + 3_600_000}
+
+
+def _fiat_payment(c: Conversion) -> dict:
+    # tests/real/api/binance/fiat-payments--buy.json: a buy's sourceAmount includes totalFee
+    buy = c.kind == "card_buy"
+    fiat, fiat_amount = (c.sold, c.sold_amount + c.fee) if buy else (c.bought, c.bought_amount)
+    crypto, crypto_amount = (c.bought, c.bought_amount) if buy else (c.sold, c.sold_amount)
+    return {"orderNo": f"{int(c.id):032x}", "sourceAmount": plain(fiat_amount), "fiatCurrency": fiat,
+            "obtainAmount": plain(crypto_amount), "cryptoCurrency": crypto, "totalFee": plain(c.fee),
+            "price": plain((fiat_amount / crypto_amount).quantize(Decimal("1E-6"))),
+            "status": "Completed" if c.ok else "Failed", "paymentMethod": "Credit Card", "createTime": c.timestamp,
+            "updateTime": c.timestamp}
+
+
+def _earn_row(e: Earning) -> dict:
+    # flexible: tests/real/api/binance/simple-earn-flexible-rewards.json (`rewards`, projectId, type);
+    # locked: tests/real/api/binance/simple-earn-locked-rewards.json (`amount`, positionId, lockPeriod)
+    if e.kind == "flexible":
+        return {"asset": e.asset, "rewards": plain(e.amount), "projectId": f"{e.asset}001", "type": "REALTIME",
+                "time": e.timestamp}
+    return {"positionId": int(e.id) % 10**9, "time": e.timestamp, "asset": e.asset, "lockPeriod": "30",
+            "amount": plain(e.amount), "type": "Locked Rewards"}

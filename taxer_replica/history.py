@@ -23,6 +23,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from types import MappingProxyType
 
+from taxer_replica.extras import Extras
 from taxer_replica.prices import DAY, HOUR, TIMEFRAMES, Candle, PricePaths
 
 FEE_RATE = Decimal("0.001")
@@ -128,6 +129,7 @@ class History:
     balances: Mapping[str, Decimal]
     events: tuple[Trade | Transfer | Reward, ...] = field(repr=False)   # all records in simulation order
     prices: PricePaths = field(repr=False, compare=False)
+    extras: Extras = field(default_factory=Extras, repr=False)   # converts, earn yield, ... (extras.py)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -127,7 +127,13 @@ class Api(Exchange):
         return {"error": [], "result": payload}
 
     def not_found(self, request: Request) -> ApiError:
-        return _error("EGeneral:Unknown method", 404)
+        # tests/real/api/kraken/error--unknown-method.json (voidloop/krakenapi PR #14): HTTP 200, like every error
+        return _error("EGeneral:Unknown method")
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        if kind == "not_authorized":   # tests/real/api/kraken/error--permission-denied.json (support.kraken.com)
+            return _error("EGeneral:Permission denied")
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         return Response(429, dumps({"error": ["EAPI:Rate limit exceeded"]}), {"Retry-After": str(retry_after)})
@@ -186,10 +192,18 @@ class Api(Exchange):
             raise _error("EGeneral:Invalid arguments:ofs")
         return rows[ofs:ofs + PAGE]
 
+    def ledger_entries(self) -> tuple[LedgerEntry, ...]:
+        """The History's balance changes plus its extras (earn rewards, airdrops, own-wallet moves, trade fees paid
+        in KFEE), in time order."""
+        cached = getattr(self, "_all_entries", None)
+        if cached is None:
+            cached = self._all_entries = tuple(sorted(_with_extras(self.history), key=lambda e: e.timestamp))
+        return cached
+
     def _ledger_index(self) -> tuple[dict[str, LedgerEntry], dict[str, list[str]]]:
         if self._entries is None:
             entries, by_trade = {}, {}
-            for e in self.history.ledger():
+            for e in self.ledger_entries():
                 entries[e.id] = e
                 if e.kind == "trade":
                     by_trade.setdefault(e.ref, []).append(e.id)
@@ -254,7 +268,7 @@ class Api(Exchange):
 
     def ledgers(self, request: Request) -> object:
         params = self.params(request)
-        entries = self.history.ledger()
+        entries = self.ledger_entries()
         rows = self._range(("ledger",), entries, [e.timestamp for e in entries], params)
         wanted_assets = {a for a in (params.get("asset") or "all").split(",") if a != "all"}
         wanted_type = params.get("type") or "all"
@@ -313,6 +327,7 @@ def _pair(m: Market) -> dict:
 
 def trade_row(t: Trade, m: Market) -> dict:
     """A TradesHistory entry (without its key, the trade id)."""
+    # tests/real/api/kraken/trades-history.json (docs.kraken.com get-trades-history)
     return {"ordertxid": t.order_id, "postxid": "TKH2SE-M7IF5-CFI7LT", "pair": pair_id(m), "aclass": "currency",
             "time": seconds(t.timestamp), "type": t.side, "ordertype": "market" if t.taker else "limit",
             "price": plain(t.price), "cost": plain(t.cost), "fee": plain(quote_fee(t, m)), "vol": plain(t.amount),
@@ -320,8 +335,53 @@ def trade_row(t: Trade, m: Market) -> dict:
             "maker": not t.taker}
 
 
+# How the extras appear in kraken's Ledgers (tests/real/api/kraken/ledgers--income-and-transfers.json): earn rewards
+# on the earn wallets' assets (DOT.S, USDC.M, ETH.F), airdrops as transfer/airdrop, moves between the user's own
+# spot and earn wallets as earn/autoallocation and transfer/spottostaking (no tax event), and a trade fee paid in
+# kraken fee credits as a KFEE entry of amount 0 whose `fee` is the credits spent.
+EARN_WALLET = {"USDC": "USDC.M", "USDT": "USDT.M", "ETH": "ETH.F", "BTC": "XBT.M"}
+KFEE = "KFEE"
+
+
+def _wallet(coin: str) -> str:
+    return EARN_WALLET.get(coin, f"{coin}.S")
+
+
+def _with_extras(history: History):
+    """History's ledger, with KFEE-paid trade fees moved onto KFEE entries, plus the extras' entries."""
+    x = history.extras
+    kfee_ids = iter(range(10**12, 10**13, 7919))
+    for e in history.ledger():
+        if e.kind == "trade" and e.ref in x.kfee_trades and e.fee:
+            # what a USD-worth of fee costs in credits: 1 KFEE = 0.01 USD (kraken's fee credit terms)
+            usd = e.fee * Decimal(str(history.prices.usd(e.currency, e.timestamp)))
+            credits = (usd * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            yield LedgerEntry(e.id, e.timestamp, e.currency, e.change + e.fee, Decimal(0), e.balance + e.fee,
+                              e.kind, e.detail, e.ref)
+            yield LedgerEntry(f"{e.id}K{next(kfee_ids)}", e.timestamp, KFEE, -credits, credits, Decimal(0),
+                              "trade", "kfee", e.ref)
+        else:
+            yield e
+    for y in x.earned("earn", "airdrop"):
+        kind = "extra:earn/reward" if y.kind == "earn" else "extra:transfer/airdrop"
+        yield LedgerEntry(y.id, y.timestamp, _wallet(y.asset) if y.kind == "earn" else asset_id(y.asset), y.amount,
+                          Decimal(0), y.amount, kind, y.label, y.id)
+    for o in x.own_moves:
+        if o.kind == "autoallocation":
+            yield LedgerEntry(o.id, o.timestamp, _wallet(o.asset), o.amount, Decimal(0), o.amount,
+                              "extra:earn/autoallocation", o.kind, o.id)
+        elif o.kind == "spottostaking":   # a pair that nets to zero per coin
+            yield LedgerEntry(o.id, o.timestamp, asset_id(o.asset), o.amount, Decimal(0), Decimal(0),
+                              "extra:transfer/spottostaking", o.kind, o.id)
+            yield LedgerEntry(f"{o.id}S", o.timestamp + 2000, _wallet(o.asset), -o.amount, Decimal(0), -o.amount,
+                              "extra:transfer/stakingfromspot", o.kind, o.id)
+
+
 def ledger_type(e: LedgerEntry) -> tuple[str, str]:
     """kraken's (type, subtype) of a History balance change."""
+    if e.kind.startswith("extra:"):
+        kind, _, subtype = e.kind[len("extra:"):].partition("/")
+        return kind, subtype
     if e.kind != "reward":
         return e.kind, ""
     if e.detail == "airdrop":
@@ -331,6 +391,7 @@ def ledger_type(e: LedgerEntry) -> tuple[str, str]:
 
 def ledger_row(e: LedgerEntry) -> dict:
     """A Ledgers entry: `amount` excludes the fee, the balance moves by amount - fee."""
+    # tests/real/api/kraken/ledgers.json, ledgers--income-and-transfers.json (docs.kraken.com get-ledgers)
     kind, subtype = ledger_type(e)
     return {"refid": e.ref, "time": seconds(e.timestamp), "type": kind, "subtype": subtype, "aclass": "currency",
             "asset": asset_id(e.currency), "amount": plain(e.change + e.fee), "fee": plain(e.fee),
@@ -338,9 +399,14 @@ def ledger_row(e: LedgerEntry) -> dict:
 
 
 def transfer_row(r: Transfer) -> dict:
-    return {"method": METHODS.get(r.currency, r.currency), "aclass": "currency", "asset": asset_id(r.currency),
-            "refid": r.id, "txid": r.txid, "info": r.address, "amount": plain(r.amount), "fee": plain(r.fee),
-            "time": r.timestamp // 1000, "status": "Success", "network": NETWORKS.get(r.currency, "ERC20")}
+    # tests/real/api/kraken/deposit-status.json, withdraw-status.json (ccxt's recorded answers): `time` a string
+    # of seconds; a withdrawal names the address book `key` it went to
+    row = {"method": METHODS.get(r.currency, r.currency), "aclass": "currency", "asset": asset_id(r.currency),
+           "refid": r.id, "txid": r.txid, "info": r.address, "amount": plain(r.amount), "fee": plain(r.fee),
+           "time": str(r.timestamp // 1000), "status": "Success", "network": NETWORKS.get(r.currency, "ERC20")}
+    if r.kind == "withdrawal":
+        row["key"] = f"{r.currency} wallet"
+    return row
 
 
 # --- the CSV exports a user downloads from kraken's website (Documents > Export) ----------------------------------

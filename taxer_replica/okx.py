@@ -9,8 +9,10 @@ Retention (what the real API still returns): fills 3 days, fills-history 3 month
 every endpoint (a multi-year sync test needs it); set `api.retention = RETENTION` (and optionally `api.clock`) to
 serve only what the real API keeps. Deliberate choices where the docs are silent:
 - `begin`/`end` are inclusive; `after`/`before` together give the ids strictly between, newest first;
-- okx has no documented trading-account bill type for earn payouts or airdrops: `BILL_TYPES` below names the codes
-  the replica uses (and `taxer.exchanges.okx` reads) as an assumption.
+- earn, staking and mining yield and airdrops are funding-account bills (`/api/v5/asset/bills`, types in
+  `ASSET_BILL_TYPES`), as tests/real/api/okx/asset-bills--staking-yield.json documents; the trading account's
+  bills hold trades and transfers only. `after`/`before` of the asset bills are timestamps (as on the deposit
+  history; assumption: the stored examples do not page).
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ CHAINS = {"BTC": "Bitcoin", "ERC20": "ERC20", "TRC20": "TRC20", "BEP20": "BSC", 
 # Bill (type, subType): trades and transfers as okx documents them (2 trade: 1 buy, 2 sell; 1 transfer: 11 in,
 # 12 out; deposits and withdrawals reach the trading account as transfers from/to the funding account).
 # Earn payouts and airdrops: 26 is okx's "structured products / earn" type; the sub types are our assumption.
-BILL_TYPES = {"buy": ("2", "1"), "sell": ("2", "2"), "deposit": ("1", "11"), "withdrawal": ("1", "12"),
-              "staking": ("26", "280"), "airdrop": ("26", "281")}
+BILL_TYPES = {"buy": ("2", "1"), "sell": ("2", "2"), "deposit": ("1", "11"), "withdrawal": ("1", "12")}
+# Funding-account bill types (tests/real/api/okx/asset-bills--staking-yield.meta.json, okx's asset bill table):
+# 1 deposit, 2 withdrawal, 77 distribute (airdrops), 83 staking yield, 85 PoW mining yield.
+ASSET_BILL_TYPES = {"deposit": "1", "withdrawal": "2", "airdrop": "77", "staking": "83", "mining": "85"}
 BARS = {"1m": "1m", "1H": "1h", "1Dutc": "1d"}
 
 
@@ -83,6 +87,7 @@ class Api(Exchange):
         self.clock: Callable[[], int] = now_ms            # "now" for retention
         self._markets = {_inst_id(m): m for m in self.history.markets}
         self._series: dict[tuple, tuple[Sequence, list[int], list[int]]] = {}
+        self._cache: dict[str, tuple] = {}
         ledger = self.history.ledger()
         self._trades = {t.id: t for t in self.history.trades}
         self._fill_bill: dict[str, str] = {}              # a fill's billId: its first bill
@@ -95,7 +100,16 @@ class Api(Exchange):
         return {"code": "0", "msg": "", "data": payload}
 
     def not_found(self, request: Request) -> ApiError:
+        # okx's unknown-path body is not in the corpus (tests/real/api/SOURCES.md): its {code, msg, data} envelope
+        # at HTTP 404, which taxer reads by the status
         return _error(404, "50115", "Invalid request method or path")
+
+    def refusal(self, kind: str, request: Request | None = None) -> ApiError:
+        # the code for "this key lacks the permission for this endpoint" is not documented in the corpus: okx's
+        # IP-allow-list refusal (tests/real/api/okx/error--invalid-ip.json, 50110, HTTP 401) is the nearest
+        if kind == "not_authorized":
+            return _error(401, "50110", "Your IP 127.0.0.1 is not included in your API key's IP whitelist.")
+        return self.not_found(request)
 
     def rate_limited(self, retry_after: int) -> Response:
         return Response(429, dumps({"code": "50011", "msg": "Too Many Requests", "data": []}),
@@ -250,7 +264,8 @@ class Api(Exchange):
         q = request.query
         ccy, kind, sub = q.get("ccy") or None, q.get("type") or None, q.get("subType") or None
         inst_type = q.get("instType") or None
-        records: Sequence[LedgerEntry] = self.history.ledger()
+        # rewards reach the funding account, not the trading account (see ASSET_BILL_TYPES)
+        records: Sequence[LedgerEntry] = self._trading_bills()
         if ccy or kind or sub or inst_type:
             records = tuple(e for e in records if ccy in (None, e.currency) and kind in (None, _bill_type(e)[0])
                             and sub in (None, _bill_type(e)[1])
@@ -258,6 +273,31 @@ class Api(Exchange):
         series = self._series_of(("bill", ccy, kind, sub, inst_type), records, lambda e: e.timestamp,
                                  lambda e: e.id)
         return [self._bill(e) for e in self._by_id(request, series)]
+
+    def _trading_bills(self) -> tuple[LedgerEntry, ...]:
+        bills = self._cache.get("trading")
+        if bills is None:
+            bills = self._cache["trading"] = tuple(e for e in self.history.ledger() if e.kind != "reward")
+        return bills
+
+    def _asset_bills(self) -> tuple[dict, ...]:
+        """The funding account's bills in time order: deposits, withdrawals, rewards and earn yield."""
+        bills = self._cache.get("asset")
+        if bills is None:
+            rows = [(e.timestamp, e.id, ASSET_BILL_TYPES[e.detail if e.kind == "reward" else e.kind], e.currency,
+                     e.change, e.balance) for e in self.history.ledger() if e.kind != "trade"]
+            rows += [(y.timestamp, y.id, ASSET_BILL_TYPES[y.kind], y.asset, y.amount, y.amount)
+                     for y in self.history.extras.earned("staking", "mining")]
+            bills = self._cache["asset"] = tuple(_asset_bill(*r) for r in sorted(rows))
+        return bills
+
+    def asset_bills(self, request: Request) -> object:
+        # tests/real/api/okx/asset-bills--deposit.json, asset-bills--staking-yield.json (ccxt's copy of the okx v5
+        # docs example): billId, ccy, balChg, bal, type, ts; all strings
+        ccy, kind = request.query.get("ccy") or None, request.query.get("type") or None
+        records = tuple(b for b in self._asset_bills() if ccy in (None, b["ccy"]) and kind in (None, b["type"]))
+        series = self._series_of(("asset", ccy, kind), records, lambda b: int(b["ts"]), lambda b: b["billId"])
+        return list(self._by_time(request, series))
 
     def deposits(self, request: Request) -> object:
         return self._transfers(request, "deposit", self.history.deposits)
@@ -274,6 +314,7 @@ class Api(Exchange):
         return [_transfer(r) for r in self._by_time(request, series) if wanted in (None, r.id)]
 
     def _bill(self, e: LedgerEntry) -> dict:
+        # tests/real/api/okx/bills-archive.json (ccxt's copy of the okx v5 docs example)
         kind, sub = _bill_type(e)
         row = {"bal": plain(e.balance), "balChg": plain(e.change), "billId": e.id, "ccy": e.currency,
                "clOrdId": "", "execType": "", "fee": plain(-e.fee) if e.fee else "0", "fillTime": str(e.timestamp),
@@ -301,6 +342,7 @@ class Api(Exchange):
         ("GET", "/api/v5/trade/fills-history"): (fills, True),
         ("GET", "/api/v5/account/bills"): (bills, True),
         ("GET", "/api/v5/account/bills-archive"): (bills, True),
+        ("GET", "/api/v5/asset/bills"): (asset_bills, True),
         ("GET", "/api/v5/asset/deposit-history"): (deposits, True),
         ("GET", "/api/v5/asset/withdrawal-history"): (withdrawals, True),
     }
@@ -334,6 +376,7 @@ def _currency(c: str) -> dict:
 
 
 def _fill(t: Trade, m: Market, bill_id: str) -> dict:
+    # tests/real/api/okx/fills-history.json (ccxt's copy of the okx v5 docs example; newer fields added)
     return {"instType": "SPOT", "instId": _inst_id(m), "tradeId": t.id, "ordId": t.order_id, "clOrdId": "",
             "billId": bill_id, "subType": "1" if t.side == "buy" else "2", "tag": "", "fillPx": plain(t.price),
             "fillSz": plain(t.amount), "fillIdxPx": "", "fillPnl": "0", "fillPxVol": "", "fillPxUsd": "",
@@ -343,6 +386,7 @@ def _fill(t: Trade, m: Market, bill_id: str) -> dict:
 
 
 def _transfer(r: Transfer) -> dict:
+    # tests/real/api/okx/deposit-history.json, withdrawal-history.json (rotki's recorded answers)
     row = {"ccy": r.currency, "chain": _chain(r.currency, r.network), "amt": plain(r.amount), "txId": r.txid,
            "from": "", "areaCodeFrom": "", "to": r.address, "state": "2", "ts": str(r.timestamp)}
     if r.kind == "deposit":
@@ -355,4 +399,9 @@ def _transfer(r: Transfer) -> dict:
 
 
 def _bill_type(e: LedgerEntry) -> tuple[str, str]:
-    return BILL_TYPES[e.detail if e.kind in ("trade", "reward") else e.kind]
+    return BILL_TYPES[e.detail if e.kind == "trade" else e.kind]
+
+
+def _asset_bill(ts: int, bill_id: str, kind: str, ccy: str, change: Decimal, balance: Decimal) -> dict:
+    return {"billId": bill_id, "ccy": ccy, "balChg": plain(change), "bal": plain(balance), "type": kind,
+            "ts": str(ts)}

@@ -49,6 +49,7 @@ class Replica:
         self.limiter = RateLimiter()
         self.port = port
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.refused: dict[str, str] = {}      # path fragment -> "not_authorized" | "unknown_endpoint"
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -62,6 +63,14 @@ class Replica:
     def fault_counts(self) -> dict[str, int]:
         """How many faults of each kind were injected so far."""
         return dict(self.plan.counts)
+
+    def refuse(self, path_part: str, kind: str = "not_authorized") -> Self:
+        """Answer every request whose path contains `path_part` with the exchange's documented refusal of `kind`
+        ("not_authorized": the key lacks the permission; "unknown_endpoint"), as for a key or region without it."""
+        if kind not in ("not_authorized", "unknown_endpoint"):
+            raise ValueError(f"unknown refusal {kind!r}")
+        self.refused[path_part] = kind
+        return self
 
     def start(self) -> Self:
         if self._server is not None:
@@ -108,6 +117,10 @@ class Replica:
             bucket, cost, capacity = self.api.rate_limit_key(request)
             if not self.limiter.allow(bucket, cost, capacity):
                 return self.api.rate_limited(1)
+        refusal = next((kind for part, kind in self.refused.items() if part in request.path), None)
+        if refusal is not None:
+            error = self.api.refusal(refusal, request)
+            return Response(error.status, dumps(error.payload), error.headers)
         try:
             return self.api.handle(request)
         except Exception:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from taxer.exchanges import keyfacts, normalize
 from taxer.exchanges.normalize import RawFields
 from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
-from taxer.model import Leg
+from taxer.model import Kind, Leg, Transaction
 
 RAW = RawFields(trade_amount=("size",), trade_cost=("amount",), trade_fee=("feeDetail.totalFee",),
                 transfer_amount=("size",), transfer_fee=("fee",))
@@ -56,12 +56,21 @@ def _fetch_bills(gw, symbol, since, limit, params):
     return [dict(row, id=row["billId"]) for row in response.get("data") or []]
 
 
+def bill_time_ms(value) -> int:
+    """A bill's `cTime`: ms in the parameter text, seconds in the documented example
+    (tests/real/api/bitget/account-bills.json): 10 digits or fewer are seconds."""
+    number = int(str(value))
+    return number * 1000 if number < 10**11 else number
+
+
 def _bill_income(bill, account, source):
     label = income_label(bill)
     amount = Decimal(str(bill.get("size") or 0))
     if label is None or amount <= 0:
         return None  # trades, deposits and withdrawals come from their own streams
-    return normalize.income(account=account, source=source, when_ms=int(bill["cTime"]), asset=bill["coin"],
+    # the documented example writes coins in lower case ("usdt")
+    return normalize.income(account=account, source=source, when_ms=bill_time_ms(bill["cTime"]),
+                            asset=str(bill["coin"]).upper(),
                             amount=amount, label=label, record_id=str(bill["billId"]),
                             description=f"bitget {bill.get('businessType')}")
 
@@ -88,6 +97,49 @@ def parse_permissions(response: object) -> KeyPermissions:
                   detail="authorities: " + ", ".join(codes), ip_restricted=keyfacts.ip_list(ips))
 
 
+def _fetch_converts(gw, symbol, since, limit, params):
+    # tests/real/api/bitget/convert-record.json: data.dataList, 90-day windows, idLessThan (the answer's endId is
+    # the smallest id of the page, which the pager takes from the rows)
+    request = {"startTime": since, "endTime": params["until"], "limit": limit}
+    if params.get("idLessThan"):
+        request["idLessThan"] = params["idLessThan"]
+    response = gw.call("private_convert_get_v2_convert_convert_record", request) or {}
+    return list(((response.get("data") or {}).get("dataList")) or [])
+
+
+def _convert(row, account, source) -> Transaction:
+    fee = Decimal(str(row.get("fee") or 0))
+    # fromCoinSize is a JSON number in the documented answer: its shortest repr is the exact decimal
+    return Transaction(account=account, timestamp=normalize.from_ms(int(row["ts"])), kind=Kind.TRADE,
+                       sent=Leg(row["fromCoin"].upper(), Decimal(str(row["fromCoinSize"]))),
+                       received=Leg(row["toCoin"].upper(), Decimal(str(row["toCoinSize"]))),
+                       fee=Leg(row["toCoin"].upper(), fee) if fee else None,
+                       description=f"convert {row['fromCoin']} -> {row['toCoin']}", source=source,
+                       external_id=f"convert:{row['id']}")
+
+
+def _fetch_bgb(gw, symbol, since, limit, params):
+    # tests/real/api/bitget/bgb-convert-records.json: a bare list, `ctime`, no documented cursor (the window is
+    # narrowed on a full page)
+    request = {"startTime": since, "endTime": params["until"], "limit": limit}
+    response = gw.call("private_convert_get_v2_convert_bgb_convert_records", request) or {}
+    return [dict(row, id=row["orderId"]) for row in response.get("data") or []]
+
+
+def _bgb(row, account, source) -> Transaction | None:
+    if str(row.get("status", "success")).lower() != "success":
+        return None
+    fees = [(f["feeCoin"], Decimal(str(f["fee"]))) for f in row.get("feeDetail") or [] if f.get("fee")]
+    fee = fees[0] if fees else None
+    # toAmount taken as what arrived, net of the fee in BGB (the docs do not say; as binance's dust log)
+    received = Decimal(str(row["toAmount"])) + (fee[1] if fee and fee[0] == row["toCoin"] else 0)
+    return Transaction(account=account, timestamp=normalize.from_ms(int(row["ctime"])), kind=Kind.TRADE,
+                       sent=Leg(row["fromCoin"], Decimal(str(row["fromAmount"]))),
+                       received=Leg(row["toCoin"], received), fee=Leg(*fee) if fee else None,
+                       description=f"small balance {row['fromCoin']} -> {row['toCoin']}", source=source,
+                       external_id=f"bgb-convert:{row['orderId']}")
+
+
 def permissions(gw) -> KeyPermissions:
     return parse_permissions(gw.call("private_spot_get_v2_spot_account_info"))
 
@@ -102,15 +154,19 @@ def _withdrawal(record, account, source):
 
 
 def _assets(record) -> set[str]:
-    asset = record.get("currency") or record.get("coin")  # unified records, or raw bills
-    return {asset} if asset else set()
+    asset = record.get("currency") or record.get("coin")  # unified records, or raw bills (lower case)
+    return {str(asset).upper()} if asset else set()
+
+
+def _convert_assets(row) -> set[str]:
+    return {str(row.get(k)).upper() for k in ("fromCoin", "toCoin") if row.get(k)}
 
 
 _windowed = dict(paging="windows_id_descending", limit=100, window_days=90, id_param="idLessThan")
 SPEC = ExchangeSpec(
     id="bitget",
     title="Bitget",
-    summary="spot fills, deposits, withdrawals, bills (staking and earn income)",
+    summary="spot fills, deposits, withdrawals, bills (staking and earn income), converts, small-balance swaps",
     candle_limit=1000,  # candles per OHLCV request (EXCHANGES.md)
     options={"uta": False, "fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"},
     history_start="2018-07-01",
@@ -119,12 +175,23 @@ SPEC = ExchangeSpec(
         StreamSpec("deposits", unified("fetch_deposits"), normalize.as_transfer(RAW, "deposit"), assets=_assets,
                    **_windowed),
         StreamSpec("withdrawals", unified("fetch_withdrawals"), _withdrawal, assets=_assets, **_windowed),
-        StreamSpec("ledger", _fetch_bills, _bill_income, assets=_assets, **dict(_windowed, limit=500)),
+        StreamSpec("ledger", _fetch_bills, _bill_income, assets=_assets, **dict(_windowed, limit=500),
+                   advice="import Bitget's spot financial record export (Assets > Spot > Financial records) with "
+                          "`taxer import csv`"),
+        StreamSpec("converts", _fetch_converts, _convert, assets=_convert_assets, **_windowed,
+                   advice="import Bitget's convert history export with `taxer import csv`"),
+        StreamSpec("bgb-converts", _fetch_bgb, _bgb, paging="windows_offset", limit=100, window_days=90,
+                   offset_param=None, assets=_convert_assets,
+                   advice="import Bitget's spot financial record export (its small-balance rows) with `taxer "
+                          "import csv`"),
         StreamSpec("trades", unified("fetch_my_trades", with_symbol=True), normalize.as_trade(RAW), per_symbol=True,
                    **_windowed),
     ),
     permissions=permissions,
     key_help=KEY_HELP,
+    # tests/real/api/bitget/error--incorrect-permissions.json (40014); an unknown path answers a web framework's
+    # 404 (error--unknown-endpoint.json), taken by its status
+    endpoint_errors={'"code":"40014"': "not authorized"},
     markets_of="both",   # every spot fill moves both coins, and the bills list every coin that moved
     needs_password=True,
 )

@@ -28,7 +28,13 @@ INCOME_TYPES = {"staking_reward": "staking", "inflation_reward": "staking", "int
 # Transfers in and out. Advanced Trade fills also appear here ("advanced_trade_fill"): they come from the fills
 # stream, so they are skipped, as are internal moves between the user's own wallets and portfolios.
 FAILED = {"canceled", "cancelled", "failed", "expired", "declined"}
-TRANSFER_TYPES = {"send", "receive", "fiat_deposit", "fiat_withdrawal", "exchange_deposit", "exchange_withdrawal"}
+# pro_deposit / pro_withdrawal (and the older exchange_*) move coins to and from the user's own Coinbase Pro
+# account: a withdrawal and a deposit here (tests/real/api/coinbase/v2-transactions--pro-deposit.json).
+TRANSFER_TYPES = {"send", "receive", "fiat_deposit", "fiat_withdrawal", "exchange_deposit", "exchange_withdrawal",
+                  "pro_deposit", "pro_withdrawal"}
+# A `send` credited from Coinbase Earn is a payout, not a deposit (tests/real/api/coinbase/
+# v2-transactions--send-receive-rewards-buy-sell.json: off_blockchain, details.subtitle "From Coinbase Earn").
+EARN_SUBTITLE = "From Coinbase Earn"
 
 
 def _fetch_accounts(gw, _symbol, _since, limit, params):
@@ -69,8 +75,47 @@ def _when(row: dict) -> datetime:
     return datetime.fromisoformat(str(row["created_at"]))
 
 
+def convert_leg(row: dict) -> str | None:
+    """The convert a v2 `trade` row is one leg of (its `trade.id`; the other leg is in the other coin's account)."""
+    if row.get("type") != "trade" or row.get("status") in FAILED:
+        return None
+    return str((row.get("trade") or {}).get("id") or row["id"])
+
+
+def convert(first: dict, second: dict, account: str, source: str) -> Transaction | None:
+    """The two legs of one convert (tests/real/api/coinbase/v2-transactions--trade-convert.json) -> one trade;
+    a fee, when the answer has one, is in `trade.fee` (v2-transactions--send-receive-rewards-buy-sell.json)."""
+    legs = sorted((first, second), key=lambda r: Decimal(str(r["amount"]["amount"])))
+    (out, out_ccy), (got, got_ccy) = _money(legs[0]["amount"]), _money(legs[1]["amount"])
+    if out >= 0 or got <= 0:
+        return None   # not a debit and a credit: nothing taxer can book as one trade
+    fee = next((_money(r["trade"]["fee"]) for r in legs if (r.get("trade") or {}).get("fee")), None)
+    # the debit includes a fee charged in the sold coin; taxer's trades pay the fee beside what they sent
+    sent = -out - (fee[0] if fee and fee[1] == out_ccy else 0)
+    return Transaction(account=account, timestamp=min(_when(r) for r in legs), kind=Kind.TRADE,
+                       sent=Leg(out_ccy, sent), received=Leg(got_ccy, got),
+                       fee=Leg(fee[1], fee[0]) if fee and fee[0] else None,
+                       description=f"convert {out_ccy} -> {got_ccy}", source=source,
+                       external_id=f"convert:{convert_leg(legs[0])}")
+
+
+def _retail(row: dict, kind: str, amount: Decimal, currency: str, account: str, source: str) -> Transaction | None:
+    """A retail buy or sell: the coin moved is `amount`; the fiat side is `native_amount`, Coinbase's value of it
+    (the v2 row carries no payment or fee: the documented answer has only a reference to the buy)."""
+    fiat = _money(row.get("native_amount"))
+    if fiat is None or amount == 0:
+        return None
+    coin_leg, fiat_leg = Leg(currency, abs(amount)), Leg(fiat[1], abs(fiat[0]))
+    buy = kind == "buy"
+    return Transaction(account=account, timestamp=_when(row), kind=Kind.TRADE, sent=fiat_leg if buy else coin_leg,
+                       received=coin_leg if buy else fiat_leg,
+                       description=f"coinbase {kind} {currency} (fiat side: Coinbase's native value)",
+                       source=source, external_id=f"{kind}:{row['id']}")
+
+
 def transaction(row: dict, account: str, source: str) -> Transaction | None:
-    """A v2 transaction -> a deposit, withdrawal or income; None for what other streams (fills) or nothing carry."""
+    """A v2 transaction -> a deposit, withdrawal, income or retail trade; None for what other streams (fills,
+    convert legs) or nothing carry."""
     kind, (amount, currency) = row.get("type"), _money(row.get("amount"))
     if row.get("status") in FAILED:
         return None   # it moved nothing
@@ -79,6 +124,11 @@ def transaction(row: dict, account: str, source: str) -> Transaction | None:
         return normalize.income(account=account, source=source, when_ms=when_ms, asset=currency, amount=amount,
                                 label=INCOME_TYPES[kind], record_id=str(row["id"]),
                                 description=f"coinbase {kind}")
+    if kind == "send" and amount > 0 and (row.get("details") or {}).get("subtitle") == EARN_SUBTITLE:
+        return normalize.income(account=account, source=source, when_ms=when_ms, asset=currency, amount=amount,
+                                label="reward", record_id=str(row["id"]), description="coinbase earn payout")
+    if kind in ("buy", "sell"):
+        return _retail(row, kind, amount, currency, account, source)
     if kind not in TRANSFER_TYPES or amount == 0:
         return None
     network = row.get("network") or {}
@@ -180,7 +230,7 @@ def _assets(record) -> set[str]:
 SPEC = ExchangeSpec(
     id="coinbase",
     title="Coinbase",
-    summary="Advanced Trade fills, v2 transactions (moves and rewards)",
+    summary="Advanced Trade fills, v2 transactions (moves, rewards, retail buys and sells, converts)",
     candle_limit=299,  # candles per OHLCV request (EXCHANGES.md)
     options={},
     history_start="2012-01-01",
@@ -188,11 +238,17 @@ SPEC = ExchangeSpec(
     streams=(
         StreamSpec("transactions", _fetch_transactions, transaction, paging="cursor_chain", limit=100,
                    id_param="starting_after", token_path="next_starting_after", partitions=accounts,
-                   assets=_assets),
+                   assets=_assets, pairs=convert_leg, convert_pair=convert,
+                   advice="import Coinbase's transaction history export (Reports > Transaction history) with "
+                          "`taxer import csv`"),
         # ccxt leaves the fills cursor on the raw fill it read first, which its sort may move anywhere in the page
         StreamSpec("trades", unified("fetch_my_trades"), trade, paging="cursor_chain", limit=250,
                    id_param="cursor", token_path="info.cursor", newest_first=True),
     ),
     permissions=permissions,
     key_help=KEY_HELP,
+    # tests/real/api/coinbase/error--v2-invalid-scope.json (403 invalid_scope), error--v3-permission-denied.json
+    # (403 PERMISSION_DENIED), error--v2-not-found.json (404 not_found)
+    endpoint_errors={'"id":"invalid_scope"': "not authorized", '"PERMISSION_DENIED"': "not authorized",
+                     '"id":"not_found"': "unknown endpoint"},
 )

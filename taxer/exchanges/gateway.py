@@ -1,7 +1,10 @@
 """The one module that talks to ccxt: building clients, retries with backoff, Retry-After, error mapping.
 
 Only temporary failures are retried (ccxt's OperationFailed family, and exchange errors answered with HTTP 5xx);
-authentication errors stop at once. Every message that leaves this module is redacted of credentials.
+authentication errors stop at once. An endpoint the exchange refuses for good (HTTP 404, which ccxt calls
+ExchangeNotAvailable as if temporary, or one of the exchange's documented "unknown method" / "not authorized for
+this endpoint" codes) raises `EndpointUnavailable` at once, so the sync can go on with the other streams.
+Every message that leaves this module is redacted of credentials.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from urllib.parse import urlsplit
 
 import ccxt
 
-from taxer.errors import ExchangeAuthError, ExchangeError, ExchangeUnavailable, TaxerError
+from taxer.errors import (
+    EndpointNotAuthorized,
+    EndpointUnavailable,
+    ExchangeAuthError,
+    ExchangeError,
+    ExchangeUnavailable,
+    TaxerError,
+)
 from taxer.exchanges.credentials import Credentials, redact
 
 
@@ -75,11 +85,13 @@ class Gateway:
 
     def __init__(self, exchange_id: str, creds: Credentials | None, *, account: str, api_url: str | None = None,
                  options: dict | None = None, rate_limit: bool = True, timeout_ms: int = 15000,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+                 retry: RetryPolicy = RetryPolicy(), endpoint_errors: dict[str, str] | None = None) -> None:
         if exchange_id not in ccxt.exchanges:
             raise TaxerError(f"account {account!r}: {exchange_id!r} is not an exchange ccxt knows; use a ccxt id "
                              "such as bitget, binance, kraken, coinbase or okx")
         self.exchange_id, self.account, self.creds, self.retry = exchange_id, account, creds, retry
+        # documented error codes that mean "this endpoint, never": a token of the answer's body -> the reason
+        self.endpoint_errors = dict(endpoint_errors or {})
         config: dict[str, Any] = {"enableRateLimit": rate_limit, "timeout": timeout_ms, "options": dict(options or {})}
         if creds is not None:
             config.update(apiKey=creds.api_key, secret=creds.secret)
@@ -91,12 +103,14 @@ class Gateway:
         self.requests = 0
         self.retries = 0
         self._last_status: int | None = None
+        self._last_body: str = ""
         self._rng = random.Random()
         original = self.client.on_rest_response
 
         def on_rest_response(code, reason, url, method, headers, body, request_headers, request_body):
             self.requests += 1
             self._last_status = int(code) if code else None
+            self._last_body = body if isinstance(body, str) else ""
             return original(code, reason, url, method, headers, body, request_headers, request_body)
 
         self.client.on_rest_response = on_rest_response
@@ -107,15 +121,30 @@ class Gateway:
     def _message(self, exc: Exception) -> str:
         return redact(f"{type(exc).__name__}: {exc}", self.creds)[:600]
 
+    def _unavailable(self, method: str, exc: Exception) -> EndpointUnavailable | None:
+        """The permanent refusal of one endpoint this answer is, if it is one."""
+        reason = next((why for token, why in self.endpoint_errors.items() if token in self._last_body), None)
+        if reason is None and self._last_status == 404:
+            reason = "unknown endpoint"
+        if reason is None:
+            return None
+        message = f"{self._where()}: {method}: {reason} ({self._message(exc)})"
+        if reason == "not authorized":
+            return EndpointNotAuthorized(message)
+        return EndpointUnavailable(message, reason=reason)
+
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a ccxt method (unified or implicit) by name, retrying what is temporary."""
         func = getattr(self.client, method)
         last: Exception | None = None
         for attempt in range(self.retry.attempts):
-            self._last_status = None
+            self._last_status, self._last_body = None, ""
             try:
                 return func(*args, **kwargs)
             except ccxt.AuthenticationError as exc:  # includes PermissionDenied, AccountSuspended
+                unavailable = self._unavailable(method, exc)
+                if unavailable is not None:
+                    raise unavailable from None
                 raise ExchangeAuthError(
                     f"{self._where()} refused the API key ({self._message(exc)}). Check the key and secret (and "
                     "passphrase), that the key is not expired, and that it may read account history.") from None
@@ -124,6 +153,9 @@ class Gateway:
                     f"{self._where()}: the API secret is not valid base64, which this exchange's secrets are. Copy "
                     "the secret again from the exchange's API key page, whole.") from None
             except (ccxt.OperationFailed, ccxt.ExchangeError) as exc:
+                unavailable = self._unavailable(method, exc)
+                if unavailable is not None:
+                    raise unavailable from None
                 temporary = isinstance(exc, ccxt.OperationFailed) or (self._last_status or 0) >= 500
                 if not temporary:
                     raise ExchangeError(f"{self._where()}: the exchange rejected {method} "

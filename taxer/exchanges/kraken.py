@@ -22,6 +22,7 @@ from taxer.model import Leg, Transaction
 RAW = RawFields(trade_amount=("vol",), trade_cost=("cost",), trade_fee=("fee",), transfer_amount=("amount",),
                 transfer_fee=("fee",))
 PAGE = 50          # kraken's fixed TradesHistory/Ledgers page
+KFEE = "KFEE"      # kraken fee credits: trade fees can be paid with them
 QUERY_IDS = 20     # ledger ids per QueryLedgers call
 # Ledger (type, subtype) that are income, and their label; type alone where any subtype is income.
 INCOME = {("staking", ""): "staking", ("earn", "reward"): "staking", ("transfer", "airdrop"): "airdrop",
@@ -63,6 +64,11 @@ def held_asset(code: str) -> str:
     """A staking/earn wallet's code as the coin itself: DOT.S -> DOT."""
     coin, dot, suffix = code.rpartition(".")
     return coin if dot and suffix in WALLET_SUFFIXES else code
+
+
+def coin(kraken_id: str) -> str:
+    """The unified coin of a kraken asset id, wallet suffix first: XBT.M -> BTC, DOT.S -> DOT, XXBT -> BTC."""
+    return asset_code(held_asset(kraken_id))
 
 
 def time_ms(value) -> int:
@@ -107,18 +113,26 @@ def _fetch_trades(gw, symbol, since, limit, params):
     return Counted(records, total=int(result.get("count") or 0))
 
 
-def _charged_fee(record: dict) -> Leg | None:
+def _charged_fee(record: dict) -> tuple[Leg | None, Decimal]:
+    """The fee in the coin charged, and the KFEE fee credits spent. A fee paid with credits is a KFEE entry of
+    amount 0 (tests/real/api/kraken/ledgers--income-and-transfers.json): the credits are a discount with no market
+    value, so they are named in the description, not booked as a fee in some coin."""
+    fee_leg, credits = None, Decimal(0)
     for entry in record["info"].get("ledger_entries") or []:
-        fee = Decimal(str(entry.get("fee") or 0))
-        if fee:
-            return Leg(held_asset(asset_code(entry["asset"])), abs(fee))
-    return None
+        fee = abs(Decimal(str(entry.get("fee") or 0)))
+        if entry.get("asset") == KFEE:
+            credits += fee
+        elif fee and fee_leg is None:
+            fee_leg = Leg(coin(entry["asset"]), fee)
+    return fee_leg, credits
 
 
 def _trade(record, account, source) -> Transaction:
     tx = normalize.trade(record, account=account, source=source, raw=RAW)
-    fee = _charged_fee(record) if record["info"].get("ledger_entries") else tx.fee
-    return replace(tx, timestamp=normalize.from_ms(time_ms(record["info"]["time"])), fee=fee)
+    fee, credits = _charged_fee(record) if record["info"].get("ledger_entries") else (tx.fee, Decimal(0))
+    description = tx.description + (f" (fee paid with {credits} KFEE fee credits)" if credits else "")
+    return replace(tx, timestamp=normalize.from_ms(time_ms(record["info"]["time"])), fee=fee,
+                   description=description)
 
 
 def _fetch_ledger(gw, symbol, since, limit, params):
@@ -144,7 +158,7 @@ def _ledger_income(entry, account, source) -> Transaction | None:
     if label is None or amount <= 0:
         return None  # trades, deposits and withdrawals come from their own streams
     return normalize.income(account=account, source=source, when_ms=time_ms(entry["time"]),
-                            asset=held_asset(asset_code(entry["asset"])), amount=amount, label=label,
+                            asset=coin(entry["asset"]), amount=amount, label=label,
                             record_id=entry["id"], description=f"kraken {entry['type']} {entry.get('subtype') or ''}"
                             .strip())
 
@@ -186,7 +200,9 @@ def _assets(record) -> set[str]:
 
 
 # DepositStatus/WithdrawStatus answer at most 25 rows and have no offset: a full page narrows the window.
-_funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets}
+_funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets,
+            "advice": "give the key the 'Query Funds' and 'Deposit/Withdraw Funds' query permissions, or import "
+                      "Kraken's ledgers export (History > Export > Ledgers) with `taxer import csv`"}
 SPEC = ExchangeSpec(
     id="kraken",
     title="Kraken",
@@ -203,4 +219,8 @@ SPEC = ExchangeSpec(
     ),
     permissions=permissions,
     key_help=KEY_HELP,
+    # tests/real/api/kraken/error--unknown-method.json and error--permission-denied.json (HTTP 200 both); a
+    # read-only key gets Permission denied on DepositStatus/WithdrawStatus (they need the Deposit/Withdraw Funds
+    # query permissions, tests/real/api/SOURCES.md)
+    endpoint_errors={"EGeneral:Unknown method": "unknown endpoint", "EGeneral:Permission denied": "not authorized"},
 )

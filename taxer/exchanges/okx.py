@@ -1,4 +1,5 @@
-"""okx spot (v5 API): fills and bills newest-first by bill id (`after`), deposits and withdrawals by time.
+"""okx spot (v5 API): fills newest-first by bill id (`after`); deposits, withdrawals and funding-account bills
+(staking, earn and mining yield, airdrops) newest-first by time.
 
 What the real API still has (okx docs): fills-history the last 3 months, bills-archive the last 3 months, deposit
 and withdrawal history without a documented limit. Older fills and bills cannot be read through the API at all:
@@ -19,10 +20,14 @@ RAW = RawFields(trade_amount=("fillSz",), trade_fee=("fee",), transfer_amount=("
 # okx fills carry no quote amount: the quote that moved is fillPx x fillSz, booked at 8 decimals (assumption:
 # what the replica's bills show; check a real account's bills `balChg` if a cent-fraction ever matters).
 QUOTE_STEP = Decimal("1E-8")
-# Bills that are income, by (type, subType). okx documents no trading-account bill type for earn payouts or
-# airdrops; 26 is its "structured products / earn" type and these sub types are the replica's (assumption).
-INCOME_BILLS = {("26", "280"): "staking", ("26", "281"): "airdrop"}
-INCOME_BILL_TYPE = "26"   # asked for by type: ~3 bills per trade are not income, and okx pages bills 100 at a time
+# Funding-account bill types that are income (tests/real/api/okx/asset-bills--staking-yield.meta.json: okx's asset
+# bill table). The trading account has no documented income bill type: yield lands in the funding account.
+INCOME_BILLS = {"48": "reward",     # received from activities
+                "77": "airdrop",    # distribute
+                "83": "staking",    # staking yield
+                "85": "mining",     # PoW mining yield
+                "87": "mining",     # cloud mining yield
+                "88": "reward"}     # subsidy
 # GET /api/v5/account/config `perm` (okx docs, "Get account configuration", https://www.okx.com/docs-v5/en/
 # #trading-account-rest-api-get-account-configuration): one comma-separated string of read_only, trade, withdraw
 # ("read_only,withdraw,trade" in the docs' example); `ip` the bound addresses, comma-separated, "" when none.
@@ -55,24 +60,25 @@ def _fill(record, account, source):
     return replace(tx, received=Leg(quote, cost))
 
 
-def _fetch_bills(gw, symbol, since, limit, params):
-    # The raw bills-archive endpoint (the last 3 months; /account/bills holds only 7 days of the same bills),
-    # filtered to the income type: only income is kept, so other bills and ccxt's ledger parsing are wasted work.
-    request = {"begin": since, "end": params["until"], "limit": limit, "type": INCOME_BILL_TYPE}
-    if params.get("after"):
-        request["after"] = params["after"]
-    response = gw.call("private_get_account_bills_archive", request) or {}
-    return [dict(row, id=row["billId"]) for row in response.get("data") or []]
+def _fetch_asset_bills(gw, symbol, since, limit, params):
+    # tests/real/api/okx/asset-bills--*.json: {"code": "0", "data": [{billId, ccy, balChg, bal, type, ts}]};
+    # `after`/`before` are times here (records earlier / later than them), as on the deposit history. Every type:
+    # one request per type would cost more than the deposit and withdrawal bills it also brings.
+    request = {"after": params["until"], "limit": limit}
+    if since:
+        request["before"] = since - 1
+    response = gw.call("private_get_asset_bills", request) or {}
+    return [dict(row, id=row["billId"], timestamp=int(row["ts"])) for row in response.get("data") or []]
 
 
 def _bill_income(bill, account, source):
-    label = INCOME_BILLS.get((str(bill.get("type")), str(bill.get("subType"))))
+    label = INCOME_BILLS.get(str(bill.get("type")))
     amount = Decimal(str(bill.get("balChg") or 0))
     if label is None or amount <= 0:
-        return None  # trades, deposits and withdrawals come from their own streams
+        return None  # deposits, withdrawals and moves between own accounts come from their own streams
     return normalize.income(account=account, source=source, when_ms=int(bill["ts"]), asset=bill["ccy"],
                             amount=amount, label=label, record_id=str(bill["billId"]),
-                            description=f"okx bill type {bill.get('type')}/{bill.get('subType')}")
+                            description=f"okx funding bill type {bill.get('type')}")
 
 
 def parse_permissions(response: object) -> KeyPermissions:
@@ -110,7 +116,7 @@ _by_time = {"paging": "time_descending", "limit": 100, "until_param": "until", "
 SPEC = ExchangeSpec(
     id="okx",
     title="OKX",
-    summary="spot fills, bills, deposits, withdrawals (the API keeps 3 months)",
+    summary="spot fills (the API keeps 3 months), deposits, withdrawals, funding bills (staking, earn, mining)",
     candle_limit=100,  # candles per OHLCV request (EXCHANGES.md)
     options={"fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"},
     history_start="2017-01-01",
@@ -119,7 +125,9 @@ SPEC = ExchangeSpec(
         StreamSpec("deposits", unified("fetch_deposits"), normalize.as_transfer(RAW, "deposit"), **_by_time),
         StreamSpec("withdrawals", unified("fetch_withdrawals"), normalize.as_transfer(RAW, "withdrawal"),
                    **_by_time),
-        StreamSpec("ledger", _fetch_bills, _bill_income, assets=_assets, **_by_bill),
+        StreamSpec("funding-bills", _fetch_asset_bills, _bill_income,
+                   advice="import OKX's funding account statement (Assets > Bills > Funding account) with `taxer "
+                          "import csv`", **_by_time),
         # every spot fill in one stream (instType=SPOT, no symbol needed); okx pages fills by their bill id
         StreamSpec("trades", unified("fetch_my_trades"), _fill, cursor_id=lambda r: int(r["info"]["billId"]),
                    **_by_bill),

@@ -87,6 +87,15 @@ class StreamSpec:
     # each gets its own cursor, and the id is passed where a symbol would be
     partitions: Callable[[Gateway], list[str]] | None = None
     cursor_id: Callable[[dict], int] = field(default=lambda r: int(r["id"]))  # the id the exchange pages by
+    # what the user can do when the exchange refuses this stream for good (unknown endpoint, key not authorized,
+    # not offered in the account's region): the sync names the stream and says this
+    starts: str | None = None       # ISO date the endpoint's history starts, when it starts after the exchange's
+    advice: str = "import the exchange's CSV export of it with `taxer import csv`"
+    # pairs(record) -> a key joining records that are halves of one transaction (coinbase converts: two legs in
+    # two accounts), else None; halves wait (saved with the cursors) until the other arrives, then
+    # `convert_pair(first, second, account, source)` makes the one transaction
+    pairs: Callable[[dict], str | None] | None = None
+    convert_pair: Callable[[dict, dict, str, str], Transaction | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,3 +112,5 @@ class ExchangeSpec:
     markets_of: str = "either"      # candidate markets: "both" assets seen, or "either" (base or quote seen)
     needs_password: bool = False
     candle_limit: int = 100         # candles per OHLCV request, for `taxer prices fetch`
+    # documented answers that refuse one endpoint for good: a token of the body -> the reason (see gateway.py)
+    endpoint_errors: dict[str, str] = field(default_factory=dict)

@@ -102,19 +102,18 @@ def test_deposits_and_withdrawals_page_by_time(okx, okx_replica, history):
     assert set(query) >= {"before", "limit"} and int(query["before"]) == history.start - 1
 
 
-def test_bills_hold_every_balance_change_and_the_rewards(okx, history):
+def test_trading_bills_hold_trades_and_transfers_and_funding_bills_the_rewards(okx, history):
     rows = by_bill_id(lambda p: okx.private_get_account_bills_archive({"limit": 100, **p})["data"])
-    ledger = history.ledger()
+    ledger = [e for e in history.ledger() if e.kind != "reward"]
     assert sorted(int(r["billId"]) for r in rows) == [int(e.id) for e in ledger]
     truth = {e.id: e for e in ledger}
     for r in rows:
         t = truth[r["billId"]]
         assert (r["ccy"], Decimal(r["balChg"]), Decimal(r["bal"])) == (t.currency, t.change, t.balance)
-    rewards = [r for r in rows if r["type"] == "26"]
-    assert sorted((Decimal(r["balChg"]), r["ccy"], int(r["ts"])) for r in rewards) == \
-        sorted((w.amount, w.currency, w.timestamp) for w in history.rewards)
-    staking = okx.private_get_account_bills_archive({"type": "26", "subType": "280", "limit": 100})["data"]
-    assert staking and all(r["subType"] == "280" for r in staking)
+    # tests/real/api/okx/asset-bills--staking-yield.json: yield is a funding bill, type 83 (airdrops: 77)
+    funding = okx.private_get_asset_bills({"limit": 100, "type": "83"})["data"]
+    assert funding and set(funding[0]) == {"billId", "ccy", "balChg", "bal", "type", "ts"}
+    assert all(r["type"] == "83" for r in funding)
 
 
 def test_balance_is_the_history_final_balance(okx, history):
@@ -189,5 +188,6 @@ def test_retention_serves_only_what_the_real_api_keeps(history):
     assert sorted(t["id"] for t in recent) == sorted(t.id for t in history.trades
                                                      if t.timestamp >= history.end - 90 * DAY)
     assert {r["tradeId"] for r in three_days} == {t.id for t in history.trades if t.timestamp >= history.end - 3 * DAY}
-    assert {r["billId"] for r in week} == {e.id for e in history.ledger() if e.timestamp >= history.end - 7 * DAY}
+    assert {r["billId"] for r in week} == {e.id for e in history.ledger()
+                                          if e.timestamp >= history.end - 7 * DAY and e.kind != "reward"}
     assert 0 < len(three_days) < 100 and 100 < len(week) < len(history.ledger())
