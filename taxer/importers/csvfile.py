@@ -269,7 +269,8 @@ def _with_ids(path: Path, fmt: formats.CsvFormat, parsed: Iterator, build, skipp
         try:
             combined = fmt.combine([part for _line, part, _payload in group])
         except RowError as exc:
-            raise fail(exc.message, group[0][0], exc.column) from None
+            line = next((n for n, part, _payload in group if part is exc.part), group[0][0])
+            raise fail(exc.message, line, exc.column) from None
         by_part = {id(part): (line, payload) for line, part, payload in group}
         for members, fields in combined:
             lines = [by_part[id(p)][0] for p in members]

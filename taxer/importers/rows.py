@@ -19,10 +19,11 @@ MAX_EXPONENT = 40
 class RowError(Exception):
     """A bad value in one column of one row; the driver adds file and line."""
 
-    def __init__(self, column: str | None, message: str) -> None:
+    def __init__(self, column: str | None, message: str, *, part: object = None) -> None:
         super().__init__(message)
         self.column = column
         self.message = message
+        self.part = part   # for a `combine` error: the Part whose row is at fault (else the group's first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,10 +165,10 @@ def conflicting_row(conn: Connection, account_id: int, source: str, rows: Sequen
     found = []
     for held in conn.execute(query):
         i = index[held[0]]
-        # A file and the API state some fees differently (kraken's trades.csv in the quote, its API in the coin
-        # charged; Coinbase's file leaves a send's network fee out): the fee must agree only between two files.
-        width = 8 if re.search(r":\d+(,\d+)*$", held[9] or "") else 6
-        if _content(rows[i][:width]) != _content(held[1:1 + width]):
+        # Two paths may state one record's fee differently (kraken's trades.csv in the quote, its ledgers.csv and
+        # API in the coin charged or in KFEE credits; Coinbase's file leaves a send's network fee out): time, kind
+        # and the sent and received legs must agree.
+        if _content(rows[i][:6]) != _content(held[1:7]):
             found.append((i, held[9] or "an earlier import"))
     return min(found) if found else None
 
@@ -181,7 +180,8 @@ def _content(values) -> tuple:
     else:
         when = when.astimezone(UTC)
     # files give whole seconds where the API gives milliseconds (taxer.store.matching.PRECISION)
-    return (when.replace(microsecond=0), kind, *(Decimal(v).normalize() if i % 2 and v is not None else v for i, v in enumerate(legs)))
+    legs = [Decimal(v).normalize() if i % 2 and v is not None else v for i, v in enumerate(legs)]
+    return (when.replace(microsecond=0), kind, *legs)
 
 
 def last_import_time(conn: Connection) -> datetime | None:
