@@ -73,7 +73,8 @@ def test_golden_deposits_withdrawals_and_statement():
     # a trade's rows of one second are one trade; wallet-to-wallet moves change nothing
     (trade,) = [t for t in statement if t.kind is Kind.TRADE]
     assert (trade.timestamp.isoformat(), _legs(trade)) == (
-        "2024-03-01T14:05:07+00:00", (("USDT", Decimal("62.0005")), ("BTC", Decimal("0.001")), ("BTC", Decimal("0.000001"))))
+        "2024-03-01T14:05:07+00:00",
+        (("USDT", Decimal("62.0005")), ("BTC", Decimal("0.001")), ("BTC", Decimal("0.000001"))))
     assert income == [
         ("2024-03-03T00:00:00+00:00", Kind.INCOME, "USDT", Decimal("0.01234567"), "interest"),
         ("2024-03-04T01:02:03+00:00", Kind.INCOME, "ETH", Decimal("0.00012"), "staking"),

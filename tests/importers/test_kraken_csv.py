@@ -66,7 +66,8 @@ def test_golden_ledgers_import_keeps_trades_funding_and_income_and_skips_own_mov
     engine = api.workspace(sqlite_url)
     result = api.import_csv_file(engine, DATA / "ledgers.csv", "kraken-main")
     assert (result.format, result.inserted) == ("kraken_ledgers", 6)
-    assert result.skipped == (("move between own kraken wallets", 1), ("pending (kraken lists it again with a txid)", 1))
+    assert result.skipped == (("move between own kraken wallets", 1),
+                              ("pending (kraken lists it again with a txid)", 1))
     assert _rows(engine) == [
         ("2023-11-20T01:02:03+00:00", Kind.INCOME, None, ("DOT", D("0.0300000000")), None, "staking", "kraken",
          "income:LD5CJU-T6JDP-ZV6XTM"),
