@@ -7,5 +7,6 @@ from taxer.importers import (  # noqa: F401  (each registers its formats)
     coinbase_csv,
     koinly,
     kraken_csv,
+    okx_bills,
     okx_csv,
 )

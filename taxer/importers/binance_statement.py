@@ -18,8 +18,6 @@ trade here and several in the trade history, so import one of the two for a peri
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from taxer.importers import rows
 from taxer.importers.formats import CsvFormat, register
 from taxer.importers.rows import Part, RowError, Skip
@@ -103,46 +101,9 @@ def parse_row(row) -> dict | Skip | Part:
                                 "Report the operation name to us")
 
 
-def _sums(parts: list[Part], role: str) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for p in parts:
-        if p.role == role:
-            out[p.leg.asset] = out.get(p.leg.asset, Decimal(0)) + p.leg.amount
-    return out
-
-
-def _trade(parts: list[Part]) -> dict | None:
-    sent, received, fee = _sums(parts, "sent"), _sums(parts, "received"), _sums(parts, "fee")
-    if len(sent) != 1 or len(received) != 1 or len(fee) > 1 or set(sent) == set(received):
-        return None
-    (s_asset, s_amount), (r_asset, r_amount) = next(iter(sent.items())), next(iter(received.items()))
-    fee_leg = Leg(*next(iter(fee.items()))) if fee else None
-    return dict(parts[0].fields, kind=Kind.TRADE, sent=Leg(s_asset, s_amount), received=Leg(r_asset, r_amount),
-                fee=fee_leg)
-
-
 def combine(parts: list[Part]) -> list[tuple[list[Part], dict]]:
-    """The rows of one second and operation as trades: one when they hold one coin out and one in (fills
-    summed); a dust conversion of several coins pair by pair; anything else is refused."""
-    whole = _trade(parts)
-    if whole is not None:
-        return [(parts, whole)]
-    if parts[0].operation in DUST and len(parts) % 2 == 0:
-        pairs = [parts[i:i + 2] for i in range(0, len(parts), 2)]
-        trades = [_trade(pair) for pair in pairs]
-        if all(trades):
-            return list(zip(pairs, trades))
-    sides = {role: sorted(_sums(parts, role)) for role in ("sent", "received", "fee")}
-    if not sides["sent"] or not sides["received"]:
-        missing = "coin paid" if not sides["sent"] else "coin received"
-        raise RowError("Operation", f"the {parts[0].fields['description']} rows of "
-                                    f"{parts[0].fields['timestamp']:%Y-%m-%d %H:%M:%S} have no {missing}; a trade "
-                                    "needs both: the statement looks cut or edited", part=parts[0])
-    raise RowError("Operation", f"the rows of {parts[0].fields['timestamp']:%Y-%m-%d %H:%M:%S} hold more than one "
-                                f"trade (out: {', '.join(sides['sent'])}; in: {', '.join(sides['received'])}; fee: "
-                                f"{', '.join(sides['fee']) or '-'}) and the statement does not say which amounts "
-                                "belong together; import the spot trade history for these trades instead",
-                   part=parts[0])
+    """The rows of one second and operation as trades; a dust conversion of several coins pair by pair."""
+    return rows.combine_trades(parts, pairwise=parts[0].operation in DUST)
 
 
 STATEMENT = register(CsvFormat(

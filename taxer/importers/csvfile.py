@@ -86,6 +86,11 @@ def _open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[
             break
     if fmt is not None:
         names = [h.strip() for h in header]
+        for name in fmt.repeated:   # the layout's own repeated columns, told apart by position
+            at = [i for i, h in enumerate(names) if h == name]
+            for k, i in enumerate(at[1:], start=2):
+                names[i] = f"{name} {k}"
+        header = names
         twice = sorted({h for h in names if h and names.count(h) > 1})
         if twice:
             handle.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
-from taxer.model import UTC, Leg
+from taxer.model import UTC, Kind, Leg
 
 # Years a ledger time may have: older or later ones are typing errors, and near year 1 or 9999 a time zone
 # shift leaves the calendar (datetime overflows).
@@ -272,3 +272,46 @@ def choice(row, column: str, allowed: dict[str, object]):
         return allowed[text.lower()]
     except KeyError:
         raise RowError(column, f"{text!r} is not one of: {', '.join(sorted(allowed))}") from None
+
+
+def _sums(parts: list[Part], role: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for p in parts:
+        if p.role == role:
+            out[p.leg.asset] = out.get(p.leg.asset, Decimal(0)) + p.leg.amount
+    return out
+
+
+def one_trade(parts: list[Part]) -> dict | None:
+    """The trade `parts` make when they hold one coin out, one coin in and at most one fee coin (fills summed);
+    None otherwise. The fields of the first part come along."""
+    sent, received, fee = _sums(parts, "sent"), _sums(parts, "received"), _sums(parts, "fee")
+    if len(sent) != 1 or len(received) != 1 or len(fee) > 1 or set(sent) == set(received):
+        return None
+    fee_leg = Leg(*next(iter(fee.items()))) if fee else None
+    return dict(parts[0].fields, kind=Kind.TRADE, sent=Leg(*next(iter(sent.items()))),
+                received=Leg(*next(iter(received.items()))), fee=fee_leg)
+
+
+def combine_trades(parts: list[Part], *, pairwise: bool = False) -> list[tuple[list[Part], dict]]:
+    """Rows of one moment as trades: one when they hold one coin out and one in; with `pairwise`, consecutive
+    pairs (a conversion of several coins, listed coin by coin); anything else is refused, since which amounts
+    belong together is not in the file."""
+    whole = one_trade(parts)
+    if whole is not None:
+        return [(parts, whole)]
+    if pairwise and len(parts) % 2 == 0:
+        pairs = [parts[i:i + 2] for i in range(0, len(parts), 2)]
+        trades = [one_trade(pair) for pair in pairs]
+        if all(trades):
+            return list(zip(pairs, trades))
+    sides = {role: sorted(_sums(parts, role)) for role in ("sent", "received", "fee")}
+    when = parts[0].fields["timestamp"]
+    if not sides["sent"] or not sides["received"]:
+        missing = "coin paid" if not sides["sent"] else "coin received"
+        raise RowError(None, f"the trade rows of {when:%Y-%m-%d %H:%M:%S} have no {missing}; a trade needs both: "
+                             "the file looks cut or edited", part=parts[0])
+    raise RowError(None, f"the trade rows of {when:%Y-%m-%d %H:%M:%S} hold more than one trade (out: "
+                         f"{', '.join(sides['sent'])}; in: {', '.join(sides['received'])}; fee: "
+                         f"{', '.join(sides['fee']) or '-'}) and the file does not say which amounts belong "
+                         "together; import the exchange's trade history for these trades instead", part=parts[0])
