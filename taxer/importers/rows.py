@@ -46,7 +46,16 @@ class Part:
     fields: dict     # the record's other fields (timestamp, description)
 
 
+# What a number cell may hold: ASCII digits, one optional sign, point and exponent (Decimal alone would also take
+# '1_000', other scripts' digits and 'Infinity').
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
 def _decimal(text: str, column: str, example: str) -> Decimal:
+    if not _DECIMAL.match(text):
+        if text.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
+            raise RowError(column, f"{text!r} is not a finite number; expected a plain decimal such as {example}")
+        raise RowError(column, f"{text!r} is not a number; expected a plain decimal such as {example}")
     try:
         number = Decimal(text)
     except InvalidOperation:
