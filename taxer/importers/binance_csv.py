@@ -163,28 +163,32 @@ def parse_convert(row) -> dict | Skip:
 
 TRADES = register(CsvFormat(
     name="binance-trades", title="Binance spot trade history", source=SOURCE, match_by_content=True,
-    required=("Date(UTC)", "Pair", "Side", "Price", "Executed", "Amount", "Fee"), parse_row=parse_trade))
+    required=("Date(UTC)", "Pair", "Side", "Price", "Executed", "Amount", "Fee"), parse_row=parse_trade,
+    columns=()))
 DEPOSITS = register(CsvFormat(
     name="binance-deposits", title="Binance deposit history", source=SOURCE, match_by_content=True,
-    required=("Date(UTC+0)", "Coin", "Network", "Amount", "Address", "TXID", "Status"), parse_row=parse_deposit))
+    required=("Date(UTC+0)", "Coin", "Network", "Amount", "Address", "TXID", "Status"), parse_row=parse_deposit,
+    columns=()))
 WITHDRAWALS = register(CsvFormat(
     name="binance-withdrawals", title="Binance withdrawal history", source=SOURCE, match_by_content=True,
     required=("Date(UTC+0)", "Coin", "Network", "Amount", "Fee", "Address", "TXID", "Status"),
-    parse_row=parse_withdrawal))
+    parse_row=parse_withdrawal, columns=()))
+OLD_TRANSFER_COLUMNS = ("Network", "SourceAddress", "PaymentID")   # beside the required ones, when present
 OLD_TRADES = register(CsvFormat(
     name="binance-trades-old", title="Binance trade history (before 2021)", source=SOURCE, match_by_content=True,
-    required=("Date(UTC)", "Market", "Type", "Price", "Amount", "Total", "Fee", "Fee Coin"), parse_row=parse_old_trade))
+    required=("Date(UTC)", "Market", "Type", "Price", "Amount", "Total", "Fee", "Fee Coin"), parse_row=parse_old_trade,
+    columns=()))
 OLD_DEPOSITS = register(CsvFormat(
     name="binance-deposits-old", title="Binance deposit history (before 2022)", source=SOURCE,
     match_by_content=True, file_hint="deposit",
     required=("Date(UTC)", "Coin", "Amount", "TransactionFee", "Address", "TXID", "Status"),
-    parse_row=parse_old_deposit))
+    parse_row=parse_old_deposit, columns=OLD_TRANSFER_COLUMNS))
 OLD_WITHDRAWALS = register(CsvFormat(
     name="binance-withdrawals-old", title="Binance withdrawal history (before 2022)", source=SOURCE,
     match_by_content=True, file_hint="withdraw",
     required=("Date(UTC)", "Coin", "Amount", "TransactionFee", "Address", "TXID", "Status"),
-    parse_row=parse_old_withdrawal))
+    parse_row=parse_old_withdrawal, columns=OLD_TRANSFER_COLUMNS))
 CONVERTS = register(CsvFormat(
     name="binance-converts", title="Binance convert history", source=SOURCE, match_by_content=True,
     required=("Date", "Pair", "Type", "Sell", "Buy", "Price", "Inverse Price", "Date Updated", "Status"),
-    parse_row=parse_convert))
+    parse_row=parse_convert, columns=("Wallet",)))

@@ -109,4 +109,4 @@ def combine(parts: list[Part]) -> list[tuple[list[Part], dict]]:
 STATEMENT = register(CsvFormat(
     name="binance-statement", title="Binance transaction history statement", source="binance",
     match_by_content=True, required=("UTC_Time", "Account", "Operation", "Coin", "Change", "Remark"),
-    parse_row=parse_row, combine=combine))
+    parse_row=parse_row, combine=combine, columns=("User_ID",)))

@@ -209,5 +209,5 @@ BILLS = register(CsvFormat(
     parse_row=parse_bill))
 RECORD = register(CsvFormat(
     name="bitget-spot-record", title="Bitget spot financial record", source=SOURCE, match_by_content=True,
-    required=(RECORD_TIME, "Coin", "Type", "Quantity", "Fees"), parse_row=parse_record,
+    required=(RECORD_TIME, "Coin", "Type", "Quantity", "Fees"), parse_row=parse_record, columns=("Action",),
     combine=lambda parts: rows.combine_trades(parts)))

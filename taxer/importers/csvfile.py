@@ -91,6 +91,15 @@ def _open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[
             for k, i in enumerate(at[1:], start=2):
                 names[i] = f"{name} {k}"
         header = names
+        if fmt.columns is not None:
+            known = {*fmt.columns, *fmt.required, *(f"{n} {k}" for n in fmt.repeated for k in range(2, 4)), ""}
+            extra = [h for h in names if h not in known]
+            if extra:
+                handle.close()
+                raise InputError(f"the header looks like the {fmt.title} but has the column {extra[0]!r}, which "
+                                 f"that export does not have (its columns: {', '.join((*fmt.required, *fmt.columns))});"
+                                 " check that the header was not edited", file=str(path), line=reader.line_num,
+                                 column=extra[0])
         twice = sorted({h for h in names if h and names.count(h) > 1})
         if twice:
             handle.close()

@@ -32,6 +32,10 @@ class CsvFormat:
                                     # later sync recognizes the row (taxer.store.matching)
     file_hint: str | None = None    # two exports share one header (Binance's old deposit and withdrawal
                                     # histories): the word in the file's name that says which this is
+    columns: tuple[str, ...] | None = None  # every column the layout has, where it is fixed: a header with a
+                                    # column outside it (and `required`) is refused, since a damaged or edited
+                                    # header can make one export look like its neighbour (a withdrawal history
+                                    # whose "Fee" is garbled reads as a deposit history)
     repeated: tuple[str, ...] = ()  # header names the layout itself repeats (OKX's two `Unit` columns): the
                                     # k-th occurrence is read as "<name> <k>" ("Unit 2"); any other repeat is refused
     combine: Callable | None = None  # for rows a parser returns as rows.Part: consecutive parts with one key ->

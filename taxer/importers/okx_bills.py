@@ -125,11 +125,13 @@ def combine(parts: list[Part]) -> list[tuple[list[Part], dict]]:
 STATEMENT = register(CsvFormat(
     name="okx-statement", title="okx trading account statement", source="okx", match_by_content=True,
     required=("id", "Order id", "Time", "Trade Type", "Instrument", "Type", "Amount", "Unit", "Fee",
-              "Balance Change", "Balance"), repeated=("Unit",), parse_row=parse_statement_row, combine=combine))
+              "Balance Change", "Balance"), repeated=("Unit",), parse_row=parse_statement_row, combine=combine,
+    columns=("PL", "Position Change", "Position Balance")))
 FUNDING_BILLS = register(CsvFormat(
     name="okx-funding-bills", title="okx funding account bills", source="okx", match_by_content=True,
     required=("id", "Time", "Type", "Amount", "Before Balance", "After Balance", "Fee", "Symbol"),
-    parse_row=parse_funding))
+    parse_row=parse_funding, columns=()))
 V1_TRADES = register(CsvFormat(
     name="okx-trades-v1", title="OKEx trade bill (before 2022)", source="okx", match_by_content=True,
-    required=("time", "type", "size", "balance", "fee", "currency"), parse_row=parse_v1, combine=combine))
+    required=("time", "type", "size", "balance", "fee", "currency"), parse_row=parse_v1, combine=combine,
+    columns=()))
