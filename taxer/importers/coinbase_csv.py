@@ -58,7 +58,12 @@ QUOTE_STEP = Decimal("1E-8")
 
 def _number(row, column: str, *, allow_zero: bool = True):
     """A cell as a positive Decimal: sign, currency symbol and thousands separators removed; None when empty."""
-    text = (row.get(column) or "").strip().lstrip("-").lstrip(MONEY_SIGNS).lstrip("-")
+    raw = (row.get(column) or "").strip()
+    text = raw.removeprefix("-")
+    text = text[1:] if text[:1] and text[0] in MONEY_SIGNS else text
+    text = text.removeprefix("-")
+    if raw and not text:
+        raise RowError(column, f"{raw!r} is not a number; expected an amount such as $1,234.56 (or an empty cell)")
     return rows.amount(rows.grouped_number(text, column), column, allow_zero=allow_zero)
 
 
