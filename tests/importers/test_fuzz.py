@@ -183,14 +183,16 @@ def test_mutated_cells_are_refused_or_imported_as_they_mean(tmp_path_factory, te
         assert path.name in result.error and re.search(r"line \d+", result.error), result.error
         assert got == {} and raws == 0, "a refused file left rows behind"
         return
+    if "\n" in new or "\r" in new:
+        return   # a quoted line break moves the rows after it down a line: no line-by-line comparison
     touched = {line} | {n for lines_ in base if line in lines_ for n in lines_}
     for lines_, tx in base.items():
         if not touched & set(lines_):
             assert got.get(lines_) == tx, f"line {lines_} changed by a mutation of line {line}"
     before = next((tx for lines_, tx in base.items() if lines_ == (line,)), None)
     after = got.get((line,))
-    if shape is None or before is None:
-        return
+    if shape is None or before is None or re.search(r"balance|price|^total", header[column], re.I):
+        return   # balances, prices and totals are context most formats only check: no field need follow them
     old_value = meaning(shape["num"])
     new_value = meaning(new_num) if new_num is not None else None
     if not (new_num if new_num is not None else new).strip():
@@ -206,7 +208,8 @@ def test_mutated_cells_are_refused_or_imported_as_they_mean(tmp_path_factory, te
     stood = [i for i, field in enumerate(before) if getattr(field, "amount", field) == old_value]
     if stood and new_value != old_value:
         now = [getattr(after[i], "amount", after[i]) for i in stood]
-        assert new_value in now or (new_value == 0 and None in now), f"{header[column]}: {old!r} -> {new!r} gave {now} (line {line})"
+        assert new_value in now or (new_value == 0 and None in now), (
+            f"{header[column]}: {old!r} -> {new!r} gave {now} (line {line})")
 
 
 @FUZZ
