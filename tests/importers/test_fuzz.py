@@ -206,6 +206,9 @@ def test_mutated_cells_are_refused_or_imported_as_they_mean(tmp_path_factory, te
     # where the old number stood (a leg, the fee, the stated value), the new one must now stand; other fields
     # may hold the same number by chance (Koinly's Net Worth 1000 beside a Sent Amount 1000)
     stood = [i for i, field in enumerate(before) if getattr(field, "amount", field) == old_value]
+    twins = [c for c in cells if (m := _CELL.match(c)) and meaning(m["num"]) == old_value]
+    if len(twins) > 1:
+        return   # another cell of the row says the same number (Coinbase: 2500 USDC worth $2,500.00)
     if stood and new_value != old_value:
         now = [getattr(after[i], "amount", after[i]) for i in stood]
         assert new_value in now or (new_value == 0 and None in now), (
@@ -235,7 +238,7 @@ def test_mutated_bytes_are_refused_or_imported_cleanly(tmp_path_factory, templat
         assert path.name in result.error and re.search(r"line \d+", result.error), result.error
         assert got == {} and raws == 0, "a refused file left rows behind"
         return
-    if bytes(original).count(b"\n") != _blank_refused(path).count(b"\n"):
+    if len(bytes(original).splitlines()) != len(_blank_refused(path).splitlines()) or b"\r" in original:
         return   # lines moved: the rows cannot be compared line by line
     touched |= {n for lines_ in base if touched & set(lines_) for n in lines_}
     for lines_, tx in base.items():
