@@ -10,8 +10,8 @@ funding account bills, and OKEx's first trade bill (before 2022).
   second column). Amount signed, Fee positive on top.
 - OKEx trade bill: `time,type,size,balance,fee,currency`, each trade a buy row then a sell row of one time, times
   in China Standard Time ("2021-03-01 18:00:00 CST", UTC+8).
-Times without a zone are read as UTC: okx lets the user pick the statement's zone and these columns do not name
-it (UTC is the default the export page offers). None of these files carries the fill or deposit ids the API
+Times without a zone are read as UTC (okx lets the user pick the statement's zone and these columns do not name
+it: export in UTC). None of these files carries the fill or deposit ids the API
 gives, so their rows are matched by content (CsvFormat.match_by_content) against a sync of the same account.
 """
 
@@ -29,9 +29,13 @@ OWN = "move between own okx accounts"
 DERIVATIVES = {"perpetual", "futures", "swap", "options", "option", "margin", "expiry futures"}
 
 
-def _unsigned(row, column: str, *, allow_zero: bool = False):
+def _charged(row, column: str):
+    """A fee okx prints as a debit ('-0.00001'): its size; a credit is refused (not a fee)."""
     text = (row.get(column) or "").strip()
-    return rows.amount(text.removeprefix("-"), column, allow_zero=allow_zero)
+    fee = rows.signed_amount(text or "0", column, allow_zero=True)
+    if fee > 0:
+        raise RowError(column, f"{text!r} is a credit; okx prints a charged fee as a debit such as -0.001")
+    return -fee
 
 
 def parse_statement_row(row) -> dict | Skip | Part:
@@ -48,10 +52,10 @@ def parse_statement_row(row) -> dict | Skip | Part:
     unit = (row.get("Unit") or "").strip().upper()
     if not unit:
         raise RowError("Unit", "is empty; expected the coin of Amount")
-    amount = _unsigned(row, "Amount")
+    amount = rows.amount(row.get("Amount") or "", "Amount")   # unsigned: Type says the direction
     if amount is None:
         raise RowError("Amount", "is empty; a trade row moves a coin")
-    fee = _unsigned(row, "Fee", allow_zero=True)
+    fee = _charged(row, "Fee")
     key = (row.get("Order id") or "").strip() or (row.get("id") or "").strip()
     if not key:
         raise RowError("id", "is empty; a trade's two rows are told together by their ids")
@@ -102,10 +106,12 @@ def parse_v1(row) -> Part:
     coin = (row.get("currency") or "").strip().upper()
     if not coin:
         raise RowError("currency", "is empty; expected the coin of the row")
-    size = _unsigned(row, "size")
-    if size is None:
-        raise RowError("size", "is empty; a trade row moves a coin")
-    fee = _unsigned(row, "fee", allow_zero=True)
+    size = rows.signed_amount(row.get("size") or "", "size")
+    if (size > 0) != (side == "received"):
+        raise RowError("size", f"{size} has the wrong sign for a {row.get('type', '').strip()} row (a buy row is "
+                               "the coin received, positive; a sell row the coin spent, negative)")
+    size = abs(size)
+    fee = _charged(row, "fee")
     return Part(key=when.isoformat(), operation="v1", leg=Leg(coin, size), role=side,
                 fields={"timestamp": when, "description": "okex trade", "fee": Leg(coin, fee) if fee else None})
 
