@@ -113,7 +113,7 @@ def parse_row(row, columns: dict) -> dict | Skip:
         _quantity(row)
         return Skip("move between own Coinbase wallets (staking)")
     elif kind == "convert":
-        out.update(_convert(notes))
+        out.update(_convert(notes, Leg(asset, _quantity(row))))
         if ident:
             out["external_id"] = f"convert:{ident}"
     else:
@@ -178,13 +178,17 @@ def _plain(number: Decimal) -> Decimal:
     return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
-def _convert(notes: str | None) -> dict:
+def _convert(notes: str | None, quantity: Leg) -> dict:
+    """A Convert: what was given is the row's Asset and Quantity; what came back only the Notes say."""
     match = CONVERTED.search(notes or "")
     if not match:
         raise RowError("Notes", f"a Convert row needs Notes like 'Converted 0.5 ETH to 800 USDC'; got {notes!r}")
     sent = rows.amount(rows.grouped_number(match.group(1), "Notes"), "Notes")
     received = rows.amount(rows.grouped_number(match.group(3), "Notes"), "Notes")
-    return {"kind": Kind.TRADE, "sent": Leg(match.group(2), sent), "received": Leg(match.group(4), received)}
+    if (match.group(2), sent) != (quantity.asset, quantity.amount):
+        raise RowError("Quantity Transacted", f"the row converts {quantity.amount} {quantity.asset} but its Notes say "
+                                              f"{sent} {match.group(2)}; check that the row was not edited")
+    return {"kind": Kind.TRADE, "sent": quantity, "received": Leg(match.group(4), received)}
 
 
 FORMAT = register(CsvFormat(name="coinbase", title="Coinbase transaction history", required=COLUMNS,
