@@ -46,10 +46,15 @@ class FileImport:
     rows: int
     inserted: int
     error: str | None = None
+    skipped: tuple[tuple[str, int], ...] = ()   # (reason, rows) of rows that hold nothing for the ledger
 
     @property
     def duplicates(self) -> int:
         return self.rows - self.inserted
+
+    @property
+    def skipped_rows(self) -> int:
+        return sum(n for _reason, n in self.skipped)
 
 
 def workspace(db: str | None = None, *, create: bool = True) -> Engine:
@@ -77,19 +82,27 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImport:
+def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_format: str | None = None
+                    ) -> FileImport:
     """Import one CSV file into `account` in one database transaction: all of it or nothing.
 
     Raises InputError (file, line, column) for a bad file; the failed attempt is recorded as an import run.
+    `date_format` ("DD/MM/YYYY" or "MM/DD/YYYY") says how the file's day/month dates read where they could be
+    either. Rows the format skips are counted by reason and kept in the raw records.
     """
     path = Path(path)
-    fmt, rows = read_rows(path, account)  # detects the format before anything is written
+    skipped: list = []
+    fmt, rows = read_rows(path, account, skipped=skipped, date_format=date_format)  # detects the format first
     target = f"{path} sha256={_sha256(path)}"
-    parsed = [rows]
+    parsed = [(rows, skipped)]
 
     def attempt() -> FileImport:
-        rows_now = parsed.pop() if parsed else read_rows(path, account)[1]  # a retry parses the file again
-        return _import_csv_once(engine, path, account, fmt, rows_now, target)
+        if parsed:
+            rows_now, skipped_now = parsed.pop()
+        else:  # a retry (the ledger was busy) parses the file again
+            skipped_now = []
+            rows_now = read_rows(path, account, skipped=skipped_now, date_format=date_format)[1]
+        return _import_csv_once(engine, path, account, fmt, rows_now, skipped_now, target, date_format)
 
     try:
         return when_free(engine, attempt, str(path))
@@ -104,28 +117,61 @@ def import_csv_file(engine: Engine, path: str | Path, account: str) -> FileImpor
         raise
 
 
-def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, target: str) -> FileImport:
+def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skipped: list, target: str,
+                     date_format: str | None) -> FileImport:
     """One attempt at importing a file, in one database transaction."""
     with gc_paused(), engine.begin() as conn:
         acct = ledger.ensure_account(conn, account)
         run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
+        source = fmt.ledger_source
         if fmt.match_by_content:  # no exchange ids in the file: skip what the API (or this file) already gave
-            records = [(r.transaction, r.origin, r.payload) for r in read_records(path, account)[1]]
+            rows.close()
+            records = [(r.transaction, r.origin, r.payload) for r in
+                       read_records(path, account, skipped=skipped, date_format=date_format)[1]]
             read = len(records)
             _, inserted = ledger.insert_records(conn, acct.id, run_id,
-                                                matching.drop_held(conn, acct.id, fmt.ledger_source, records))
+                                                matching.drop_held(conn, acct.id, source, records))
         else:
-            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows)
+            read, inserted = ledger.insert_rows(conn, acct.id, run_id,
+                                                _same_as_held(conn, acct.id, source, path, rows))
+        ledger.insert_raw(conn, acct.id, run_id, [(source, s.raw_id, s.origin, s.payload) for s in skipped])
         ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
-    return FileImport(str(path), fmt.name, read, inserted)
+    counts: dict[str, int] = {}
+    for s in skipped:
+        counts[s.reason] = counts.get(s.reason, 0) + 1
+    return FileImport(str(path), fmt.name, read, inserted, skipped=tuple(sorted(counts.items())))
 
 
-def import_csv(engine: Engine, paths: Sequence[str | Path], account: str) -> list[FileImport]:
+def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator) -> Iterator:
+    """`rows`, refusing one whose exchange id the ledger holds with other content (an edited or wrong file: the
+    insert would keep the old record and drop this one silently)."""
+    chunk: list = []
+
+    def check():
+        found = ledger.conflicting_row(conn, account_id, source, [row for row, _origin, _payload in chunk])
+        if found is not None:
+            index, held = found
+            _row, origin, _payload = chunk[index]
+            raise InputError(f"has the id {_row[14].rpartition(':')[2]!r} of a record already in the ledger "
+                             f"({held}) but other amounts, kind or time; one id is one record: check that the "
+                             "file was not edited", file=str(path), line=int(origin.rpartition(":")[2]))
+        yield from chunk
+        chunk.clear()
+
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= ledger.CHUNK:
+            yield from check()
+    yield from check()
+
+
+def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None
+               ) -> list[FileImport]:
     """Import several files; each is all-or-nothing on its own, and a bad file does not stop the others."""
     results = []
     for path in paths:
         try:
-            results.append(import_csv_file(engine, path, account))
+            results.append(import_csv_file(engine, path, account, date_format=date_format))
         except InputError as exc:
             results.append(FileImport(str(path), None, 0, 0, error=str(exc)))
     return results

@@ -120,18 +120,27 @@ def import_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--account", "-a", required=True, metavar="NAME",
               help="Ledger account the files belong to (created if new).")
+@click.option("--date-format", type=click.Choice(["DD/MM/YYYY", "MM/DD/YYYY"]), default=None,
+              help="How the files' dates such as 01/03/2024 read (day first or month first), where they could be "
+                   "either.")
 @click.pass_context
-def import_csv(ctx: click.Context, files: tuple[str, ...], account: str) -> None:
+def import_csv(ctx: click.Context, files: tuple[str, ...], account: str, date_format: str | None) -> None:
     """Import CSV FILES into account NAME; the format is detected from the header row.
 
-    Each file is imported whole or not at all; importing a file again adds nothing twice.
+    Each file is imported whole or not at all; importing a file again adds nothing twice. Rows that hold nothing
+    for the ledger (moves between an exchange's own wallets, pending transfers) are counted by reason.
     """
-    results = api.import_csv(_engine(ctx), files, account)
+    results = api.import_csv(_engine(ctx), files, account, date_format=date_format)
     for r in results:
         if r.error:
             click.echo(f"FAILED {r.path}: nothing imported from this file.", err=True)
         else:
-            click.echo(f"{r.path}: {r.format}, {r.rows} rows, {r.inserted} new, {r.duplicates} already in the ledger")
+            skipped = ""
+            if r.skipped:
+                skipped = (f", {r.skipped_rows} skipped ("
+                           + "; ".join(f"{n} {reason}" for reason, n in r.skipped) + ")")
+            click.echo(f"{r.path}: {r.format}, {r.rows} rows, {r.inserted} new, {r.duplicates} already in the "
+                       f"ledger{skipped}")
     failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(" ".join(r.error for r in failed) + " Fix the file and run the same command "

@@ -15,7 +15,7 @@ from datetime import timedelta, timezone
 from taxer.exchanges.bitget import income_label
 from taxer.importers import rows
 from taxer.importers.formats import CsvFormat, register
-from taxer.importers.rows import RowError
+from taxer.importers.rows import Part, RowError, Skip
 from taxer.model import Kind, Leg
 
 SOURCE = "bitget"
@@ -87,7 +87,7 @@ def parse_fill(row) -> dict:
                 external_id=f"trade:{symbol}:{trade_id}")
 
 
-def _transfer(row, direction: str) -> dict | None:
+def _transfer(row, direction: str) -> dict | Skip:
     done = rows.choice(row, "Status", STATUSES)
     timestamp = _when(row)
     order_id = _required(row, "Order ID")
@@ -95,7 +95,7 @@ def _transfer(row, direction: str) -> dict | None:
     if leg is None:
         raise RowError("Amount", "is empty; expected the amount moved")
     if not done:
-        return None  # a pending or failed transfer moved nothing
+        return Skip(f"{direction} not completed")  # a pending or failed transfer moved nothing
     fee = None
     if direction == "withdrawal":
         fee = _fee(row, "Fee", leg.asset)
@@ -137,9 +137,59 @@ def parse_bill(row) -> dict | None:
     group, business = (row.get("Group type") or "").strip(), (row.get("Business type") or "").strip()
     label = income_label({"groupType": group, "businessType": business})
     if label is None or change < 0:
-        return None
+        return Skip("taken from the trade, deposit and withdrawal exports (or a move between own accounts)")
     return dict(timestamp=timestamp, kind=Kind.INCOME, received=Leg(coin, change), label=label,
                 description=f"bitget {business}", external_id=f"income:{bill_id}")
+
+
+# The spot financial record (Assets > Spot > Financial record > Export): Type (and in most files Action) say what
+# each balance change was; times in UTC+8 as the column's name says.
+RECORD_TIME = "Creation timestamp (+8 UTC)"
+TRADING = {"buy", "sell", "transaction fee deduct", "trading fee", "fee"}
+RECORD_DEPOSITS = {"deposit": True, "withdrawal": False}
+RECORD_INCOME = {"interest earned": "interest", "airdrop": "airdrop", "rewards": "reward", "reward": "reward",
+                 "rebate": "reward", "staking rewards": "staking"}
+RECORD_OWN = {"token locked up", "token unlocked", "transfer in", "transfer out", "subscription", "redemption"}
+HELD = "withdrawal(freeze)"   # the coins held while a withdrawal is processed; the Withdrawal row moves them
+
+
+def parse_record(row) -> dict | Skip | Part:
+    timestamp = rows.plain_datetime(row.get(RECORD_TIME) or "", RECORD_TIME, TIME_FORMATS, BITGET_TIME)
+    coin = (row.get("Coin") or "").strip().upper()
+    if not coin:
+        raise RowError("Coin", "is empty; expected the coin of the balance change, such as USDT")
+    group = " ".join((row.get("Type") or "").split())
+    action = " ".join((row.get("Action") or group).split())
+    column = "Action" if "Action" in row else "Type"
+    change = rows.signed_amount(rows.grouped_number((row.get("Quantity") or "").strip(), "Quantity"), "Quantity")
+    fee = rows.amount(row.get("Fees") or "", "Fees", allow_zero=True)
+    what = action.lower()
+    leg = Leg(coin, abs(change))
+    if what == HELD:
+        return Skip("coins held for a withdrawal (Withdrawal(Freeze))")
+    if what in RECORD_OWN or group.lower() == "fund transfer":
+        return Skip("move between own Bitget accounts")
+    if what in TRADING:
+        if what != "buy" and what != "sell" and change > 0:
+            raise RowError("Quantity", f"{change} is a credit but {action!r} is a fee; expected a debit")
+        role = "fee" if what not in ("buy", "sell") else "received" if change > 0 else "sent"
+        return Part(key=f"{timestamp.isoformat()}|trade", operation="trade", leg=leg, role=role,
+                    fields={"timestamp": timestamp, "description": "bitget spot trade"})
+    if what in RECORD_DEPOSITS:
+        incoming = RECORD_DEPOSITS[what]
+        if (change > 0) != incoming:
+            raise RowError("Quantity", f"{change} has the wrong sign for {action!r}")
+        return dict(timestamp=timestamp, kind=Kind.DEPOSIT if incoming else Kind.WITHDRAWAL,
+                    received=leg if incoming else None, sent=None if incoming else leg,
+                    fee=Leg(coin, fee) if fee and not incoming else None, description=f"bitget {what}")
+    if what in RECORD_INCOME:
+        if change < 0:
+            raise RowError("Quantity", f"{change} is negative but {action!r} is income; expected a credit")
+        return dict(timestamp=timestamp, kind=Kind.INCOME, received=leg, label=RECORD_INCOME[what],
+                    description=f"bitget {action}")
+    known = sorted({*TRADING, *RECORD_DEPOSITS, *RECORD_INCOME, *RECORD_OWN, HELD})
+    raise RowError(column, f"{action!r} is not a Bitget financial record type taxer knows; it reads: "
+                           f"{', '.join(known)}")
 
 
 FILLS = register(CsvFormat(
@@ -157,3 +207,7 @@ BILLS = register(CsvFormat(
     name="bitget-bills", title="Bitget financial records (bills)", source=SOURCE,
     required=("Date", "Bill ID", "Coin", "Group type", "Business type", "Amount", "Fee", "Balance"),
     parse_row=parse_bill))
+RECORD = register(CsvFormat(
+    name="bitget-spot-record", title="Bitget spot financial record", source=SOURCE, match_by_content=True,
+    required=(RECORD_TIME, "Coin", "Type", "Quantity", "Fees"), parse_row=parse_record, columns=("Action",),
+    combine=lambda parts: rows.combine_trades(parts)))

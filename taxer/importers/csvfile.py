@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import multiprocessing
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from taxer.errors import InputError
 from taxer.importers import formats
-from taxer.importers.rows import RowError
+from taxer.importers import rows as cells_
+from taxer.importers.rows import Part, RowError, Skip
 from taxer.model import Transaction
 from taxer.model.identity import content_digest
 from taxer.model.stored import stored_values
@@ -61,7 +63,14 @@ def _open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[
     if header is None or not any(cell.strip() for cell in header):
         handle.close()
         raise InputError("the file is empty; expected a header row and one row per transaction", file=str(path))
-    fmt = formats.detect(header)
+    def detect(cells: list[str]):
+        try:
+            return formats.detect(cells, path.name)
+        except ValueError as exc:
+            handle.close()
+            raise InputError(str(exc), file=str(path), line=reader.line_num) from None
+
+    fmt = detect(header)
     first = header
     # Some exports (Coinbase) put a few lines of notice before the header row: look a little further.
     for _ in range(PREAMBLE_LINES if fmt is None else 0):
@@ -71,10 +80,32 @@ def _open_csv(path: Path) -> tuple[formats.CsvFormat, list[str], Iterator[tuple[
             break
         if row is None:
             break
-        fmt = formats.detect(row)
+        fmt = detect(row)
         if fmt is not None:
             header = row
             break
+    if fmt is not None:
+        names = [h.strip() for h in header]
+        for name in fmt.repeated:   # the layout's own repeated columns, told apart by position
+            at = [i for i, h in enumerate(names) if h == name]
+            for k, i in enumerate(at[1:], start=2):
+                names[i] = f"{name} {k}"
+        header = names
+        if fmt.columns is not None:
+            known = {*fmt.columns, *fmt.required, *(f"{n} {k}" for n in fmt.repeated for k in range(2, 4)), ""}
+            extra = [h for h in names if h not in known]
+            if extra:
+                handle.close()
+                raise InputError(f"the header looks like the {fmt.title} but has the column {extra[0]!r}, which "
+                                 f"that export does not have (its columns: {', '.join((*fmt.required, *fmt.columns))});"
+                                 " check that the header was not edited", file=str(path), line=reader.line_num,
+                                 column=extra[0])
+        twice = sorted({h for h in names if h and names.count(h) > 1})
+        if twice:
+            handle.close()
+            raise InputError(f"the header names {', '.join(repr(h) for h in twice)} twice; taxer cannot tell which "
+                             "column holds the value: remove or rename the extra column", file=str(path),
+                             line=reader.line_num, column=twice[0])
     if fmt is None:
         header = first
         known = "; ".join(f"{f.title}: {','.join(f.required)}" for f in formats.formats())
@@ -111,15 +142,34 @@ def default_workers(path: Path) -> int:
     return min(os.cpu_count() or 1, 4) if size > PARALLEL_BYTES else 1
 
 
-def read_records(path: Path, account: str) -> tuple[formats.CsvFormat, Iterator[SourceRecord]]:
-    """The file's format and a lazy iterator of its records; a bad row raises InputError naming file/line/column."""
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row that holds nothing for the ledger (a move between the exchange's own wallets, a pending transfer):
+    counted by reason and kept in the raw records under `raw_id`."""
+
+    reason: str
+    origin: str
+    payload: str
+    raw_id: str
+
+
+def read_records(path: Path, account: str, *, skipped: list | None = None, date_format: str | None = None
+                 ) -> tuple[formats.CsvFormat, Iterator[SourceRecord]]:
+    """The file's format and a lazy iterator of its records; a bad row raises InputError naming file/line/column.
+    Skipped rows are appended to `skipped` (SkippedRow) when given."""
     fmt, header, lines = open_csv(path)
-    parsed = (_parse_batch(fmt.name, account, header, batch) for batch in _batches(lines, BATCH))
+    parsed = (_parse_batch(fmt.name, account, header, batch, date_format=date_format)
+              for batch in _batches(lines, BATCH))
+
+    def build(fields):
+        return Transaction(account=account, source=fmt.ledger_source, **fields)
+
     return fmt, (SourceRecord(replace(tx, external_id=external_id), origin, payload)
-                 for tx, external_id, origin, payload in _with_ids(path, fmt, parsed))
+                 for tx, external_id, origin, payload in _with_ids(path, fmt, parsed, build, skipped))
 
 
-def read_rows(path: Path, account: str, *, workers: int | None = None, batch: int = BATCH
+def read_rows(path: Path, account: str, *, workers: int | None = None, batch: int = BATCH,
+              skipped: list | None = None, date_format: str | None = None
               ) -> tuple[formats.CsvFormat, Iterator[tuple[tuple, str, str]]]:
     """`read_records` as (`ledger.stored_row`, origin, payload) for `ledger.insert_rows`, parsed in `workers`
     processes when more than one (default: by file size and cores). Same rows, same order, same errors."""
@@ -129,11 +179,15 @@ def read_rows(path: Path, account: str, *, workers: int | None = None, batch: in
     if start is not None:
         lines.close()
         parsed = _parse_parallel(fmt.name, account, header, str(path),
-                                 _byte_chunks(path, start, data_line, batch * 120), workers)
+                                 _byte_chunks(path, start, data_line, batch * 120), workers, date_format)
     else:
-        parsed = (_parse_stored(fmt.name, account, header, b) for b in _batches(lines, batch))
+        parsed = (_parse_stored(fmt.name, account, header, b, date_format) for b in _batches(lines, batch))
+
+    def build(fields):
+        return stored_values(source=fmt.ledger_source, **fields)
+
     return fmt, ((row[:-1] + (external_id,), origin, payload)
-                 for row, external_id, origin, payload in _with_ids(path, fmt, parsed))
+                 for row, external_id, origin, payload in _with_ids(path, fmt, parsed, build, skipped))
 
 
 def _data_offset(path: Path, data_line: int) -> int | None:
@@ -167,7 +221,8 @@ def _byte_chunks(path: Path, start: int, line: int, size: int) -> Iterator[tuple
             line += block.count(b"\n")
 
 
-def _parse_piece(fmt_name: str, account: str, header: list[str], path: str, piece: tuple[int, int, int]):
+def _parse_piece(fmt_name: str, account: str, header: list[str], path: str, date_format: str | None,
+                 piece: tuple[int, int, int]):
     """In a worker process: read one piece of the file and `_parse_stored` its rows."""
     offset, length, first = piece
     with open(path, "rb") as handle:
@@ -187,25 +242,91 @@ def _parse_piece(fmt_name: str, account: str, header: list[str], path: str, piec
             line = first + reader.line_num
     except csv.Error as exc:
         return _Failure(line, None, f"cannot be read as CSV ({exc})")
-    return _parse_stored(fmt_name, account, header, batch)
+    return _parse_stored(fmt_name, account, header, batch, date_format)
 
 
-def _with_ids(path: Path, fmt: formats.CsvFormat, parsed: Iterator) -> Iterator[tuple]:
-    """Give every parsed row its external id and origin; raise the first bad row as an InputError."""
+def _with_ids(path: Path, fmt: formats.CsvFormat, parsed: Iterator, build, skipped: list | None) -> Iterator[tuple]:
+    """Give every parsed row its external id and origin; raise the first bad row as an InputError.
+
+    Skipped rows go to `skipped`; parts of a record spread over rows are combined here (in file order, whatever
+    process parsed them); an exchange id seen twice must hold the same transaction both times."""
     # A hash id of a format matched by content says so: a later sync recognizes the row (taxer.store.matching).
     prefix = formats.CONTENT_PREFIX if fmt.match_by_content else ""
     seen: dict[str, int] = {}
+    own_ids: dict[str, tuple[int, int]] = {}   # exchange id -> (content hash, line)
     name = path.name
+    parts: list[tuple[int, Part, str]] = []
+
+    def fail(message: str, line: int | None, column: str | None = None):
+        return InputError(message, file=str(path), line=line, column=column)
+
+    def one(line, item, external_id, digest, payload, origin):
+        if not external_id:
+            # Identical rows are legitimate (two equal fills in one second): number their occurrences so
+            # a re-import of the same or a longer export maps each row to the same id.
+            seen[digest] = seen.get(digest, 0) + 1
+            external_id = f"{prefix}{digest}-{seen[digest]}"
+        else:
+            content = _content_hash(item)
+            first = own_ids.setdefault(external_id, (content, line))
+            if first[0] != content:
+                raise fail(f"has the id {external_id.rpartition(':')[2]!r} of line {first[1]} but other amounts, "
+                           "kind or time; one id is one record: the file was edited or mixes two exports",
+                           line)
+        return item, external_id, origin, payload
+
+    def flush():
+        if not parts:
+            return
+        group = list(parts)
+        parts.clear()
+        try:
+            combined = fmt.combine([part for _line, part, _payload in group])
+        except RowError as exc:
+            line = next((n for n, part, _payload in group if part is exc.part), group[0][0])
+            raise fail(exc.message, line, exc.column) from None
+        by_part = {id(part): (line, payload) for line, part, payload in group}
+        for members, fields in combined:
+            lines = [by_part[id(p)][0] for p in members]
+            payload = "[" + ",".join(by_part[id(p)][1] for p in members) + "]"
+            external_id = fields.pop("external_id", None) or ""
+            digest = "" if external_id else _fingerprint(fields)
+            yield one(lines[0], build(fields), external_id, digest, payload,
+                      f"{name}:{','.join(map(str, lines))}")
+
     for rows in parsed:
         if isinstance(rows, _Failure):
-            raise InputError(rows.message, file=str(path), line=rows.line, column=rows.column)
+            raise fail(rows.message, rows.line, rows.column)
         for line, item, external_id, digest, payload in rows:
-            if not external_id:
-                # Identical rows are legitimate (two equal fills in one second): number their occurrences so
-                # a re-import of the same or a longer export maps each row to the same id.
-                seen[digest] = seen.get(digest, 0) + 1
-                external_id = f"{prefix}{digest}-{seen[digest]}"
-            yield item, external_id, f"{name}:{line}", payload
+            if isinstance(item, Skip):
+                if skipped is not None:
+                    seen[payload] = seen.get(payload, 0) + 1
+                    raw = "skipped:" + content_digest_text(payload) + f"-{seen[payload]}"
+                    skipped.append(SkippedRow(item.reason, f"{name}:{line}", payload, raw))
+                continue
+            if isinstance(item, Part):
+                if parts and parts[-1][1].key != item.key:
+                    yield from flush()
+                parts.append((line, item, payload))
+                continue
+            yield one(line, item, external_id, digest, payload, f"{name}:{line}")
+    yield from flush()
+
+
+def content_digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _content_hash(item) -> int:
+    """What must agree between two rows with one exchange id: time, kind and legs (amounts as numbers)."""
+    if isinstance(item, Transaction):
+        return hash((item.timestamp, item.kind, item.sent, item.received, item.fee))
+    return hash((item[0], item[1], item[2], _number_text(item[3]), item[4], _number_text(item[5]), item[6],
+                 _number_text(item[7])))
+
+
+def _number_text(text: str | None) -> str | None:
+    return text.rstrip("0").rstrip(".") if text and "." in text else text
 
 
 @dataclass(frozen=True)
@@ -229,42 +350,59 @@ def _batches(lines: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list
 
 
 def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]],
-                 stored: bool = False):
+                 stored: bool = False, date_format: str | None = None):
     """Rows of a batch as (line, transaction without its id, own id or "", content hash or "", payload), or the
     first bad row as a _Failure. With `stored`, each transaction is a `ledger.stored_row` instead (plain values,
-    cheap to send between processes; the record itself is never built)."""
+    cheap to send between processes; the record itself is never built). A skipped row's item is its Skip, a
+    part of a record spread over rows its Part (the driver combines them)."""
     fmt = formats.by_name(fmt_name)
     source = fmt.ledger_source
     width = len(header)
     out = []
-    for line, cells in batch:
-        if not any(c.strip() for c in cells):
-            continue  # blank lines carry nothing
-        if len(cells) != width:
-            return _Failure(line, None, f"has {len(cells)} cells but the header has {width} columns; check for a "
-                                        "missing or extra comma, or quote values that contain commas")
-        row = dict(zip(header, cells))
-        try:
-            fields = fmt.parse_row(row)
-        except RowError as exc:
-            return _Failure(line, exc.column, exc.message)
-        if fields is None:
-            continue  # a row the format says holds nothing for the ledger (kraken ledgers.csv's trade legs)
-        external_id = fields.pop("external_id", None) or (
-            (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
-        digest = "" if external_id else _fingerprint(fields)
-        item = stored_values(source=source, **fields) if stored else \
-            Transaction(account=account, source=source, **fields)
-        out.append((line, item, external_id, digest, _PAYLOAD(row)))
+    cells_.date_order = cells_.DATE_ORDERS.get(date_format or "", date_format)
+    try:
+        for line, cells in batch:
+            if not any(c.strip() for c in cells):
+                continue  # blank lines carry nothing
+            if len(cells) != width:
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    cells = cells[:width]   # trailing empty cells a spreadsheet added
+                elif len(cells) == width - 1:
+                    cells = cells + [""]   # exporters drop an empty last cell (Binance's statement, its Remark)
+                else:
+                    return _Failure(line, None, f"has {len(cells)} cells but the header has {width} columns; check "
+                                                "for an extra comma, or quote values that contain commas")
+            row = dict(zip(header, cells))
+            try:
+                fields = fmt.parse_row(row)
+            except RowError as exc:
+                return _Failure(line, exc.column, exc.message)
+            if fields is None:
+                fields = Skip("holds nothing for the ledger")
+            if isinstance(fields, (Skip, Part)):
+                out.append((line, fields, "", "", _PAYLOAD(row)))
+                continue
+            external_id = fields.pop("external_id", None) or (
+                (row.get(fmt.id_column) or "").strip() if fmt.id_column else "")
+            digest = "" if external_id else _fingerprint(fields)
+            try:
+                item = stored_values(source=source, **fields) if stored else \
+                    Transaction(account=account, source=source, **fields)
+            except (ValueError, OverflowError) as exc:
+                return _Failure(line, None, f"cannot be stored ({exc})")
+            out.append((line, item, external_id, digest, _PAYLOAD(row)))
+    finally:
+        cells_.date_order = None
     return out
 
 
-def _parse_stored(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]]):
-    return _parse_batch(fmt_name, account, header, batch, stored=True)
+def _parse_stored(fmt_name: str, account: str, header: list[str], batch: list[tuple[int, list[str]]],
+                  date_format: str | None = None):
+    return _parse_batch(fmt_name, account, header, batch, stored=True, date_format=date_format)
 
 
 def _parse_parallel(fmt_name: str, account: str, header: list[str], path: str,
-                    pieces: Iterator[tuple[int, int, int]], workers: int):
+                    pieces: Iterator[tuple[int, int, int]], workers: int, date_format: str | None = None):
     """`_parse_piece` over the file's pieces in worker processes, results in file order, at most 2 pieces per
     worker in flight so memory stays flat whatever the file's size. The main process only writes."""
     # fork starts fast and needs no `if __name__ == "__main__"` guard in the caller's script; it is unsafe only
@@ -274,7 +412,7 @@ def _parse_parallel(fmt_name: str, account: str, header: list[str], path: str,
     pending: deque = deque()
     try:
         for piece in pieces:
-            pending.append(pool.submit(_parse_piece, fmt_name, account, header, path, piece))
+            pending.append(pool.submit(_parse_piece, fmt_name, account, header, path, date_format, piece))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:

@@ -30,6 +30,16 @@ class CsvFormat:
     match_by_content: bool = False  # the file has no ids of the exchange: a row already in the ledger (same
                                     # account and source, same kind, second and legs) is not added again, and a
                                     # later sync recognizes the row (taxer.store.matching)
+    file_hint: str | None = None    # two exports share one header (Binance's old deposit and withdrawal
+                                    # histories): the word in the file's name that says which this is
+    columns: tuple[str, ...] | None = None  # every column the layout has, where it is fixed: a header with a
+                                    # column outside it (and `required`) is refused, since a damaged or edited
+                                    # header can make one export look like its neighbour (a withdrawal history
+                                    # whose "Fee" is garbled reads as a deposit history)
+    repeated: tuple[str, ...] = ()  # header names the layout itself repeats (OKX's two `Unit` columns): the
+                                    # k-th occurrence is read as "<name> <k>" ("Unit 2"); any other repeat is refused
+    combine: Callable | None = None  # for rows a parser returns as rows.Part: consecutive parts with one key ->
+                                     # [(lines, fields)] (a Binance statement trade spread over several rows)
 
     @property
     def ledger_source(self) -> str:
@@ -54,8 +64,21 @@ def formats() -> tuple[CsvFormat, ...]:
     return tuple(_FORMATS.values())
 
 
-def detect(header: list[str]) -> CsvFormat | None:
-    """The format whose required columns are all in `header`; the most specific one wins."""
+def detect(header: list[str], filename: str | None = None) -> CsvFormat | None:
+    """The format whose required columns are all in `header`; the most specific one wins. Formats sharing a
+    header are told apart by a word of the file's name (`file_hint`); raises ValueError when it names none."""
     present = {h.strip() for h in header}
     matches = [f for f in _FORMATS.values() if set(f.required) <= present]
-    return max(matches, key=lambda f: len(f.required)) if matches else None
+    if not matches:
+        return None
+    most = max(len(f.required) for f in matches)
+    best = [f for f in matches if len(f.required) == most]
+    if len(best) > 1 and all(f.file_hint for f in best):
+        name = (filename or "").lower()
+        named = [f for f in best if f.file_hint in name]
+        if len(named) != 1:
+            hints = " or ".join(repr(f.file_hint) for f in best)
+            raise ValueError(f"this header is shared by {', '.join(f.title for f in best)}; the file's name must "
+                             f"say which it is ({hints}), as Binance names its exports")
+        return named[0]
+    return best[0]

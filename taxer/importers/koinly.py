@@ -1,4 +1,5 @@
-"""Koinly's universal CSV format: one row per deposit, withdrawal or trade, with an optional label."""
+"""Koinly's universal CSV format: one row per deposit, withdrawal or trade, with an optional label (the column is
+`Label` in older templates, `Tag` in the current one)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from taxer.model import Kind
 
 COLUMNS = ("Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount",
            "Fee Currency", "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash")
+# Koinly's help calls Net Worth, Label (now "Tag"), Description and TxHash optional: the rest identifies the file.
+REQUIRED = COLUMNS[:7]
 
 # Koinly labels (help.koinly.io "What are labels"), lower-cased with '_' read as ' '.
 INCOME_LABELS = {
@@ -30,7 +33,7 @@ def parse_row(row) -> dict:
     received = rows.leg(row, "Received Amount", "Received Currency")
     fee = rows.leg(row, "Fee Amount", "Fee Currency", allow_zero=True)
     worth = rows.leg(row, "Net Worth Amount", "Net Worth Currency", allow_zero=True)
-    raw_label = (row.get("Label") or "").strip()
+    raw_label = (row.get("Label") or row.get("Tag") or "").strip()   # Koinly renamed Label to Tag
     label = raw_label.lower().replace("_", " ")
     kind, label_out = _kind(label, raw_label, sent is not None, received is not None, fee is not None)
     if kind is Kind.FEE and sent is None:
@@ -70,4 +73,4 @@ def _kind(label: str, raw: str, has_sent: bool, has_received: bool, has_fee: boo
     raise RowError("Label", f"unknown label {raw!r}; expected one of: {', '.join(KNOWN)} (or empty)")
 
 
-FORMAT = register(CsvFormat(name="koinly", title="Koinly universal", required=COLUMNS, parse_row=parse_row))
+FORMAT = register(CsvFormat(name="koinly", title="Koinly universal", required=REQUIRED, parse_row=parse_row))

@@ -2,9 +2,11 @@
 
 Both carry kraken's ids, so their records get the external ids the API sync gives the same records (source
 "kraken"): importing a file and syncing the account adds nothing twice. trades.csv gives the trades; ledgers.csv
-gives deposits, withdrawals and income (staking, Earn rewards, airdrops). A trade's two ledgers.csv rows, the moves
-between kraken's own wallets (spot <-> earn/staking) and pending rows (no txid yet) are skipped there: the trade
-comes from trades.csv, and an internal move is not a taxable event.
+gives every balance change: a trade's rows (trade, or spend/receive of a "Buy Crypto", sharing a refid; a fee paid
+in KFEE credits as a third row) become one trade with the id trades.csv and the sync give it
+(`trade:BASE/QUOTE:<refid>`), deposits and withdrawals (a reversed one moves the coins back), and income (staking,
+Earn rewards, airdrops, invite bonuses, KFEE grants). Moves between kraken's own wallets (spot <-> earn/staking)
+and pending rows (no txid yet) are skipped and counted; margin and futures rows are refused.
 Times in both files are UTC without a zone marker (kraken's documented export format).
 """
 
@@ -13,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from taxer.exchanges.kraken import asset_code, held_asset, income_label
+from taxer.exchanges.kraken import asset_code, held_asset
 from taxer.importers import rows
 from taxer.importers.formats import CsvFormat, register
-from taxer.importers.rows import RowError
+from taxer.importers.rows import Part, RowError, Skip
 from taxer.model import UTC, Kind, Leg
 
 TRADES_REQUIRED = ("txid", "ordertxid", "pair", "time", "type", "ordertype", "price", "cost", "fee", "vol")
@@ -24,10 +26,6 @@ LEDGERS_REQUIRED = ("txid", "refid", "time", "type", "subtype", "aclass", "asset
 # Quote ids a pair name can end in, longest first so XXBT wins over XBT (XETHXXBT = ETH/BTC).
 QUOTES = ("ZUSD", "ZEUR", "ZGBP", "ZCAD", "ZJPY", "ZAUD", "ZCHF", "XXBT", "XETH", "USDT", "USDC", "PYUSD", "DAI",
           "USD", "EUR", "GBP", "CAD", "JPY", "AUD", "CHF", "XBT", "ETH", "DOT", "SOL")
-# Ledger types that hold nothing for the ledger here: trade legs (trades.csv has the trades), moves between
-# kraken's own wallets, margin bookkeeping.
-SKIPPED = {"trade", "margin", "rollover", "settled", "transfer", "earn", "staking", "adjustment", "credit",
-           "spend", "receive", "sale", "conversion", "dividend"}
 
 
 def _time(value: str, column: str) -> datetime:
@@ -37,9 +35,7 @@ def _time(value: str, column: str) -> datetime:
     except ValueError:
         raise RowError(column, f"{text!r} is not a time; kraken exports times such as 2024-03-01 14:05:00.1234 "
                                "(UTC)") from None
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    return parsed.replace(tzinfo=UTC)   # kraken's exports are in UTC
+    return rows.checked_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), column, text)  # UTC
 
 
 def _asset(value: str, column: str) -> str:
@@ -84,39 +80,108 @@ def parse_trade(row) -> dict:
             "description": f"{side} {symbol}", "external_id": f"trade:{symbol}:{txid}"}
 
 
-def parse_ledger(row) -> dict | None:
+# Ledger types and subtypes (lower-cased) that move coins between the user's own kraken wallets.
+OWN_WALLETS = "move between own kraken wallets"
+INTERNAL_SUBTYPES = {"allocation", "autoallocation", "deallocation", "spottostaking", "stakingfromspot",
+                     "stakingtospot", "spotfromstaking", "spottofutures", "spotfromfutures", "migration", ""}
+INCOME_ROWS = {("earn", "reward"): "staking", ("earn", "airdrop"): "airdrop", ("transfer", "airdrop"): "airdrop",
+               ("staking", ""): "staking", ("invite bonus", ""): "reward", ("dividend", ""): "reward",
+               ("reward", ""): "reward", ("airdrop", ""): "airdrop"}
+# Ledger types a trade is made of: the two (or three, with a KFEE fee credit) rows share the trade's refid.
+TRADE_TYPES = {"trade", "spend", "receive"}
+REFUSED = {"margin", "rollover", "settled", "adjustment", "sale", "conversion", "credit"}
+# Quote preference to name a ledger trade's market as trades.csv and the sync do (fiat, then stablecoins...).
+QUOTE_ORDER = ("EUR", "USD", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC", "PYUSD", "DAI", "BTC", "ETH", "DOT",
+               "SOL")
+KFEE = "KFEE"   # kraken fee credits: a fee paid in them is a fee leg in KFEE
+
+
+def parse_ledger(row) -> dict | Skip | Part:
     txid, refid = (row.get("txid") or "").strip(), (row.get("refid") or "").strip()
     if not txid:
-        return None   # pending (a deposit not yet credited): kraken exports it again with its txid once it is
+        return Skip("pending (kraken lists it again with a txid)")
     kind, subtype = (row.get("type") or "").strip().lower(), (row.get("subtype") or "").strip().lower()
     amount = rows.signed_amount(row.get("amount") or "", "amount", allow_zero=True)
     fee = rows.amount(row.get("fee") or "", "fee", allow_zero=True) or Decimal(0)
-    label = income_label(kind, subtype)
-    if label is not None and amount - fee > 0:
+    when = _time(row.get("time") or "", "time")
+    if kind in TRADE_TYPES:
+        if not refid:
+            raise RowError("refid", "is empty; a trade's rows carry the trade's reference id")
         asset = _asset(row.get("asset") or "", "asset")
-        return {"timestamp": _time(row.get("time") or "", "time"), "kind": Kind.INCOME,
-                "received": Leg(asset, amount - fee), "label": label,
+        if amount == 0 and not fee:
+            return Part(key=refid, operation=kind, leg=Leg(asset, Decimal(0)), role="none",
+                        fields={"timestamp": when})
+        role = "received" if amount > 0 else "sent" if amount < 0 else "fee"
+        return Part(key=refid, operation=kind, leg=Leg(asset, abs(amount) if amount else fee), role=role,
+                    fields={"timestamp": when, "fee": Leg(asset, fee) if fee and amount else None})
+    label = INCOME_ROWS.get((kind, subtype))
+    asset_text = (row.get("asset") or "").strip().upper()
+    if label is None and kind == "deposit" and asset_text == KFEE:
+        label = "airdrop"   # a grant of fee credits (BittyTax books it so)
+    if label is None and kind == "transfer" and not subtype and amount > 0:
+        label = "airdrop"   # how kraken credited airdrops and forks before it had subtypes (FLR)
+    if label is not None:
+        if amount - fee <= 0:
+            raise RowError("amount", f"{amount} less the fee {fee} is no credit, but {kind} {subtype} is income")
+        asset = _asset(row.get("asset") or "", "asset")
+        return {"timestamp": when, "kind": Kind.INCOME, "received": Leg(asset, amount - fee), "label": label,
                 "description": f"kraken {kind} {subtype}".strip(), "external_id": f"income:{txid}"}
     if kind in ("deposit", "withdrawal"):
         if not refid:
             raise RowError("refid", f"is empty; a {kind} row carries the {kind}'s reference id")
-        if (amount > 0) != (kind == "deposit") or amount == 0:
-            raise RowError("amount", f"{amount} has the wrong sign for a {kind} (deposits are positive, "
-                                     "withdrawals negative)")
+        if amount == 0:
+            raise RowError("amount", f"is zero; a {kind} moves coins")
         asset = _asset(row.get("asset") or "", "asset")
+        # A negative deposit takes back a failed deposit, a positive withdrawal returns a failed one: the coins
+        # move as the sign says (BittyTax books them so).
+        incoming = amount > 0
         leg = Leg(asset, abs(amount))
-        deposit = kind == "deposit"
-        return {"timestamp": _time(row.get("time") or "", "time"),
-                "kind": Kind.DEPOSIT if deposit else Kind.WITHDRAWAL,
-                "received": leg if deposit else None, "sent": None if deposit else leg,
-                "fee": Leg(asset, fee) if fee else None, "description": kind, "external_id": f"{kind}:{refid}"}
-    if kind in SKIPPED:
-        return None
-    raise RowError("type", f"unknown kraken ledger type {row.get('type')!r}; known: "
-                           f"{', '.join(sorted(SKIPPED | {'deposit', 'withdrawal'}))}")
+        direction = "deposit" if incoming else "withdrawal"
+        reversed_ = direction != kind
+        return {"timestamp": when, "kind": Kind.DEPOSIT if incoming else Kind.WITHDRAWAL,
+                "received": leg if incoming else None, "sent": None if incoming else leg,
+                "fee": Leg(asset, fee) if fee else None,
+                "description": f"{kind} reversed" if reversed_ else kind, "external_id": f"{direction}:{refid}"}
+    if kind in ("earn", "transfer", "staking") and subtype in INTERNAL_SUBTYPES | {"spotfromstaking"}:
+        if fee:
+            raise RowError("fee", f"{kind} {subtype or '(no subtype)'} moves coins between kraken's wallets but "
+                                  f"charges a fee of {fee}; taxer does not know this row: report it to us")
+        return Skip(OWN_WALLETS)
+    if kind in REFUSED:
+        raise RowError("type", f"{row.get('type')!r}: kraken margin and futures bookkeeping is not supported; taxer "
+                               "reads spot trades, funding and income")
+    known = sorted({"deposit", "withdrawal", "earn", "transfer", *TRADE_TYPES} | {k for k, _ in INCOME_ROWS})
+    raise RowError("type", f"unknown kraken ledger type {row.get('type')!r} (subtype {row.get('subtype')!r}); "
+                           f"known: {', '.join(known)}")
+
+
+def _market(a: str, b: str) -> str:
+    """The market of a ledger trade between assets a and b, as trades.csv and the sync name it (BTC/EUR)."""
+    rank = {q: i for i, q in enumerate(QUOTE_ORDER)}
+    base, quote = sorted((a, b), key=lambda x: rank.get(x, len(rank)))[::-1]
+    return f"{base}/{quote}"
+
+
+def combine_trade(parts: list[Part]) -> list[tuple[list[Part], dict]]:
+    """A trade's ledger rows (one refid) as one trade: the debit is sent, the credit received, the fee the one
+    fee charged (in the coin kraken charged, or in KFEE credits)."""
+    sent = [p for p in parts if p.role == "sent"]
+    received = [p for p in parts if p.role == "received"]
+    fees = [f for f in [p.fields.get("fee") for p in parts] + [p.leg for p in parts if p.role == "fee"] if f]
+    if len(sent) != 1 or len(received) != 1 or len({f.asset for f in fees}) > 1:
+        raise RowError("refid", f"the rows of trade {parts[0].key} do not make one trade (debits: {len(sent)}, "
+                                f"credits: {len(received)}, fee coins: {len({f.asset for f in fees})}); the file "
+                                "looks cut or edited", part=parts[0])
+    fee = Leg(fees[0].asset, sum((f.amount for f in fees), Decimal(0))) if fees else None
+    s, r = sent[0].leg, received[0].leg
+    symbol = _market(s.asset, r.asset)
+    side = "buy" if symbol.startswith(r.asset + "/") else "sell"
+    return [(parts, {"timestamp": min(p.fields["timestamp"] for p in parts), "kind": Kind.TRADE, "sent": s,
+                     "received": r, "fee": fee, "description": f"{side} {symbol}",
+                     "external_id": f"trade:{symbol}:{parts[0].key}"})]
 
 
 TRADES = register(CsvFormat(name="kraken_trades", title="kraken trades.csv", required=TRADES_REQUIRED,
                             parse_row=parse_trade, source="kraken"))
 LEDGERS = register(CsvFormat(name="kraken_ledgers", title="kraken ledgers.csv", required=LEDGERS_REQUIRED,
-                             parse_row=parse_ledger, source="kraken"))
+                             parse_row=parse_ledger, source="kraken", combine=combine_trade))

@@ -202,6 +202,52 @@ def last_transaction_time(conn: Connection) -> datetime | None:
     return found.astimezone(UTC)
 
 
+def insert_raw(conn: Connection, account_id: int, run_id: int | None,
+               raws: Sequence[tuple[str, str, str, str]]) -> None:
+    """Keep (source, external id, origin, payload) raw records without a transaction: rows an import skipped."""
+    sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
+    for i in range(0, len(raws), CHUNK):
+        conn.exec_driver_sql(sql, [(account_id, src, ext, origin, payload, run_id)
+                                   for src, ext, origin, payload in raws[i:i + CHUNK]])
+
+
+def conflicting_row(conn: Connection, account_id: int, source: str, rows: Sequence[tuple]
+                    ) -> tuple[int, str] | None:
+    """The first of `rows` (stored_row form) whose external id the ledger holds with another time, kind or legs:
+    (its index, where the held one came from); None when every held id holds the same transaction."""
+    index = {row[14]: i for i, row in reversed(list(enumerate(rows)))}
+    if not index:
+        return None
+    query = (select(TX.c.external_id, type_coerce(TX.c.timestamp, NullType()), TX.c.kind, TX.c.sent_asset,
+                    type_coerce(TX.c.sent_amount, NullType()), TX.c.received_asset,
+                    type_coerce(TX.c.received_amount, NullType()), TX.c.fee_asset,
+                    type_coerce(TX.c.fee_amount, NullType()), RAW.c.origin)
+             .select_from(TX.outerjoin(RAW, (RAW.c.account_id == TX.c.account_id) & (RAW.c.source == TX.c.source)
+                                       & (RAW.c.external_id == TX.c.external_id)))
+             .where((TX.c.account_id == account_id) & (TX.c.source == source)
+                    & TX.c.external_id.in_(list(index))))
+    found = []
+    for held in conn.execute(query):
+        i = index[held[0]]
+        # Two paths may state one record's fee differently (kraken's trades.csv in the quote, its ledgers.csv and
+        # API in the coin charged or in KFEE credits; Coinbase's file leaves a send's network fee out): time, kind
+        # and the sent and received legs must agree.
+        if _content(rows[i][:6]) != _content(held[1:7]):
+            found.append((i, held[9] or "an earlier import"))
+    return min(found) if found else None
+
+
+def _content(values) -> tuple:
+    when, kind, *legs = values
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when).replace(tzinfo=UTC)
+    else:
+        when = when.astimezone(UTC)
+    # files give whole seconds where the API gives milliseconds (taxer.store.matching.PRECISION)
+    legs = [Decimal(v).normalize() if i % 2 and v is not None else v for i, v in enumerate(legs)]
+    return (when.replace(microsecond=0), kind, *legs)
+
+
 def last_import_time(conn: Connection) -> datetime | None:
     """When the last successful import or sync finished: the ledger's "as of" time."""
     return conn.execute(select(func.max(RUNS.c.finished_at)).where(RUNS.c.outcome == "ok")).scalar_one()

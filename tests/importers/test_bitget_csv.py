@@ -78,7 +78,7 @@ def test_times_are_utc_plus_8_unless_the_cell_has_an_offset(tmp_path, cell, utc)
     ("spot_fills.csv", "2024-03-01 14:05:07,1,2,BTCUSDT,hold,1,1,1,0,BTC", "Direction", "'hold' is not one of"),
     ("spot_fills.csv", "2024-03-01 14:05:07,1,,BTCUSDT,buy,1,1,1,0,BTC", "Trade ID", "is empty"),
     ("spot_fills.csv", "2024-03-01 14:05:07,1,2,XYZ,buy,1,1,1,0,BTC", "Trading pair", "taxer can split"),
-    ("spot_fills.csv", "01/03/2024 14:05,1,2,BTCUSDT,buy,1,1,1,0,BTC", "Date", "not a date"),
+    ("spot_fills.csv", "01/03/2024 14:05,1,2,BTCUSDT,buy,1,1,1,0,BTC", "Date", "ambiguous"),
     ("spot_fills.csv", "2024-03-01T14:05:07,1,2,BTCUSDT,buy,1,1,1,0,BTC", "Date", "no time zone"),
     ("spot_fills.csv", "2024-03-01 14:05:07,1,2,BTCUSDT,buy,1,0.5x,1,0,BTC", "Amount", "not a number"),
     ("spot_fills.csv", "2024-03-01 14:05:07,1,2,BTCUSDT,buy,1,1,1,-0.1,", "Fee", "no coin"),

@@ -53,7 +53,7 @@ def test_golden_import(tmp_path):
         ("2024-01-03T09:15:02+00:00", Kind.DEPOSIT, None, "2500 USDC", None, None, "deposit:1300000000000012345"),
         ("2024-01-05T12:34:56+00:00", Kind.TRADE, "2160.506 USDC", "0.05 BTC", "5.184 USDC", None,
          "trade:BTC/USDC:1100000000000054321"),
-        ("2024-02-10T18:00:00+00:00", Kind.TRADE, "0.02 BTC", "940.00 USDC", "2.256 USDC", None,
+        ("2024-02-10T18:00:00+00:00", Kind.TRADE, "0.02 BTC", "940 USDC", "2.256 USDC", None,
          "trade:BTC/USDC:1100000000000054400"),
         ("2024-03-01T00:00:01+00:00", Kind.INCOME, None, "0.00123456 ETH", None, "staking",
          "income:1500000000000000777"),
@@ -99,7 +99,8 @@ def _export(history, path: Path) -> Path:
             total = ev.cost + fee if ev.side == "buy" else ev.cost - fee
             qty = ev.amount if ev.side == "buy" else -ev.amount
             kind = "Advanced Trade Buy" if ev.side == "buy" else "Advanced Trade Sell"
-            note = f"{'Bought' if ev.side == 'buy' else 'Sold'} {ev.amount} {base} on {base}-{quote} at {ev.price}"
+            note = (f"{'Bought' if ev.side == 'buy' else 'Sold'} {ev.amount} {base} for {total} {quote} on "
+                    f"{base}-{quote} at {ev.price} {quote}/{base}")
             lines.append(f'{ev.id},{stamp},{kind},{base},{qty},USD,"{_money(ev.price)}","{_money(ev.cost)}",'
                          f'"{_money(total)}","{_money(fee)}",{note}')
         elif hasattr(ev, "label"):

@@ -82,3 +82,14 @@ def test_bad_bytes_in_a_late_piece_name_their_line(write_koinly):
     with pytest.raises(InputError) as err:
         list(read_rows(path, "acct", workers=2, batch=16)[1])
     assert err.value.line == 352 and "UTF-8" in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["binance/statement-quoted-privatefolio.csv", "kraken/ledgers.csv"])
+def test_records_spread_over_rows_combine_the_same_across_workers(name):
+    """A trade whose rows fall into two worker batches is combined in the main process, in file order."""
+    path = csvfile.Path(__file__).parents[1] / "real" / "exports" / name
+    skipped_serial, skipped_parallel = [], []
+    serial = list(read_rows(path, "acct", workers=1, batch=2, skipped=skipped_serial)[1])
+    parallel = list(read_rows(path, "acct", workers=2, batch=2, skipped=skipped_parallel)[1])
+    assert parallel == serial and skipped_parallel == skipped_serial
+    assert any("," in origin for _row, origin, _payload in serial)   # some records span rows
