@@ -1,21 +1,21 @@
 """TrueType fonts for the directly written listing pages: found by fontconfig, subset, embedded as Type 0 fonts.
 
 Each font is embedded as a CID font whose CIDs are the glyph ids (Identity-H, retained glyph ids), with a
-ToUnicode map so the text can be extracted and searched. Subsetting drops the layout tables first: the pages
-are set glyph by glyph here, and decompiling DejaVu's GSUB/GPOS tables is most of what fontTools' subsetting
-of the whole font costs (about 0.2 s a font).
+ToUnicode map so the text can be extracted and searched. The pages are set glyph by glyph, so no layout table
+(GSUB, GPOS) is needed: truetype reads and subsets the font in a few milliseconds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import pydyf
 
-LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF", "MATH", "FFTM", "DSIG", "LTSH", "PCLT")
+from taxer.reports import truetype
 
 
 class FontMissingError(RuntimeError):
@@ -67,22 +67,16 @@ class FontMetrics:
 
 @lru_cache(maxsize=8)
 def metrics(path: str) -> FontMetrics:
-    """The font's cmap and advance widths, read once per process (only the small tables are parsed)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, lazy=True)
-    if "glyf" not in font:
-        raise FontMissingError(f"{path} is not a TrueType font")
-    scale = 1000 / font["head"].unitsPerEm
-    order = {name: n for n, name in enumerate(font.getGlyphOrder())}
-    gids = {code: order[name] for code, name in font.getBestCmap().items()}
-    widths = {order[name]: round(advance * scale) for name, (advance, _) in font["hmtx"].metrics.items()}
-    head, os2 = font["head"], font["OS/2"]
-    name = font["name"].getDebugName(6) or "Font"
-    return FontMetrics(path, gids, widths, round(font["hhea"].ascent * scale), round(font["hhea"].descent * scale),
-                       round(getattr(os2, "sCapHeight", 700) * scale),
-                       tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
-                       "".join(c for c in name if c.isalnum() or c == "-"))
+    """The font's character map and advance widths, read once per process."""
+    try:
+        font = truetype.read(path)
+    except (truetype.FontFormatError, OSError, struct.error) as exc:
+        raise FontMissingError(f"{path}: {exc}") from None
+    scale = 1000 / font.units
+    name = Path(path).stem
+    return FontMetrics(path, font.cmap, {g: round(a * scale) for g, a in enumerate(font.advances)},
+                       round(font.ascent * scale), round(font.descent * scale), round(font.cap_height * scale),
+                       tuple(round(v * scale) for v in font.bbox), "".join(c for c in name if c.isalnum() or c == "-"))
 
 
 @dataclass
@@ -158,19 +152,5 @@ def _cmap(gids: dict[int, str]) -> bytes:
 
 
 def _subset(path: str, gids: tuple[int, ...]) -> bytes:
-    """The font program with only `gids` (glyph ids retained), no layout tables, no hinting."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, lazy=True, recalcTimestamp=False)  # keeps the font's own date: no clock in the bytes
-    for tag in LAYOUT_TABLES:
-        if tag in font:
-            del font[tag]
-    options = subset.Options(retain_gids=True, ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
-                             notdef_outline=True, drop_tables=[*subset.Options().drop_tables, *LAYOUT_TABLES])
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=list(gids))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    """The font program with only `gids` (glyph ids retained)."""
+    return truetype.subset(truetype.read(path), set(gids))
