@@ -164,6 +164,8 @@ FLAG_LEGEND = ("Flag B: basis missing (coins of unknown origin or sold beyond th
 
 
 def _flag(flags: str) -> str:
+    if not flags:  # nearly every line: no generator to run
+        return ""
     return "".join(code for name, code in (("basis_missing", "B"), ("value_missing", "V")) if name in flags)
 
 
