@@ -42,40 +42,48 @@ class Running:
     bottom_left: str
 
 
+FACES = {"mono": ("DejaVu Sans Mono", False), "mono_bold": ("DejaVu Sans Mono", True),
+         "sans": ("DejaVu Sans", False), "sans_bold": ("DejaVu Sans", True)}
+
+
+@lru_cache(maxsize=1)
+def font_paths() -> dict[str, str]:
+    """The font file of each face, from fontconfig (once per process)."""
+    return {key: font_file(family, bold) for key, (family, bold) in FACES.items()}
+
+
 class ListingWriter:
-    """Adds listing pages to a pydyf PDF; `finish()` embeds the fonts once every page is drawn."""
+    """Draws listing pages as compressed content streams; `write()` adds them and their fonts to a PDF."""
 
-    def __init__(self, pdf: pydyf.PDF) -> None:
-        self.pdf = pdf
-        faces = {"mono": ("DejaVu Sans Mono", False), "mono_bold": ("DejaVu Sans Mono", True),
-                 "sans": ("DejaVu Sans", False), "sans_bold": ("DejaVu Sans", True)}
-        self.fonts = {key: EmbeddedFont(metrics(font_file(family, bold)), f"/L{n}")
-                      for n, (key, (family, bold)) in enumerate(faces.items(), start=1)}
-        self.font_objects = {key: pydyf.Dictionary() for key in self.fonts}
-        for font in self.font_objects.values():
-            pdf.add_object(font)  # filled by finish(), once the glyphs used are known
-        self.resources = pydyf.Dictionary({"Font": pydyf.Dictionary(
-            {self.fonts[key].resource[1:]: font.reference for key, font in self.font_objects.items()})})
-        pdf.add_object(self.resources)
+    def __init__(self) -> None:
+        self.fonts = {key: EmbeddedFont(metrics(path), f"/L{n}")
+                      for n, (key, path) in enumerate(font_paths().items(), start=1)}
 
-    def add(self, page: Page, number: int, total: int, running: Running) -> bytes:
-        """Draw `page` as page `number` of `total`; the new page's reference."""
+    def draw(self, page: Page, number: int, total: int, running: Running) -> bytes:
+        """`page` as page `number` of `total`: its content stream, compressed."""
         # zlib level 3, not pydyf's 9: a tenth of the time for a quarter more bytes (hex text compresses well)
-        stream = pydyf.Stream([zlib.compress(self._content(page, number, total, running), 3)],
-                              pydyf.Dictionary({"Filter": "/FlateDecode"}))
-        self.pdf.add_object(stream)
-        pdf_page = pydyf.Dictionary({
-            "Type": "/Page", "Parent": self.pdf.pages.reference,
-            "MediaBox": pydyf.Array((0, 0, WIDTH_PT, HEIGHT_PT)), "Contents": stream.reference,
-            "Resources": self.resources.reference})
-        self.pdf.add_page(pdf_page)
-        return pdf_page.reference
+        return zlib.compress(self._content(page, number, total, running), 3)
 
-    def finish(self) -> None:
-        for key, font in self.fonts.items():
-            if not font.used:
-                font.used.add(" ")
-            self.font_objects[key].update(font.embed(self.pdf))
+    def write(self, pdf: pydyf.PDF, streams: Sequence[bytes]) -> list[bytes]:
+        """Add the drawn pages and the fonts they use to `pdf`; the pages' references."""
+        for font in self.fonts.values():
+            font.used = font.used or {" "}  # a font program needs a glyph besides .notdef
+        font_objects = {key: pydyf.Dictionary(font.embed(pdf)) for key, font in self.fonts.items()}
+        for font in font_objects.values():
+            pdf.add_object(font)
+        resources = pydyf.Dictionary({"Font": pydyf.Dictionary(
+            {self.fonts[key].resource[1:]: font.reference for key, font in font_objects.items()})})
+        pdf.add_object(resources)
+        references = []
+        for data in streams:
+            stream = pydyf.Stream([data], pydyf.Dictionary({"Filter": "/FlateDecode"}))
+            pdf.add_object(stream)
+            page = pydyf.Dictionary({
+                "Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array((0, 0, WIDTH_PT, HEIGHT_PT)),
+                "Contents": stream.reference, "Resources": resources.reference})
+            pdf.add_page(page)
+            references.append(page.reference)
+        return references
 
     # drawing
 
@@ -166,19 +174,29 @@ def _wrap(text: str, font: FontMetrics, size: float, width: float) -> tuple[str,
     return (*lines, line)
 
 
-def add_listing_pages(pdf: pydyf.PDF, pages: Sequence[Page], first: int, total: int, running: Running,
-                      progress: Callable[[int], None] | None = None) -> None:
-    """Append `pages` to `pdf` numbered from `first` of `total`, each listing's first page in the outline."""
-    writer = ListingWriter(pdf)
-    marks = []
+def draw_pages(pages: Sequence[Page], first: int, total: int, running: Running,
+               progress: Callable[[int], None] | None = None) -> tuple[list[bytes], dict[str, set[str]]]:
+    """The pages' content streams, numbered from `first` of `total`, and the characters each font printed.
+
+    Plain data: no PDF object exists until add_listing_pages.
+    """
+    writer = ListingWriter()
+    streams = []
     for n, page in enumerate(pages):
-        reference = writer.add(page, first + n, total, running)
-        if not page.continued:
-            marks.append((page.toc, reference))
+        streams.append(writer.draw(page, first + n, total, running))
         if progress is not None and (n + 1) % 50 == 0:
             progress(n + 1)
-    writer.finish()
-    _append_outline(pdf, marks)
+    return streams, {key: font.used for key, font in writer.fonts.items()}
+
+
+def add_listing_pages(pdf: pydyf.PDF, pages: Sequence[Page], drawn: tuple[list[bytes], dict[str, set[str]]]) -> None:
+    """Append the drawn `pages` to `pdf`, each listing's first page in the outline."""
+    streams, used = drawn
+    writer = ListingWriter()
+    for key, chars in used.items():
+        writer.fonts[key].used |= chars
+    references = writer.write(pdf, streams)
+    _append_outline(pdf, [(page.toc, reference) for page, reference in zip(pages, references) if not page.continued])
 
 
 def _append_outline(pdf: pydyf.PDF, marks: Sequence[tuple[str, bytes]]) -> None:

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from taxer import __version__, api
 from taxer.demo import SAMPLE_ACCOUNTS
-from taxer.reports import form8949, pdf_listing
+from taxer.reports import form8949, pdf, pdf_listing
 from taxer.reports.form8949 import Form8949Line
 from taxer.reports.package import SCHEDULE_D_LINES
 from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
@@ -274,6 +274,12 @@ def test_the_contents_number_the_front_and_the_listings(single):
         assert anchor_text in pages[number - 1].splitlines(), title
     warnings_page = int(re.search(r"see Warnings on page (\d+)", cover).group(1))
     assert "Warnings (1)" in pages[warnings_page - 1]
+
+
+@pytest.mark.parametrize("guess", [2, 9])  # the front is 4 pages: a wrong first guess costs a layout, no more
+def test_a_wrong_guess_of_the_fronts_length_gives_the_same_bytes(single, monkeypatch, guess):
+    monkeypatch.setattr(pdf, "_front_guess", lambda view: guess)
+    assert pdf_bytes(small_view(), CONTEXT) == single
 
 
 def test_a_page_plan_that_does_not_fit_fails_loudly(monkeypatch):
