@@ -89,17 +89,20 @@ def stages(db: Path, out: Path) -> list[tuple[str, float]]:
     document, count = pdf._front(view, front, pages)
     times.append((f"PDF: lay out the front ({count} pages)", clock() - t0))
     marks = {}
+    t0 = clock()
+    drawn = pdf_text.draw_pages(pages, count + 1, count + len(pages), pdf._running(front))
+    times.append((f"PDF: draw the listing pages ({len(pages)})", clock() - t0))
 
     def finisher(_document, target) -> None:
         marks["front"] = clock()
-        pdf_text.add_listing_pages(target, pages, count + 1, count + len(pages), pdf._running(front))
+        pdf_text.add_listing_pages(target, pages, drawn)
         marks["listings"] = clock()
 
     t0 = clock()
     data = pdf_front.write(document, finisher)
     end = clock()
-    times.append(("PDF: draw the front", marks["front"] - t0))
-    times.append((f"PDF: listing pages ({len(pages)}, fonts included)", marks["listings"] - marks["front"]))
+    times.append(("PDF: draw the front (WeasyPrint)", marks["front"] - t0))
+    times.append(("PDF: add the listing pages and their fonts", marks["listings"] - marks["front"]))
     times.append((f"PDF: write the file ({len(data):,} bytes)", end - marks["listings"]))
     return times
 
