@@ -27,6 +27,8 @@ ExtraCsv = Callable[[Any], dict[str, bytes]]
 # Losses across years: ([(year, that year's totals), ...] oldest first, losses brought in from before the
 # ledger, options) -> per year, the fields it adds (loss_carryover_in, loss_applied, loss_carryover_out, ...).
 Carryover = Callable[..., list[dict[str, Any]]]
+# One earlier year in `year_totals`' history: (year, printed sale lines, income by type, other lines).
+YearLines = tuple[int, tuple[Any, ...], Mapping[str, Decimal], tuple[Any, ...]]
 # A form-box rule: (tax year, "short" | "long", the account's settings) -> the box a printed line goes in.
 BoxRule = Callable[[int, str, Mapping[str, object]], str]
 
@@ -82,7 +84,7 @@ class Country:
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
     form_box: BoxRule = no_box
-    form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
+    form_totals: Callable[[Any], list[tuple[object, ...]]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
     matching_title: str = ""              # the country's own matching as the methodology page names it
@@ -154,7 +156,7 @@ class Country:
                               gift_rules=dict(self.gift_rules), allocation_2025=allocation_2025)
 
     def year_totals(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
-                    other: tuple[Any, ...] = (), history: Sequence[tuple[int, tuple, Mapping, tuple]] = (),
+                    other: tuple[Any, ...] = (), history: Sequence[YearLines] = (),
                     brought_in: Mapping[str, Decimal] | None = None, **options: Any) -> dict[str, Any]:
         """The year's totals with losses carried across years: `history` is (year, lines, income, other) of each
         earlier year the ledger holds, oldest first; `brought_in` the losses carried in from before the ledger

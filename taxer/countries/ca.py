@@ -41,7 +41,7 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], oth
     extra = counted(other, COUNTED)
     reported = [r.gain for r in lines] + [o.gain for o in extra]  # gain + adjustment: a denied loss is added back
     net = sum(reported, ZERO)
-    out = {
+    out: dict[str, Any] = {
         "dispositions": len(lines),
         "proceeds_of_disposition": sum((r.proceeds for r in lines), ZERO),
         "adjusted_cost_base": sum((r.cost_basis for r in lines), ZERO),

@@ -57,9 +57,9 @@ def box_for(year: int, term: str, account_settings: Mapping[str, object]) -> str
     return pair[0 if short else 1]
 
 
-def schedule_d_rows(view: Any) -> list[tuple]:
+def schedule_d_rows(view: Any) -> list[tuple[object, ...]]:
     """Schedule D: each Form 8949 box's totals on its line, then lines 7, 15 and 16."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for (part, box), t in view.totals_by_box.items():
         rows.append((part, SCHEDULE_D_LINES[box], box, f"Form 8949 box {box}", t.lines, money(t.proceeds),
                      money(t.cost_basis), money(t.adjustment), money(t.gain)))
@@ -82,7 +82,7 @@ def forms(view: Any) -> dict[str, bytes]:
     return files
 
 
-def _form8949_row(r: Any) -> tuple:
+def _form8949_row(r: Any) -> tuple[object, ...]:
     return (r.part, r.box, r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis),
             r.adjustment_code, money(r.adjustment), money(r.gain), r.term, r.account, r.asset, quantity(r.amount),
             _id(r.disposal_tx_id), _id(r.acquisition_tx_id), r.method, r.flags)
