@@ -9,7 +9,7 @@ country's matching function (taxer.engine.uk, taxer.engine.acb) turns them into 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from taxer.engine.books import Books, Moment, Row
@@ -81,8 +81,11 @@ class EventBooks(Books):
 
     # No `acquired`: a supplied basis (Overrides.basis) under a country's matching raises TypeError here. A
     # known gap, kept as it is while only types are checked (mypy reports it as this override).
-    def acquire(self, m: Moment, account: str, asset: str, amount: Decimal, cost: Decimal,  # type: ignore[override]
-                basis_missing: bool = False) -> None:
+    def acquire(self, m: Moment, account: str, asset: str, amount: Decimal, cost: Decimal,
+                basis_missing: bool = False, acquired: tuple[datetime, date, int] | None = None) -> None:
+        """An acquisition into the asset's pool at `m`. A user-supplied earlier acquisition date (`acquired`, for
+        coins that arrived by deposit) does not move the event: the pool (Section 104, ACB) takes the cost when the
+        coins arrive in the ledger, which is also where the same-day and 30-day windows look for them."""
         self._event(asset, Event(ACQUIRE, m, account, amount, cost, ZERO, "", basis_missing))
         self.held[asset] = self.held.get(asset, ZERO) + amount
 
