@@ -135,4 +135,9 @@ SPEC = ExchangeSpec(
     permissions=permissions,
     key_help=KEY_HELP,
     needs_password=True,
+    # tests/real/api/okx/error--invalid-key.json (50111) and error--passphrase.json (50105), both HTTP 401
+    key_errors={'"code":"50111"': "OKX does not know this API key: it was deleted or mistyped, or it is a demo "
+                                  "trading key (those work only in OKX's demo environment)",
+                '"code":"50105"': "the passphrase is wrong: OKX accepted the key but not the passphrase you chose "
+                                  "when you made it (it is not your login password)"},
 )
