@@ -11,17 +11,22 @@ answers no stream test reads (kraken QueryLedgers, coinbase v2 types taxer skips
 
 from __future__ import annotations
 
+import copy
 import json
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
 from taxer import api
 from taxer.errors import EndpointUnavailable, ExchangeAuthError, ExchangeError, ExchangeUnavailable
+from taxer.exchanges import coinbase, kraken
 from taxer.exchanges.credentials import Credentials
 from taxer.exchanges.gateway import Gateway, RetryPolicy
+from taxer.exchanges.normalize import from_ms
 from taxer.exchanges.registry import spec_for
-from taxer.model import Kind
+from taxer.model import Kind, Leg
+from tests.exchanges.test_api_corpus import at
 from tests.sync.streams_helpers import PASSPHRASE, replica, set_keys, small_history, sync
 
 CORPUS = Path(__file__).parent / "api"
@@ -216,3 +221,73 @@ def test_binance_an_invalid_symbol_skips_that_market_and_the_sync_goes_on(tmp_pa
     got = {t.external_id for t in api.transactions(engine) if t.kind is Kind.TRADE}
     others = {f"trade:{t.symbol}:{t.id}" for t in history.trades if t.symbol != symbol}
     assert others and others <= got
+
+
+# --- data answers ------------------------------------------------------------------------------------------------
+
+class Answers:
+    """A stand-in gateway answering each ccxt method with its documented answer."""
+
+    def __init__(self, bodies: dict) -> None:
+        self.bodies, self.calls = bodies, []
+
+    def call(self, method, *args):
+        self.calls.append((method, args))
+        if method == "parse_trade":
+            return {"info": args[0]}
+        return copy.deepcopy(self.bodies[method])
+
+
+def test_kraken_query_ledgers_entry_gives_the_trade_its_fee():
+    # query-ledgers.meta.json: "one trade leg: -24.5 GBP, fee 0.049 GBP, at 2023-07-04T09:54:44Z"
+    _s, answer, _m = documented("kraken/query-ledgers")
+    (entry_id, entry), = answer["result"].items()
+    trades = documented("kraken/trades-history")[1]
+    row = dict(next(iter(trades["result"]["trades"].values())), pair="XXBTZGBP", cost="24.5000", fee="0.0490",
+               ledgers=[entry_id])
+    gw = Answers({"private_post_tradeshistory": {"error": [], "result": {"trades": {entry["refid"]: row},
+                                                                          "count": 1}},
+                  "private_post_queryledgers": answer})
+    (record,) = kraken._fetch_trades(gw, None, None, 50, {})
+    asked = [args for method, args in gw.calls if method == "private_post_queryledgers"]
+    assert asked == [({"id": entry_id},)]                     # the trade's ledger ids, asked for
+    (leg,) = record["info"]["ledger_entries"]
+    assert leg["id"] == entry_id and kraken.coin(leg["asset"]) == "GBP" and D(leg["amount"]) == D("-24.5")
+    assert kraken._charged_fee(record) == (Leg("GBP", D("0.0490")), D(0))
+    assert kraken.time_ms(leg["time"]) == 1688464484178
+    assert from_ms(kraken.time_ms(leg["time"])).replace(microsecond=0) == at("2023-07-04T09:54:44")
+    assert kraken._ledger_income(dict(entry, id=entry_id), "a", "kraken") is None    # a trade leg, not income
+
+
+def test_coinbase_advanced_trade_fill_is_left_to_the_fills_stream():
+    (row,) = documented("coinbase/v2-transactions--advanced-trade-fill")[1]["data"]
+    assert (row["amount"]["amount"], row["advanced_trade_fill"]["product_id"]) == ("-192.790000", "USDC-EUR")
+    assert coinbase.transaction(row, "a", "coinbase") is None          # booked once, from the fills
+    assert "trades stream" in coinbase.SKIPPED_TYPES["advanced_trade_fill"]
+
+
+def test_coinbase_staking_transfer_is_neither_income_nor_a_disposal():
+    rows = documented("coinbase/v2-transactions--staking-transfer")[1]["data"]
+    assert sorted(D(r["amount"]["amount"]) for r in rows) == [D("-5.5776172514"), D("5.5776172514")]
+    assert [coinbase.transaction(r, "a", "coinbase") for r in rows] == [None, None]
+    assert "not income" in coinbase.SKIPPED_TYPES["staking_transfer"]
+
+
+def test_coinbase_an_unknown_type_is_booked_for_review_not_dropped_nor_income():
+    (row,) = documented("coinbase/v2-transactions--unknown-type-tx")[1]["data"]
+    tx = coinbase.transaction(row, "a", "coinbase")
+    assert tx is not None and tx.kind is Kind.DEPOSIT and tx.received == Leg("ETH", D("1.00000000"))
+    assert tx.label is None and "'tx'" in tx.description and "review" in tx.description
+    out = coinbase.transaction(dict(row, amount={"amount": "-1.00000000", "currency": "ETH"}), "a", "coinbase")
+    assert out.kind is Kind.WITHDRAWAL and out.sent == Leg("ETH", D("1.00000000"))
+
+
+def test_coinbase_sync_books_the_unknown_type_into_the_ledger(tmp_path, monkeypatch, history):
+    status, body, _meta = documented("coinbase/v2-transactions--unknown-type-tx")
+    set_keys(monkeypatch, "coinbase")
+    with replica("coinbase", history) as rep:
+        rep.answer("/transactions", status, body, times=1)         # the first account's first page
+        engine, report = sync(tmp_path, rep)
+    assert report.error is None, report.error
+    tx = {t.external_id: t for t in api.transactions(engine)}["deposit:a1b2c3d4-0000-5000-8000-000000000002"]
+    assert tx.kind is Kind.DEPOSIT and tx.received == Leg("ETH", D("1.00000000")) and "review" in tx.description
