@@ -291,3 +291,55 @@ def test_coinbase_sync_books_the_unknown_type_into_the_ledger(tmp_path, monkeypa
     assert report.error is None, report.error
     tx = {t.external_id: t for t in api.transactions(engine)}["deposit:a1b2c3d4-0000-5000-8000-000000000002"]
     assert tx.kind is Kind.DEPOSIT and tx.received == Leg("ETH", D("1.00000000")) and "review" in tx.description
+
+
+# --- one endpoint refused, or the key bound to other IPs ---------------------------------------------------------
+
+# documented answer -> (the call it answers, what taxer must conclude: an endpoint reason, or "key" and words)
+REFUSALS = {
+    "binance/error--unauthorized": (None, "not authorized"),
+    "bitget/error--incorrect-permissions": (None, "not authorized"),
+    "bitget/error--unknown-endpoint": (None, "unknown endpoint"),
+    "coinbase/error--v2-invalid-scope": (None, "not authorized"),
+    "coinbase/error--v3-permission-denied": (
+        ("v3PrivateGetBrokerageOrdersHistoricalFills", {}, "/historical/fills"), "not authorized"),
+    "coinbase/error--v2-not-found": (None, "unknown endpoint"),
+    "kraken/error--permission-denied": (None, "not authorized"),
+    "kraken/error--unknown-method": (None, "unknown endpoint"),
+    "bitget/error--invalid-ip": (None, ("key", "IP address", "IP list")),
+    "okx/error--invalid-ip": (None, ("key", "IP address", "IP list")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_a_documented_refusal_is_asked_once_and_mapped(history, name):
+    call, expected = REFUSALS[name]
+    outcome, asked, gw, sleeps = _serve(history, name, times=None, call=call)
+    assert asked == 1 and gw.retries == 0 and sleeps == []
+    if isinstance(expected, str):
+        assert isinstance(outcome, EndpointUnavailable) and outcome.reason == expected, outcome
+    else:
+        assert isinstance(outcome, ExchangeAuthError) and not isinstance(outcome, EndpointUnavailable), outcome
+        assert all(w in str(outcome) for w in expected[1:]), outcome
+        _never_the_secret(str(outcome), name.split("/")[0])
+
+
+# the replica's own refusals (Replica.refuse, used by the sync tests) are the documented answers
+REPLICA_REFUSALS = {("binance", "not_authorized"): "binance/error--unauthorized",
+                    ("bitget", "not_authorized"): "bitget/error--incorrect-permissions",
+                    ("coinbase", "not_authorized"): "coinbase/error--v2-invalid-scope",
+                    ("coinbase", "unknown_endpoint"): "coinbase/error--v2-not-found",
+                    ("kraken", "not_authorized"): "kraken/error--permission-denied",
+                    ("kraken", "unknown_endpoint"): "kraken/error--unknown-method"}
+
+
+@pytest.mark.parametrize("exchange, kind", sorted(REPLICA_REFUSALS))
+def test_the_replica_refuses_with_the_documented_answer(history, exchange, kind):
+    status, body, _meta = documented(REPLICA_REFUSALS[(exchange, kind)])
+    with replica(exchange, history) as rep:
+        error = rep.api.refusal(kind, None)
+    assert error.status == status
+    served = dict(error.payload) if isinstance(error.payload, dict) else error.payload
+    if isinstance(served, dict) and "requestTime" in body:
+        served["requestTime"] = body["requestTime"]
+    assert served == body
