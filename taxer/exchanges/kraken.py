@@ -223,4 +223,14 @@ SPEC = ExchangeSpec(
     # read-only key gets Permission denied on DepositStatus/WithdrawStatus (they need the Deposit/Withdraw Funds
     # query permissions, tests/real/api/SOURCES.md)
     endpoint_errors={"EGeneral:Unknown method": "unknown endpoint", "EGeneral:Permission denied": "not authorized"},
+    # tests/real/api/kraken/error--invalid-key.json: kraken answers an unknown key and a wrong signature alike
+    key_errors={"EAPI:Invalid key": "Kraken does not know this API key or the secret does not belong to it (Kraken "
+                                    "answers both alike): the key was revoked or mistyped, or its secret was not "
+                                    "copied whole"},
+    # tests/real/api/kraken/error--temporary-lockout.json (support.kraken.com "API error messages"): too many failed
+    # calls; every call before the lockout ends extends it
+    lockouts={"EGeneral:Temporary lockout": "Kraken has locked this key out for a while after too many failed "
+                                            "calls (bad nonce or signature, e.g. two programs sharing one key): "
+                                            "wait about 15 minutes before the next sync, since every call sooner "
+                                            "extends the lockout, and give each program its own key"},
 )
