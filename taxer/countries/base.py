@@ -64,8 +64,9 @@ class Country:
     the rule that says so: refused unless the user insists (`allow_nonstandard=True`). `gift_rules` says how a
     gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
     losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
-    does not (None: `totals`). `reconcile` matches what brokers reported (US Forms 1099-DA) with the sale lines
-    and re-boxes them (taxer.countries.us_1099da.reconcile).
+    does not (None: `totals`); `brought_in` names the workspace settings that hold losses carried in from before
+    the ledger, with the carryover's key for each. `reconcile` matches what brokers reported (US Forms 1099-DA)
+    with the sale lines and re-boxes them (taxer.countries.us_1099da.reconcile).
     """
 
     code: str
@@ -93,6 +94,8 @@ class Country:
     loss_totals: Totals | None = None
     method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
     reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
+    # (workspace setting, carryover key): the losses brought in from before the ledger (`year_totals` brought_in)
+    brought_in: tuple[tuple[str, str], ...] = ()
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
