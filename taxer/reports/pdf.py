@@ -148,6 +148,7 @@ def law_context(view: ReportView) -> dict:
         "carryover_years": (country(p.country).label(history[0][0]), len(history)) if history else None,
         "brought_in": [(key.replace("_", " "), _printed(value)) for key, value in (law.brought_in if law else ())],
         "nonstandard": [f"{option} ({rule})" for option, rule in (law.nonstandard if law else ())],
+        "nonstandard_options": [option for option, _ in (law.nonstandard if law else ())],
         "allocation_2025": allocation,
     }
 
