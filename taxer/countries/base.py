@@ -156,17 +156,25 @@ class Country:
                               timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after,
                               gift_rules=dict(self.gift_rules), allocation_2025=allocation_2025)
 
+    def loss_basis(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
+                   other: tuple[Any, ...] = ()) -> dict[str, Any]:
+        """The figures of one year that the carryover reads (`loss_totals`, else `totals`)."""
+        return (self.loss_totals or self.totals)(year, lines, income, other=other)
+
     def year_totals(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
                     other: tuple[Any, ...] = (), history: Sequence[tuple[int, tuple, Mapping, tuple]] = (),
-                    brought_in: Mapping[str, Decimal] | None = None, **options: Any) -> dict[str, Any]:
+                    brought_in: Mapping[str, Decimal] | None = None,
+                    earlier: Sequence[tuple[int, Mapping[str, Any]]] = (), **options: Any) -> dict[str, Any]:
         """The year's totals with losses carried across years: `history` is (year, lines, income, other) of each
-        earlier year the ledger holds, oldest first; `brought_in` the losses carried in from before the ledger
-        (the country's carryover names its keys); `options` go to the carryover (US: filing_status)."""
+        earlier year the ledger holds, oldest first, or `earlier` the same years as (year, `loss_basis`) already
+        computed (a report keeps only those, not every earlier line; `earlier` come before `history`);
+        `brought_in` the losses carried in from before the ledger (the country's carryover names its keys);
+        `options` go to the carryover (US: filing_status)."""
         out = self.totals(year, lines, income, other=other)
         if self.carryover is None:
             return out
         basis = self.loss_totals or self.totals
-        years = [(y, basis(y, ls, inc, other=o)) for y, ls, inc, o in history]
+        years = [*earlier, *((y, basis(y, ls, inc, other=o)) for y, ls, inc, o in history)]
         this = out if basis is self.totals else basis(year, lines, income, other=other)
         years.append((year, this))
         carried = self.carryover(years, brought_in, **options)

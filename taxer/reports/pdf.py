@@ -135,7 +135,7 @@ def law_context(view: ReportView) -> dict:
     """What the methodology page (and every page's footer) states beyond the year: the losses carried across
     years, the options insisted on that the country's law does not allow, and the US 2025 allocation."""
     p, law = view.params, view.law
-    history = law.history if law else ()
+    history = law.earlier if law else ()
     allocation = ""
     if p.country == "us" and p.year >= 2025 and p.pool == "auto":
         allocation = (law.election if law and law.election else
@@ -147,6 +147,7 @@ def law_context(view: ReportView) -> dict:
                       for name, value in view.loss_carryover().items()],
         "carryover_years": (country(p.country).label(history[0][0]), len(history)) if history else None,
         "brought_in": [(key.replace("_", " "), _printed(value)) for key, value in (law.brought_in if law else ())],
+        "brought_in_year": country(p.country).label(history[0][0]) if history else p.year_label,
         "nonstandard": [f"{option} ({rule})" for option, rule in (law.nonstandard if law else ())],
         "nonstandard_options": [option for option, _ in (law.nonstandard if law else ())],
         "allocation_2025": allocation,

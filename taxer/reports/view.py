@@ -161,19 +161,20 @@ class CorrectionLine:
     tx_ids: tuple[int, ...]        # the ledger ids it touched this run
 
 
-# An earlier tax year as the carryover reads it: (year, printed sale lines, income by type, other disposals).
+# An earlier tax year's printed pieces: (year, printed sale lines, income by type, other disposals).
 HistoryYear = tuple[int, tuple[Form8949Line, ...], Mapping[str, Decimal], tuple[OtherDisposalLine, ...]]
 
 
 @dataclass(frozen=True)
 class YearLaw:
-    """What a year's report takes from beyond the year: the earlier years the ledger holds (oldest first, for the
-    loss carryovers), losses brought in from before the ledger and the carryover's options (US filing status),
+    """What a year's report takes from beyond the year: the earlier years the ledger holds (oldest first, each as
+    (year, the figures its carryover reads: Country.loss_basis)), losses brought in from before the ledger and the
+    carryover's options (US filing status),
     the options the country's law does not allow that the user insisted on ((option, rule) pairs), and the US
     2025 allocation: the election in words ("" when none was made) and the 31 December 2024 holdings per account.
     """
 
-    history: tuple[HistoryYear, ...] = ()
+    earlier: tuple[tuple[int, Mapping[str, object]], ...] = ()
     brought_in: tuple[tuple[str, Decimal], ...] = ()
     loss_options: tuple[tuple[str, str], ...] = ()
     nonstandard: tuple[tuple[str, str], ...] = ()
@@ -206,7 +207,7 @@ class ReportView:
         losses carried across years from the earlier years the ledger holds (Country.year_totals)."""
         p, law = self.params, self.law or YearLaw()
         return country(p.country).year_totals(p.year, self.form8949, self.income_by_type,
-                                               other=self.other_disposals, history=law.history,
+                                               other=self.other_disposals, earlier=law.earlier,
                                                brought_in=dict(law.brought_in), **dict(law.loss_options))
 
     def loss_carryover(self) -> dict:
@@ -363,19 +364,18 @@ def _by_type(income: Iterable[IncomeLine]) -> dict[str, Decimal]:
     return by_type
 
 
-def history_year(params: ReportParams, result: Result,
+def history_year(params: ReportParams, disposals: Sequence[Disposal], result: Result,
                  settings_by_account: Mapping[str, Mapping[str, object]]) -> HistoryYear:
-    """An earlier tax year (`params` its period) as the loss carryover reads it, from a run over the whole ledger:
-    its printed sale lines, income by type and other disposals, rounded as that year's own report prints them."""
+    """An earlier tax year (`params` its period, `disposals` those of its period) as its own report prints it,
+    from a run over the whole ledger: its sale lines, income by type and other disposals."""
     from zoneinfo import ZoneInfo
 
     start, end = params.period_start, params.period_end
-    in_year = [d for d in result.disposals if start <= d.disposed_at < end]
     rules = country(params.country)
     with localcontext(WIDE):
-        lines = tuple(form8949.lines(in_year, params.year, settings_by_account, rules.form_box))
+        lines = tuple(form8949.lines(disposals, params.year, settings_by_account, rules.form_box))
         income = _income_lines(result, start, end, ZoneInfo(params.timezone))
-        return params.year, lines, dict(sorted(_by_type(income).items())), _other_lines(in_year)
+        return params.year, lines, dict(sorted(_by_type(income).items())), _other_lines(disposals)
 
 
 def referenced_ids(view: ReportView) -> set[int]:

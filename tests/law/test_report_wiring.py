@@ -283,3 +283,21 @@ def test_a_malformed_election_is_refused(tmp_path):
     db = workspace(tmp_path, dict(SWAPPED))
     result = CliRunner().invoke(main, ["--db", db, "config", "set", "allocation_2025", '{"rule": "newest"}'])
     assert result.exit_code != 0 and "oldest_first" in result.output
+
+
+# --- Canada: ITA s111(1)(b) --------------------------------------------------------------------------------
+
+def test_canada_net_capital_loss_carried_forward_in_a_report(tmp_path):
+    rows = [
+        buy("2023-02-01", "BTC", "1", "20000", "CAD"),
+        sell("2023-06-01", "BTC", "1", "10000", "CAD"),   # 2023: capital loss 10,000, allowable half 5,000
+        buy("2024-03-01", "ETH", "1", "1000", "CAD"),
+        sell("2024-04-01", "ETH", "1", "5000", "CAD"),    # 2024: gain 4,000, taxable half 2,000
+    ]
+    db = workspace(tmp_path, {"a": rows}, {"country": "ca"})
+    # Line 25300 deducts the 5,000 net capital loss only up to the 2,000 taxable capital gain; 3,000 carries on.
+    # No BTC was bought within 30 days of the loss, so it is not superficial (s54).
+    t = summary(db, tmp_path, "2024")["country_totals"]
+    assert (t["taxable_capital_gain"], t["loss_carryover_in"], t["loss_applied"],
+            t["taxable_capital_gain_after_losses"], t["loss_carryover_out"]) == \
+        ("2000.00", "5000.00", "2000.00", "0.00", "3000.00")
