@@ -278,8 +278,20 @@ def resolve(stored: Mapping[str, object], allow_nonstandard: bool | None = None,
                           allow_nonstandard=bool(allow_nonstandard) or stored.get("allow_nonstandard") == "yes")
 
 
-def brought_in(stored: Mapping[str, object], keys: tuple[tuple[str, str], ...]) -> dict[str, Decimal]:
-    """The losses carried in from before the ledger, by the country's carryover keys (Country.brought_in)."""
+CARRYOVER_SETTINGS = ("loss_carryover_short", "loss_carryover_long", "loss_carryover")
+
+
+def brought_in(stored: Mapping[str, object], keys: tuple[tuple[str, str], ...],
+               country_name: str = "this country") -> dict[str, Decimal]:
+    """The losses carried in from before the ledger, by the country's carryover keys (Country.brought_in).
+
+    A carryover setting the country does not read raises ConfigError: it would otherwise be left out silently."""
+    used = [setting for setting, _ in keys]
+    stray = [k for k in CARRYOVER_SETTINGS if k not in used and stored.get(k) not in (None, "0")]
+    if stray:
+        raise ConfigError(f"setting {stray[0]!r} does not apply to {country_name}: its loss brought in from "
+                          f"before the ledger is {' and '.join(used) or 'not a setting'} (`taxer config unset "
+                          f"{stray[0]}`)")
     return {name: Decimal(str(stored[setting])) for setting, name in keys if stored.get(setting)}
 
 

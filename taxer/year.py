@@ -190,7 +190,7 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
     shown = [(k, v) for k, v, source in config.shown(stored) if source == "set"]
     shown += [(f"account.{name}.{key}", str(s[key]))
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
-    law = YearLaw(brought_in=tuple(config.brought_in(stored, rules.brought_in).items()),
+    law = YearLaw(brought_in=tuple(config.brought_in(stored, rules.brought_in, rules.name).items()),
                   loss_options=(("filing_status", str(stored.get("filing_status", "single"))),)
                   if rules.code == "us" else (),
                   nonstandard=_nonstandard(rules, opts), election=election.describe() if election else "")

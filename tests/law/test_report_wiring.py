@@ -301,3 +301,10 @@ def test_canada_net_capital_loss_carried_forward_in_a_report(tmp_path):
     assert (t["taxable_capital_gain"], t["loss_carryover_in"], t["loss_applied"],
             t["taxable_capital_gain_after_losses"], t["loss_carryover_out"]) == \
         ("2000.00", "5000.00", "2000.00", "0.00", "3000.00")
+
+
+def test_a_carryover_setting_of_another_country_is_refused(tmp_path):
+    # A US workspace reads loss_carryover_short / _long; a lone `loss_carryover` would be ignored silently.
+    db = workspace(tmp_path, {"a": US_LOSS_YEAR}, {"loss_carryover": "5000"})
+    result = report(db, tmp_path / "out", "--year", "2024", "--format", "csv", ok=False)
+    assert result.exit_code != 0 and "loss_carryover_short" in result.output
