@@ -154,7 +154,7 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
                           timezone=timezone, pool=pool)
     rules = country_named(opts.country)
     year = rules.parse_year(year)
-    election = config.election(str(stored["allocation_2025"])) if rules.code == "us" and \
+    election = config.election(str(stored["allocation_2025"])) if rules.safe_harbor and \
         stored.get("allocation_2025") else None
     settings = replace(rules.settings(method=opts.method, currency=opts.currency, timezone=opts.timezone,
                                       pool=opts.pool, allow_nonstandard=opts.allow_nonstandard,
@@ -191,8 +191,8 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
     shown += [(f"account.{name}.{key}", str(s[key]))
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
     law = YearLaw(brought_in=tuple(config.brought_in(stored, rules.brought_in, rules.name).items()),
-                  loss_options=(("filing_status", str(stored.get("filing_status", "single"))),)
-                  if rules.code == "us" else (),
+                  loss_options=tuple((key, str(stored.get(key, config.KEYS[key].default)))
+                                     for key in rules.carryover_options),
                   nonstandard=_nonstandard(rules, opts), election=election.describe() if election else "")
     return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown),
                    rules, broker_rows, law)

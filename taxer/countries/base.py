@@ -65,8 +65,10 @@ class Country:
     gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
     losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
     does not (None: `totals`); `brought_in` names the workspace settings that hold losses carried in from before
-    the ledger, with the carryover's key for each. `reconcile` matches what brokers reported (US Forms 1099-DA)
-    with the sale lines and re-boxes them (taxer.countries.us_1099da.reconcile).
+    the ledger, with the carryover's key for each, and `carryover_options` the settings passed on to it.
+    `safe_harbor`: the country takes the US 2025 allocation election (Rev. Proc. 2024-28). `reconcile` matches
+    what brokers reported (US Forms 1099-DA) with the sale lines and re-boxes them
+    (taxer.countries.us_1099da.reconcile).
     """
 
     code: str
@@ -96,6 +98,8 @@ class Country:
     reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
     # (workspace setting, carryover key): the losses brought in from before the ledger (`year_totals` brought_in)
     brought_in: tuple[tuple[str, str], ...] = ()
+    carryover_options: tuple[str, ...] = ()  # workspace settings the carryover takes as options (US filing_status)
+    safe_harbor: bool = False  # takes a Rev. Proc. 2024-28 allocation election (the allocation_2025 setting)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""

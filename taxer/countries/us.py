@@ -103,6 +103,7 @@ US = Country(
     methods=("fifo", "lifo", "hifo"), pool="auto", carryover=losses.us,
     loss_totals=losses.us_totals,
     brought_in=(("loss_carryover_short", "short_term"), ("loss_carryover_long", "long_term")),
+    carryover_options=("filing_status",), safe_harbor=True,
     nonstandard=(("average", "average cost is allowed only for regulated investment company shares and dividend "
                   "reinvestment plans (Treas. Reg. 1.1012-1(e)), not for digital assets"),),
     refused_pools=(("universal", "from 2025 basis is tracked per wallet or account (Treas. Reg. 1.1012-1(j), "

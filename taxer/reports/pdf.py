@@ -137,7 +137,7 @@ def law_context(view: ReportView) -> dict:
     p, law = view.params, view.law
     history = law.earlier if law else ()
     allocation = ""
-    if p.country == "us" and p.year >= 2025 and p.pool == "auto":
+    if country(p.country).safe_harbor and p.year >= 2025 and p.pool == "auto":
         allocation = (law.election if law and law.election else
                       "None elected: each lot stays in the account whose history holds it on 1 January 2025 "
                       "(Treas. Reg. 1.1012-1(j)); the 31 December 2024 holdings per account are in "
