@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
+from functools import cached_property
 
 from taxer.corrections import Correction, Outcome
 from taxer.countries import country, us_1099da
@@ -205,16 +206,22 @@ class ReportView:
     def country_totals(self) -> dict:
         """The totals the country's return takes (HMRC summary, Schedule 3, ...), from the printed lines, with the
         losses carried across years from the earlier years the ledger holds (Country.year_totals)."""
-        p, law = self.params, self.law or YearLaw()
-        return country(p.country).year_totals(p.year, self.form8949, self.income_by_type,
-                                               other=self.other_disposals, earlier=law.earlier,
-                                               brought_in=dict(law.brought_in), **dict(law.loss_options))
+        return dict(self._totals[0])
 
     def loss_carryover(self) -> dict:
         """The figures the loss carryover adds to the country's own totals (carried in, applied, carried out...)."""
-        p = self.params
-        own = country(p.country).totals(p.year, self.form8949, self.income_by_type, other=self.other_disposals)
-        return {k: v for k, v in self.country_totals().items() if k not in own}
+        full, own = self._totals
+        return {k: v for k, v in full.items() if k not in own}
+
+    @cached_property
+    def _totals(self) -> tuple[dict, dict]:
+        """(the year's totals with the carryover, the country's own totals): computed once per view (summary.json,
+        the PDF and the package each ask), since a year can hold hundreds of thousands of lines."""
+        p, law = self.params, self.law or YearLaw()
+        rules = country(p.country)
+        full = rules.year_totals(p.year, self.form8949, self.income_by_type, other=self.other_disposals,
+                                 earlier=law.earlier, brought_in=dict(law.brought_in), **dict(law.loss_options))
+        return full, rules.totals(p.year, self.form8949, self.income_by_type, other=self.other_disposals)
 
     def summary(self) -> dict:
         """summary.json (INTERFACE.md fields first, then the country's own totals)."""
