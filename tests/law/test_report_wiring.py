@@ -195,7 +195,13 @@ def test_us_average_cost_with_allow_nonstandard_is_printed_on_every_page(tmp_pat
                                    "digital assets"]
     pages = [page.extract_text() for page in PdfReader(out / "report.pdf").pages]
     assert pages and all("NONSTANDARD" in text for text in pages)
-    assert "Nonstandard options, insisted on" in "\n".join(pages)
+    text = "\n".join(pages)
+    assert "Nonstandard options, insisted on" in text
+    # the methodology page states the carryover (from 2023, the ledger's one earlier year) and the fee choice
+    flat = " ".join(text.split())
+    assert "Computed from the 1 earlier tax year the ledger holds (from 2023)" in flat
+    assert "Short term carryover in: 7000.00" in flat
+    assert "Treas. Reg. 1.1001-7(b)(2)" in flat
 
 
 def test_allow_nonstandard_setting_and_prices_fetch_option(tmp_path):
