@@ -138,10 +138,10 @@ def law_context(view: ReportView) -> dict:
     history = law.earlier if law else ()
     allocation = ""
     if country(p.country).safe_harbor and p.year >= 2025 and p.pool == "auto":
-        allocation = (law.election if law and law.election else
-                      "None elected: each lot stays in the account whose history holds it on 1 January 2025 "
-                      "(Treas. Reg. 1.1012-1(j)); the 31 December 2024 holdings per account are in "
-                      "allocation_2025.csv.")
+        elected = f"{law.election}." if law and law.election else (
+            "None elected: each lot stays in the account whose history holds it on 1 January 2025 (Treas. Reg. "
+            "1.1012-1(j)).")
+        allocation = f"{elected} The 31 December 2024 holdings per account are in allocation_2025.csv."
     return {
         "carryover": [(name.replace("_", " ").capitalize(), _printed(value))
                       for name, value in view.loss_carryover().items()],
