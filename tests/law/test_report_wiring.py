@@ -289,6 +289,13 @@ def test_a_malformed_election_is_refused(tmp_path):
     db = workspace(tmp_path, dict(SWAPPED))
     result = CliRunner().invoke(main, ["--db", db, "config", "set", "allocation_2025", '{"rule": "newest"}'])
     assert result.exit_code != 0 and "oldest_first" in result.output
+    no_amount = json.dumps({"units": [{"account": "a", "asset": "BTC", "acquisition_tx_id": 1}]})
+    result = CliRunner().invoke(main, ["--db", db, "config", "set", "allocation_2025", no_amount])
+    assert result.exit_code != 0 and "amount" in result.output
+    both = json.dumps({"rule": "oldest_first", "units": [{"account": "a", "asset": "BTC", "acquisition_tx_id": 1,
+                                                          "amount": "1"}]})
+    result = CliRunner().invoke(main, ["--db", db, "config", "set", "allocation_2025", both])
+    assert result.exit_code != 0 and "not both" in result.output
 
 
 # --- Canada: ITA s111(1)(b) --------------------------------------------------------------------------------
