@@ -72,6 +72,7 @@ CA = Country(
     method_rule="ITA s47 gives identical properties one average cost (the ACB)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca,
+    brought_in=(("loss_carryover", "net_capital_loss"),),
     methodology=(
         ("Adjusted cost base (ITA s.54, s.47)",
          ("All identical properties (units of one cryptoasset) held in all of the taxpayer's accounts share one "

@@ -96,8 +96,10 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "country": rules.name,
         "country_rules": rules.methodology,
         "country_holding": rules.holding,
+        # a country with a return of its own lines (US Schedule D) prints those; the carryover is on the methodology
         "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
-                           for name, value in view.country_totals().items()],
+                           for name, value in view.country_totals().items()] if not rules.form_totals else [],
+        **law_context(view),
         "method": rules.method_title(p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
@@ -124,6 +126,29 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "corrections": view.corrections,
         "settings": view.settings,
         **reconciliation_context(view),
+    }
+
+
+def law_context(view: ReportView) -> dict:
+    """What the methodology page (and every page's footer) states beyond the year: the losses carried across
+    years, the options insisted on that the country's law does not allow, and the US 2025 allocation."""
+    p, law = view.params, view.law
+    history = law.earlier if law else ()
+    allocation = ""
+    if country(p.country).safe_harbor and p.year >= 2025 and p.pool == "auto":
+        elected = f"{law.election}." if law and law.election else (
+            "None elected: each lot stays in the account whose history holds it on 1 January 2025 (Treas. Reg. "
+            "1.1012-1(j)).")
+        allocation = f"{elected} The 31 December 2024 holdings per account are in allocation_2025.csv."
+    return {
+        "carryover": [(name.replace("_", " ").capitalize(), _printed(value))
+                      for name, value in view.loss_carryover().items()],
+        "carryover_years": (country(p.country).label(history[0][0]), len(history)) if history else None,
+        "brought_in": [(key.replace("_", " "), _printed(value)) for key, value in (law.brought_in if law else ())],
+        "brought_in_year": country(p.country).label(history[0][0]) if history else p.year_label,
+        "nonstandard": [f"{option} ({rule})" for option, rule in (law.nonstandard if law else ())],
+        "nonstandard_options": [option for option, _ in (law.nonstandard if law else ())],
+        "allocation_2025": allocation,
     }
 
 
