@@ -231,7 +231,9 @@ def _running(front: dict) -> Running:
     taxpayer = f" · {front['taxpayer']}" if front["taxpayer"] else ""
     return Running(f"Crypto-asset tax report {p.year_label}{taxpayer}",
                    f"Ledger {front['transactions']} transactions · SHA-256 {front['fingerprint']}",
-                   f"taxer {front['version']} · {front['method']} · {p.currency}")
+                   f"taxer {front['version']} · {front['method']} · {p.currency}" + (
+                       " · NONSTANDARD (not allowed by the law): " + ", ".join(front["nonstandard_options"])
+                       if front.get("nonstandard_options") else ""))
 
 
 def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, int], None] | None = None) -> bytes:
