@@ -65,7 +65,9 @@ class Country:
     gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
     losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
     does not (None: `totals`). `reconcile` matches what brokers reported (US Forms 1099-DA) with the sale lines
-    and re-boxes them (taxer.countries.us_1099da.reconcile).
+    and re-boxes them (taxer.countries.us_1099da.reconcile). `exports` are the files of its tax software
+    (`--format txf,turbotax,taxact` in the US); `return_lines` the lines of its own return form as summary.txt
+    prints them (UK SA108 boxes, Canada's Schedule 3, Germany's Anlage SO, Australia's CGT labels).
     """
 
     code: str
@@ -93,6 +95,8 @@ class Country:
     loss_totals: Totals | None = None
     method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
     reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
+    exports: tuple[tuple[str, ExtraCsv], ...] = ()  # --format name -> the files for tax software (US: txf ...)
+    return_lines: Callable[[Any], list[tuple[str, str, Any]]] | None = None  # (form line, label, value) of its return
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
