@@ -22,6 +22,7 @@ The file uses ASCII, as the specification asks: other characters in a descriptio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -88,7 +89,8 @@ def files(view: Any) -> dict[str, bytes]:
 
 def parse(data: bytes) -> list[dict[str, str]]:
     """The detail records of a TXF file as {refnumber, box, description, acquired, sold, cost_basis, proceeds,
-    adjustment, detail} (a reader for tests and for checking a file before handing it on)."""
+    adjustment, detail}; `box` is the Form 8949 box (a G-L line's, from its X detail line). A reader for tests and
+    for checking a file before handing it on."""
     out = []
     for chunk in data.decode("ascii").replace("\r\n", "\n").split("^\n")[1:]:
         fields = [f for f in chunk.split("\n") if f]
@@ -97,9 +99,11 @@ def parse(data: bytes) -> list[dict[str, str]]:
         dates = [f[1:] for f in fields if f.startswith("D")]
         amounts = [f[1:] for f in fields if f.startswith("$")]
         ref = next(f[1:] for f in fields if f.startswith("N"))
-        out.append({"refnumber": ref, "box": BOX_OF_REFNUMBER[ref],
+        detail = next((f[1:].strip() for f in fields if f.startswith("X")), "")
+        named = re.match(r"Form 8949 box ([A-L])\b", detail)  # a G-L line names its own box
+        out.append({"refnumber": ref, "box": named.group(1) if named else BOX_OF_REFNUMBER[ref],
                     "description": next(f[1:] for f in fields if f.startswith("P")),
                     "acquired": dates[0], "sold": dates[1], "cost_basis": amounts[0], "proceeds": amounts[1],
                     "adjustment": amounts[2] if len(amounts) > 2 else "",
-                    "detail": next((f[1:].strip() for f in fields if f.startswith("X")), "")})
+                    "detail": detail})
     return out

@@ -18,6 +18,7 @@ from taxer.config import mask_tin
 from taxer.countries import country
 from taxer.money import accounting, quantity
 from taxer.reports import holdings as holdings_totals
+from taxer.words import plural
 
 WIDTH = 78
 
@@ -46,11 +47,6 @@ COMMANDS = {
     "misdated": "fix the date in the source file and import it again",
     "correction_not_applied": "taxer correct revoke ID --note TEXT",
 }
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """'1 warning', '2 warnings' ('1 lot', '3 lots'; `many` for irregular words)."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def command_for(code: str, year_label: str) -> str:
