@@ -15,7 +15,6 @@ from types import ModuleType
 import click
 
 from taxer import __version__
-from taxer.config import mask_tin
 from taxer.countries import COUNTRIES
 from taxer.engine.methods import METHODS
 from taxer.errors import TaxerError
@@ -33,7 +32,7 @@ from taxer.views import (
     transaction_json,
     transaction_line,
 )
-from taxer.words import plural
+from taxer.words import mask_tin, plural
 
 
 class _Library:

@@ -18,6 +18,7 @@ from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 from taxer.pricing.book import CANDLE_PRICES
+from taxer.words import mask_tin
 
 ACCOUNT_PREFIX = "account."
 DEFAULT_COUNTRY = "us"
@@ -54,17 +55,6 @@ def _tin(key: str, text: str) -> str:
         raise ConfigError(f"setting {key!r}: give the taxpayer identification number (US SSN or ITIN as "
                           "123-45-6789, EIN 12-3456789; or the country's own number), 6 to 20 letters and digits")
     return value
-
-
-def mask_tin(tin: str | None) -> str | None:
-    """A TIN as reports print it: only its last four digits ('***-**-6789'; another country's number as
-    '*******6789'). Reports never hold the whole number."""
-    if not tin:
-        return None
-    plain = "".join(c for c in tin if c.isalnum())
-    if len(plain) == 9 and plain.isdigit():
-        return f"***-**-{plain[-4:]}"
-    return "*" * (len(plain) - 4) + plain[-4:]
 
 
 def _timezone(key: str, text: str) -> str:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from taxer.config import mask_tin
 from taxer.countries import country
 from taxer.money import accounting, quantity
 from taxer.reports import holdings as holdings_totals
-from taxer.words import plural
+from taxer.words import mask_tin, plural
 
 WIDTH = 78
 
