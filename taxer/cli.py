@@ -664,8 +664,9 @@ def account_rename(ctx: click.Context, old: str, new: str) -> None:
     """Rename account OLD to NEW: history, cursors, settings, corrections and the keyring entry follow."""
     env_prefix = api.key_variables
     moved = api.rename_account(_engine(ctx), old, new)
-    click.echo(f"renamed account {old!r} to {new!r} ({plural(moved, 'correction')} follow). A key kept in environment "
-               f"variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
+    follow = "follows" if moved == 1 else "follow"
+    click.echo(f"renamed account {old!r} to {new!r} ({plural(moved, 'correction')} {follow}). A key kept in "
+               f"environment variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
 @main.command()
 @click.option("--at", "at_text", metavar="DATE",
               help="The moment: YYYY-MM-DD (the end of that day in the taxpayer's zone) or an ISO 8601 timestamp "
