@@ -56,8 +56,10 @@ def command_for(code: str, year_label: str) -> str:
 
 
 def _line(label: str, value: str, width: int = WIDTH) -> str:
-    room = max(width - len(value) - 1, 1)
-    label = label if len(label) <= room else label[:room - 1] + "~"
+    """`label` and `value` on one line, the value flush right; on two lines where both do not fit."""
+    room = width - len(value) - 1
+    if len(label) > room:
+        return f"{label}\n{value:>{width}}"
     return f"{label:<{room}} {value}"
 
 
