@@ -28,7 +28,8 @@ from taxer.files import csv_bytes, write_bytes_atomic
 from taxer.importers.csvfile import read_records, read_rows
 from taxer.model import Transaction
 from taxer.money import number
-from taxer.reports.package import FORMATS, Package, write_package
+from taxer.reports.package import DEFAULT_FORMATS, FORMATS, Package, check_exports, write_package
+from taxer.reports.summary_text import Taxpayer
 from taxer.runtime import gc_paused, gc_running
 from taxer.store import corrections as stored_corrections
 from taxer.store import ledger, matching, prices
@@ -249,7 +250,7 @@ def parse_tax_year(text: str | int, country: str = "us") -> int:
 
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
-           pool: str | None = None, formats: Sequence[str] = FORMATS,
+           pool: str | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
            progress: Callable[[int, int], None] | None = None, force: bool = False,
            archive: bool = False, allow_nonstandard: bool | None = None) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
@@ -258,15 +259,21 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
     adds package.zip of the package. `allow_nonstandard` accepts a method or pool the country's law does not
     allow (refused otherwise, naming the rule); every page of the report then says so.
+    `formats` are csv, pdf and the country's tax-software files (US: txf,
+    turbotax, taxact); the taxpayer, TIN (masked) and preparer come from the workspace settings.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use "
-                          f"{' or '.join(FORMATS)} or a comma list of them")
+                          f"{', '.join(FORMATS)} or a comma list of them (txf, turbotax and taxact are US tax-software "
+                          "files)")
     with gc_paused():
         tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                              pool=pool, allow_nonstandard=allow_nonstandard)
+        check_exports(tax_year.params.country, formats)  # a country without the files asked for: before any work
         view = tax_year.view()
+        opts = tax_year.options
+        taxpayer = Taxpayer(opts.taxpayer, opts.taxpayer_tin, opts.preparer)
         refs = tax_year.audit_refs(engine, view)
         render = None
         if "pdf" in formats:
@@ -274,7 +281,8 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
 
             fingerprint = tax_year.fingerprint
             context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
-                                 transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
+                                 transactions=fingerprint.transactions, taxpayer=taxpayer.name,
+                                 taxpayer_tin=taxpayer.masked_tin, preparer=taxpayer.preparer)
 
             def render(v, path):
                 with gc_running():
@@ -285,7 +293,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
 
             extra["portfolio.html"] = year_page(tax_year)
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
-                             force=force, archive=archive, extra=extra)
+                             force=force, archive=archive, extra=extra, taxpayer=taxpayer)
 
 
 # --- exchange accounts ---------------------------------------------------------------------------------------

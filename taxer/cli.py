@@ -32,6 +32,7 @@ from taxer.views import (
     transaction_json,
     transaction_line,
 )
+from taxer.words import mask_tin, plural
 
 
 class _Library:
@@ -139,8 +140,8 @@ def import_csv(ctx: click.Context, files: tuple[str, ...], account: str, date_fo
             if r.skipped:
                 skipped = (f", {r.skipped_rows} skipped ("
                            + "; ".join(f"{n} {reason}" for reason, n in r.skipped) + ")")
-            click.echo(f"{r.path}: {r.format}, {r.rows} rows, {r.inserted} new, {r.duplicates} already in the "
-                       f"ledger{skipped}")
+            click.echo(f"{r.path}: {r.format}, {plural(r.rows, 'row')}, {r.inserted} new, {r.duplicates} already "
+                       f"in the ledger{skipped}")
     failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(" ".join(r.error for r in failed) + " Fix the file and run the same command "
@@ -164,8 +165,8 @@ def import_1099da(ctx: click.Context, files: tuple[str, ...], account: str, repl
     results = api.import_1099da(_engine(ctx), files, account, replace=replace)
     for r in results:
         if not r.error:
-            click.echo(f"{r.path}: {r.format} 1099-DA, {r.rows} rows, {r.inserted} new, {r.duplicates} already "
-                       "imported")
+            click.echo(f"{r.path}: {r.format} 1099-DA, {plural(r.rows, 'row')}, {r.inserted} new, "
+                       f"{r.duplicates} already imported")
     failed = [r for r in results if r.error]
     if failed:
         raise click.ClickException(" ".join(r.error for r in failed) + " Fix the file and run the same command "
@@ -196,7 +197,7 @@ def ledger(ctx: click.Context, account, asset, since, until, as_json: bool) -> N
     for tx in txs:
         click.echo(transaction_line(tx))
         count += 1
-    click.echo(f"{count} transactions")
+    click.echo(plural(count, "transaction"))
 
 
 @main.command()
@@ -212,7 +213,7 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
         click.echo("No accounts yet: `taxer import csv FILE --account NAME` creates one.")
     for a in rows:
         where = f"{a.exchange_id}" + (f" via {a.api_url}" if a.api_url else "") if a.exchange_id else a.kind
-        click.echo(f"{a.name:20}  {where:30}  {a.transactions} transactions")
+        click.echo(f"{a.name:20}  {where:30}  {plural(a.transactions, 'transaction')}")
 
 
 # A method or pool the country's law does not allow (US average cost, Treas. Reg. 1.1012-1(e)) only on insistence.
@@ -241,8 +242,10 @@ ALLOW_NONSTANDARD = click.option(
 @click.option("--pool", type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
                    "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
-@click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf",
-              help="Which files to write: csv (all CSV and JSON files), pdf (report.pdf), or both.")
+@click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf,txf,turbotax,taxact",
+              help="Which files to write, a comma list: csv (all CSV and JSON files), pdf (report.pdf), and for US "
+                   "tax software txf (form8949.txf), turbotax (turbotax.csv), taxact (taxact.csv). summary.json, "
+                   "summary.txt and manifest.json are always written.")
 @click.option("--force", is_flag=True, help="Write into an OUT that holds files no taxer report wrote (they are "
                                             "left as they are); without it such a folder is refused.")
 @click.option("--zip", "archive", is_flag=True, help="Also write package.zip of the whole package, for the "
@@ -253,8 +256,11 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
            archive, allow_nonstandard) -> None:
     """Compute a tax year and write its filing package into OUT.
 
-    Files: summary.json, form8949.csv, schedule_d.csv, income.csv, holdings.csv, other_disposals.csv, audit.csv,
-    warnings.csv, report.pdf and manifest.json (SHA-256 of every file, the parameters, a ledger fingerprint).
+    Files: summary.json, summary.txt (one-page summary), income.csv, holdings.csv, other_disposals.csv, audit.csv,
+    warnings.csv, report.pdf and manifest.json (SHA-256 of every file, the parameters, a ledger fingerprint), and
+    the country's forms: US form8949.csv and schedule_d.csv (with --format txf, turbotax, taxact also
+    form8949.txf, turbotax.csv, taxact.csv); UK hmrc_disposals.csv and sa108.csv; Canada schedule3.csv; Germany
+    anlage_so.csv; Australia cgt_schedule.csv.
     OUT ends up holding exactly this run's package: it is written beside OUT and swapped in whole, and the files
     of an earlier report there are replaced.
     """
@@ -264,6 +270,8 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
                              timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
                              archive=archive, allow_nonstandard=allow_nonstandard or None)
     click.echo(render_summary(package.summary))
+    for note in package.notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(f"Reports written to {package.folder}")
 
 
@@ -338,13 +346,13 @@ def sync(ctx: click.Context, names, since, year, allow_trading_key: bool, allow_
                            allow_unknown_key=allow_unknown_key, log=log, on_page=on_page)
     for r in reports:
         status = f"FAILED: {r.error}" if r.error else "ok"
-        click.echo(f"{r.account} ({r.exchange}): {r.records} records, {r.inserted} new, {r.requests} requests, "
-                   f"{r.retries} retries: {status}")
+        click.echo(f"{r.account} ({r.exchange}): {plural(r.records, 'record')}, {r.inserted} new, "
+                   f"{plural(r.requests, 'request')}, {plural(r.retries, 'retry')}: {status}")
     failed = [r for r in reports if r.error]
     if failed:
         streams = [f"{r.account} {i.stream}" for r in failed for i in r.incomplete]
-        raise click.ClickException(f"{len(failed)} of {len(reports)} accounts did not finish; what was fetched is "
-                                   "kept, and running `taxer sync` again continues from there."
+        raise click.ClickException(f"{len(failed)} of {plural(len(reports), 'account')} did not finish; what "
+                                   "was fetched is kept, and running `taxer sync` again continues from there."
                                    + (f" Incomplete: {', '.join(streams)} (see above for what to do)."
                                       if streams else ""))
 
@@ -416,9 +424,13 @@ def config(ctx: click.Context) -> None:
 @click.argument("value")
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
-    """Set KEY to VALUE: taxpayer, country, method, timezone, currency, transfer_window (hours), pool, or
-    account.NAME.form1099da (basis_reported | basis_not_reported | none)."""
-    click.echo(f"{key} = {api.set_setting(_engine(ctx), key, value)}")
+    """Set KEY to VALUE: taxpayer, taxpayer_tin, preparer, country, method, timezone, currency, transfer_window
+    (hours), pool, or account.NAME.form1099da (basis_reported | basis_not_reported | none).
+
+    taxpayer names the taxpayer on the report's cover and page headers; taxpayer_tin (SSN, ITIN, EIN or the
+    country's number) is printed only masked, ***-**-6789; preparer names who prepared the report."""
+    stored = api.set_setting(_engine(ctx), key, value)
+    click.echo(f"{key} = {mask_tin(stored) if key.strip() == 'taxpayer_tin' else stored}")
 
 
 @config.command("unset")
@@ -536,7 +548,7 @@ def correct_import(ctx, file, by) -> None:
     """Record every correction of a CSV FILE (columns kind, transaction, other, value, acquired, currency, note,
     by); every line is checked first, and one bad line records nothing."""
     made = api.import_corrections(_engine(ctx), file, by=by)
-    click.echo(f"{file}: {len(made)} corrections recorded ({made[0].id}-{made[-1].id})")
+    click.echo(f"{file}: {plural(len(made), 'correction')} recorded ({made[0].id}-{made[-1].id})")
 
 
 @correct.command("revoke")
@@ -645,8 +657,9 @@ def account_check(ctx: click.Context, names, as_json: bool) -> None:
 def account_remove(ctx: click.Context, name: str, yes: bool) -> None:
     """Remove account NAME: its transactions, raw records, cursors, corrections naming it and keyring entry."""
     found, keyring_fields = api.remove_account(_engine(ctx), name, yes=yes)
-    what = (f"{found.transactions} transactions, {found.raw_records} raw records, {found.cursors} sync cursors, "
-            f"{found.corrections} corrections, {found.import_runs} import runs")
+    what = (f"{plural(found.transactions, 'transaction')}, {plural(found.raw_records, 'raw record')}, "
+            f"{plural(found.cursors, 'sync cursor')}, {plural(found.corrections, 'correction')}, "
+            f"{plural(found.import_runs, 'import run')}")
     if not yes:
         click.echo(f"would remove account {name!r}: {what}, and its keyring entry. Run again with --yes to remove "
                    "it.")
@@ -662,8 +675,9 @@ def account_rename(ctx: click.Context, old: str, new: str) -> None:
     """Rename account OLD to NEW: history, cursors, settings, corrections and the keyring entry follow."""
     env_prefix = api.key_variables
     moved = api.rename_account(_engine(ctx), old, new)
-    click.echo(f"renamed account {old!r} to {new!r} ({moved} corrections follow). A key kept in environment "
-               f"variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
+    follow = "follows" if moved == 1 else "follow"
+    click.echo(f"renamed account {old!r} to {new!r} ({plural(moved, 'correction')} {follow}). A key kept in "
+               f"environment variables must move from {env_prefix(old)}* to {env_prefix(new)}*.")
 @main.command()
 @click.option("--at", "at_text", metavar="DATE",
               help="The moment: YYYY-MM-DD (the end of that day in the taxpayer's zone) or an ISO 8601 timestamp "

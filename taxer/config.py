@@ -21,6 +21,7 @@ from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
 from taxer.model import FIAT
 from taxer.pricing.book import CANDLE_PRICES
+from taxer.words import mask_tin
 
 ACCOUNT_PREFIX = "account."
 DEFAULT_COUNTRY = "us"
@@ -47,6 +48,15 @@ def _text(key: str, text: str) -> str:
     value = " ".join(text.split())
     if not value or len(value) > 200:
         raise ConfigError(f"setting {key!r}: give a non-empty name of at most 200 characters")
+    return value
+
+
+def _tin(key: str, text: str) -> str:
+    value = text.strip().upper()
+    plain = value.replace("-", "").replace(" ", "")
+    if not plain.isascii() or not plain.isalnum() or not 6 <= len(plain) <= 20 or sum(c.isdigit() for c in plain) < 4:
+        raise ConfigError(f"setting {key!r}: give the taxpayer identification number (US SSN or ITIN as "
+                          "123-45-6789, EIN 12-3456789; or the country's own number), 6 to 20 letters and digits")
     return value
 
 
@@ -194,7 +204,10 @@ class Key:
 
 
 KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover"),
+    Key("taxpayer", _text, None, "taxpayer's name, printed on the report's cover and page headers"),
+    Key("taxpayer_tin", _tin, None, "taxpayer identification number (SSN, ITIN, EIN...): reports print only its "
+        "last four digits, ***-**-6789"),
+    Key("preparer", _text, None, "who prepared the report (name or firm), printed on the cover and summary.txt"),
     Key("country", _choice(_countries), DEFAULT_COUNTRY, "tax rules to apply"),
     Key("method", _choice(tuple(METHODS)), None, "default cost-basis method", "the country's (US: fifo)"),
     Key("timezone", _timezone, None, "time zone that cuts US tax years and dates holding periods (other "
@@ -260,6 +273,8 @@ class ReportDefaults:
     transfer_window: timedelta
     taxpayer: str | None
     candle_price: str = "close"
+    taxpayer_tin: str | None = None
+    preparer: str | None = None
     price_exchange: str = "kraken"
     allow_nonstandard: bool = False
 
@@ -275,7 +290,8 @@ def resolve(stored: Mapping[str, object], allow_nonstandard: bool | None = None,
                           timezone=pick("timezone"), pool=pick("pool"),
                           transfer_window=timedelta(seconds=int(hours * 3600)), taxpayer=pick("taxpayer"),
                           candle_price=pick("candle_price"), price_exchange=pick("price_exchange"),
-                          allow_nonstandard=bool(allow_nonstandard) or stored.get("allow_nonstandard") == "yes")
+                          allow_nonstandard=bool(allow_nonstandard) or stored.get("allow_nonstandard") == "yes",
+                          taxpayer_tin=pick("taxpayer_tin"), preparer=pick("preparer"))
 
 
 CARRYOVER_SETTINGS = ("loss_carryover_short", "loss_carryover_long", "loss_carryover")
@@ -308,6 +324,10 @@ def price_sources(accounts) -> dict[str, str]:
 
 
 def shown(stored: Mapping[str, object]) -> list[tuple[str, str, str]]:
-    """(key, value, 'set' or 'default') for every workspace key; unset keys without a default show ''."""
-    return [(k.name, str(stored[k.name]) if k.name in stored else (k.default or k.default_text),
+    """(key, value, 'set' or 'default') for every workspace key; unset keys without a default show ''; the TIN
+    masked."""
+    def value(k: Key) -> str:
+        text = str(stored[k.name])
+        return (mask_tin(text) or "") if k.name == "taxpayer_tin" else text
+    return [(k.name, value(k) if k.name in stored else (k.default or k.default_text),
              "set" if k.name in stored else "default") for k in KEYS.values()]

@@ -16,6 +16,7 @@ from taxer.model import UTC, is_fiat
 from taxer.money import exact_text
 from taxer.resources import sample_data_dir
 from taxer.views import render_summary
+from taxer.words import plural
 
 # The sample's files and the ledger account each belongs to.
 SAMPLE_ACCOUNTS = {"coinbase.csv": "coinbase", "ledger_wallet.csv": "ledger"}
@@ -40,15 +41,15 @@ def run_demo(out: str | None, echo: Callable[[str], None] = print) -> Path:
     echo(f"taxer demo: workspace {folder}")
     for filename, account in SAMPLE_ACCOUNTS.items():
         result = api.import_csv_file(engine, samples / filename, account)
-        echo(f"  imported {filename} into account {account!r}: {result.rows} rows ({result.format})")
+        echo(f"  imported {filename} into account {account!r}: {plural(result.rows, 'row')} ({result.format})")
     _sync_replica(engine, echo)
     years = _print_summary(engine, echo)
     reports = folder / "reports"
     for year in years:
         package = api.report(engine, year=year, out=reports / str(year))
         s = package.summary
-        echo(f"  report {year}: {s['disposals']} disposals, total gain {s['total_gain']} {s['currency']}, income "
-             f"{s['income']} {s['currency']}, {s['warnings']} warnings")
+        echo(f"  report {year}: {plural(s['disposals'], 'disposal')}, total gain {s['total_gain']} {s['currency']}, "
+             f"income {s['income']} {s['currency']}, {plural(s['warnings'], 'warning')}")
     echo("")
     echo(render_summary(package.summary))
     echo(f"Ledger: {db_path}")
@@ -98,7 +99,7 @@ def _print_summary(engine, echo) -> list[int]:
                 balances[leg.asset] += sign * leg.amount
     echo("Ledger summary")
     for acct in api.accounts(engine):
-        echo(f"  account {acct.name:10} {acct.transactions:4} transactions")
+        echo(f"  account {acct.name:10} {plural(acct.transactions, 'transaction'):>16}")
     echo("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     echo("  by year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
     echo("  held now (all accounts): " + ", ".join(f"{exact_text(b)} {a}" for a, b in sorted(balances.items()) if b))

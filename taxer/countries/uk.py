@@ -101,6 +101,26 @@ def matched_pieces(view: Any) -> dict[str, bytes]:
     return {"hmrc_disposals.csv": csv_bytes(PIECES_HEADER, rows)}
 
 
+def sa108_lines(view: Any) -> list[tuple[str, str, Any]]:
+    """The Capital Gains Summary (SA108) cryptoassets section, from 2024/25: boxes 13.2 disposal proceeds, 13.3
+    allowable costs, 13.4 gains, 13.5 losses (digital-assets.co.uk, "Which SA108 boxes do I use for crypto", citing
+    the 2024/25 form); the number of disposals is put in box 13.1, the box before them (that source does not name
+it: check it against the year's form). Earlier years put crypto in
+    the "other property, assets and gains" section, whose boxes are not numbered here."""
+    t = view.country_totals()
+    boxes = ("13.1", "13.2", "13.3", "13.4", "13.5") if view.params.year >= 2024 else ("", "", "", "", "")
+    return [(f"SA108 box {box}" if box else "SA108", label, t[key]) for box, (label, key) in zip(boxes, (
+        ("Number of disposals", "disposals"), ("Disposal proceeds", "disposal_proceeds"),
+        ("Allowable costs (including incidental costs of disposal)", "allowable_costs"),
+        ("Gains in the year, before losses", "gains"), ("Losses in the year", "losses")), strict=True)]
+
+
+def sa108_csv(view: Any) -> dict[str, bytes]:
+    """hmrc_disposals.csv and sa108.csv (the SA108 cryptoassets boxes)."""
+    rows = ((box, label, money(v) if isinstance(v, Decimal) else v) for box, label, v in sa108_lines(view))
+    return {**matched_pieces(view), "sa108.csv": csv_bytes(("box", "description", "value"), rows)}
+
+
 UK = Country(
     code="uk", name="United Kingdom", currency="GBP", zone="Europe/London", year_start=(4, 6),
     methods=("pooling",), matching=uk_rules.match,
@@ -108,7 +128,7 @@ UK = Country(
     listing_title="Disposals (HMRC matching)",
     method_rule="TCGA 1992 s104-106A fix the matching (same day, 30 days, Section 104 pool)",
     holding="No holding period: every gain is chargeable alike.",
-    totals=totals, extra_csv=matched_pieces, gift_rules=GIFT_RULES, carryover=losses.uk,
+    totals=totals, extra_csv=sa108_csv, return_lines=sa108_lines, gift_rules=GIFT_RULES, carryover=losses.uk,
     brought_in=(("loss_carryover", "losses"),),
     methodology=(
         ("Matching (HMRC Cryptoassets Manual, CRYPTO22200 series; TCGA 1992 s104, s105, s106A)",

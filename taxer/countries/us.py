@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taxer.countries import losses, us_1099da
+from taxer.countries import losses, us_1099da, us_software, us_txf
 from taxer.countries.base import Country
 from taxer.engine.allocation import SNAPSHOT_HEADER, snapshot_rows
 from taxer.files import csv_bytes
@@ -112,4 +112,5 @@ US = Country(
     holding="Long-term when sold after the anniversary of the acquisition date (held more than one year).",
     methodology=(), form_box=box_for, form_totals=schedule_d_rows, extra_csv=forms,
     reconcile=us_1099da.reconcile,
+    exports=(("txf", us_txf.files), ("turbotax", us_software.turbotax), ("taxact", us_software.taxact)),
 )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from taxer.money import money, quantity
 from taxer.portfolio.build import AccountHoldings, Holding, LotLine, Portfolio
+from taxer.words import plural
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -126,7 +127,7 @@ def render(p: Portfolio, console) -> None:
     if upcoming:
         notes.append("Turning long-term next: " + "; ".join(
             f"{quantity(x.quantity)} {x.asset} ({'' if p.lots_located else 'bought in '}{x.account}) on {x.long_from} "
-            f"(in {x.days_to_long} days)"
+            f"(in {plural(x.days_to_long, 'day')})"
             for x in upcoming))
     if p.warnings:
         notes.append(f"{len(p.warnings)} ledger warnings: see `taxer review`.")

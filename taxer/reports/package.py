@@ -12,12 +12,16 @@ from typing import Protocol
 
 from taxer import __version__
 from taxer.countries import country
+from taxer.errors import ConfigError
 from taxer.files import csv_bytes, json_bytes, sha256
 from taxer.money import money, number, quantity
 from taxer.reports import folder
+from taxer.reports.summary_text import Taxpayer, summary_text
 from taxer.reports.view import ReportView
 
-FORMATS = ("csv", "pdf")
+FORMATS = ("csv", "pdf", "txf", "turbotax", "taxact")  # every --format name
+DEFAULT_FORMATS = ("csv", "pdf")
+EXPORTS = ("txf", "turbotax", "taxact")  # files for tax software, which a country may offer (Country.exports)
 
 
 class Fingerprint(Protocol):
@@ -35,6 +39,11 @@ class Package:
     folder: Path
     summary: dict
     files: tuple[Path, ...]
+    notes: tuple[str, ...] = ()   # what the user should hear once (no taxpayer name set)
+
+
+NO_TAXPAYER = ("no taxpayer name is set, so the report's cover and summary.txt name nobody: set it with "
+               "`taxer config set taxpayer NAME` (and taxpayer_tin, preparer) and run the report again.")
 
 
 def _opt(value: Decimal | None, fmt=money) -> str:
@@ -138,18 +147,46 @@ PdfRenderer = Callable[[ReportView, Path], None]
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+def check_exports(code: str, formats: Iterable[str]) -> list[str]:
+    """The tax-software formats asked for (txf, turbotax, taxact) in order; ConfigError naming the country when it
+    has no such file (they are US Form 8949 exports)."""
+    rules = country(code)
+    offered = dict(rules.exports)
+    wanted = [f for f in EXPORTS if f in set(formats)]
+    missing = [f for f in wanted if f not in offered]
+    if missing:
+        has = f"; it offers {', '.join(offered)}" if offered else ""
+        raise ConfigError(f"--format {','.join(missing)}: {rules.name} has no such tax-software file (they are US "
+                          f"Form 8949 exports){has}. Leave {'it' if len(missing) == 1 else 'them'} out, or report "
+                          "with --country us.")
+    return wanted
+
+
+def export_outputs(view: ReportView, formats: Iterable[str]) -> dict[str, bytes]:
+    """The tax-software files asked for, from the country's exports (`check_exports` says which)."""
+    offered = dict(country(view.params.country).exports)
+    out: dict[str, bytes] = {}
+    for name in check_exports(view.params.country, formats):
+        out.update(offered[name](view))
+    return out
+
+
 def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
-                  fingerprint: Fingerprint, *, formats: Iterable[str] = FORMATS,
+                  fingerprint: Fingerprint, *, formats: Iterable[str] = DEFAULT_FORMATS,
                   render_pdf: PdfRenderer | None = None, force: bool = False, archive: bool = False,
-                  extra: Mapping[str, bytes] | None = None) -> Package:
+                  taxpayer: Taxpayer | None = None, extra: Mapping[str, bytes] | None = None) -> Package:
     """Write the package into `out` whole: afterwards `out` holds exactly the files manifest.json lists (plus
     package.zip of all of them when `archive`), from this run alone (taxer.reports.folder says how).
 
     A folder holding files that no earlier taxer report wrote is refused unless `force`; TaxerError, and nothing
-    changed, for any folder taxer cannot use. `extra` are more files of the package (portfolio.html), listed in the
-    manifest like the others."""
+    changed, for any folder taxer cannot use. summary.txt (in every package) names the `taxpayer`, the TIN
+    masked; `formats` may add the country's tax-software files (txf, turbotax, taxact: `export_outputs`). `extra`
+    are more files of the package (portfolio.html), listed in the manifest like the others."""
     formats = set(formats)
+    exports = export_outputs(view, formats)
     outputs = csv_outputs(view, refs) if "csv" in formats else {"summary.json": json_bytes(view.summary())}
+    outputs["summary.txt"] = summary_text(view, taxpayer).encode("utf-8")
+    outputs.update(exports)
     outputs.update(extra or {})
     pdf = "pdf" in formats and render_pdf is not None
     names = [*outputs, *(["report.pdf"] if pdf else []), folder.MANIFEST, *([folder.ARCHIVE] if archive else [])]
@@ -174,7 +211,8 @@ def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str
         if archive:
             folder.write_file(stage, folder.ARCHIVE, zip_bytes(target.out.name, listed))
         folder.commit(target, stage, names)
-    return Package(target.out, view.summary(), tuple(target.out / name for name in names))
+    notes = () if taxpayer is not None and taxpayer.name else (NO_TAXPAYER,)
+    return Package(target.out, view.summary(), tuple(target.out / name for name in names), notes)
 
 
 def zip_bytes(top: str, files: Mapping[str, bytes]) -> bytes:

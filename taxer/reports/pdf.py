@@ -9,6 +9,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +23,12 @@ from markupsafe import Markup
 from taxer import __version__
 from taxer.countries import country
 from taxer.files import write_bytes_atomic
-from taxer.money import money, quantity
+from taxer.money import accounting, quantity
+from taxer.reports.holdings import totals as holdings_totals
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
 from taxer.reports.pdf_text import Running, add_listing_pages, draw_pages
 from taxer.reports.reconciliation import pdf_context as reconciliation_context
+from taxer.reports.summary_text import command_for
 from taxer.reports.view import ZERO, ReportView
 from taxer.resources import templates_dir
 
@@ -38,6 +41,8 @@ class PdfContext:
     fingerprint: str           # SHA-256 of the ledger transactions used
     transactions: int
     taxpayer: str | None = None
+    taxpayer_tin: str | None = None   # masked (***-**-6789): the PDF never holds the whole number
+    preparer: str | None = None
 
 
 def css_string(value: object) -> Markup:
@@ -47,14 +52,24 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+def money_filter(context, value: object) -> str:
+    """The templates' `money`: '$1,234.56', a loss '$(3,100.08)', in the report's currency (its symbol: $, £, €);
+    a plain decimal string (a CSV cell) is read back first, an empty one stays empty."""
+    if value is None or value == "":
+        return ""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    p = context.get("p")
+    return accounting(amount, p.currency if p is not None else None)
+
+
 @lru_cache(maxsize=1)
 def environment():
-    """The templates' jinja2 environment: autoescaped, with the `money` and `qty` filters of the CSVs."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    """The templates' jinja2 environment: autoescaped, with the `money` (accountant's) and `qty` filters."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(money=money, qty=quantity, css_string=css_string)
+    env.filters.update(money=pass_context(money_filter), qty=quantity, css_string=css_string)
     return env
 
 
@@ -68,12 +83,12 @@ def _piece_totals(view: ReportView, terms: tuple[str, str] | None) -> list[tuple
     return [*rows, ("All disposals", t.lines, t.proceeds, t.cost_basis, t.adjustment, t.gain)]
 
 
-def _printed(value: object) -> str:
-    """A country total as the PDF prints it: money to cents, yes/no, or as is."""
+def _printed(value: object, currency: str | None = None) -> str:
+    """A country total as the PDF prints it: money as an accountant reads it, yes/no, or as is."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return money(value)
+        return accounting(value, currency)
     return "n/a" if value is None else str(value)
 
 
@@ -97,9 +112,16 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "country_rules": rules.methodology,
         "country_holding": rules.holding,
         # a country with a return of its own lines (US Schedule D) prints those; the carryover is on the methodology
-        "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
+        "country_totals": [(name.replace("_", " ").capitalize(), _printed(value, p.currency))
                            for name, value in view.country_totals().items()] if not rules.form_totals else [],
         **law_context(view),
+        "return_lines": [(ref, label, _printed(value, p.currency))
+                         for ref, label, value in (rules.return_lines(view) if rules.return_lines else ())],
+        "taxpayer_tin": context.taxpayer_tin,
+        "preparer": context.preparer,
+        "holdings_totals": holdings_totals(view.holdings),
+        "warning_kinds": [(code, count, command_for(code, p.year_label))
+                          for code, count in Counter(w.code for w in view.warnings).items()],
         "method": rules.method_title(p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],

@@ -12,6 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from taxer.money import quantity
+from taxer.words import plural
 
 if TYPE_CHECKING:
     from taxer.portfolio.build import Portfolio
@@ -354,8 +355,9 @@ def portfolio_page(p: Portfolio, history: History | None = None, title: str = "P
                if any(m.missing for m in income) else "") + "</section></div>")
     parts += [_holdings_panel(p), _lots_panel(p), _sell_panel(p)]
     if p.warnings:
-        parts.append(f'<section class="panel"><h2>Ledger warnings</h2><p class="note">{len(p.warnings)} warnings '
-                     "affect these figures: run <code>taxer review</code>.</p></section>")
+        count, verb = plural(len(p.warnings), "warning"), "affects" if len(p.warnings) == 1 else "affect"
+        parts.append(f'<section class="panel"><h2>Ledger warnings</h2><p class="note">{count} {verb} these figures: '
+                     "run <code>taxer review</code>.</p></section>")
     sub = f"at {p.at:%Y-%m-%d %H:%M} UTC · {cur} · {p.country.upper()} rules · prices from the cache"
     html = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'

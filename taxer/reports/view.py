@@ -5,7 +5,7 @@ It selects the year's rows from the engine's result and rounds them for print; i
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -20,6 +20,7 @@ from taxer.model.form1099da import BrokerRow
 from taxer.money import WIDE, cents, money, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line, Totals
+from taxer.reports.holdings import totals as holdings_totals
 
 ZERO = Decimal("0.00")
 
@@ -247,6 +248,8 @@ class ReportView:
             "income_events": len(self.income),
             "other_disposals": len(self.other_disposals),
         }
+        summary["holdings"] = holdings_totals(self.holdings).as_json()  # market value, unrealized gain
+        summary["warnings_by_kind"] = dict(Counter(w.code for w in self.warnings))
         if extra:
             summary["country_totals"] = extra
         if self.law and self.law.nonstandard:  # an option the country's law does not allow, insisted on

@@ -126,7 +126,7 @@ def test_the_summary_counts_skipped_rows_by_reason(tmp_path):
                     "1,2024-02-09 05:00:00,Funding,Transfer Between Main and Funding Wallet,USDT,50\n")
     out = CliRunner().invoke(main, ["--db", str(tmp_path / "w.db"), "import", "csv", str(path), "-a", "bn"])
     assert out.exit_code == 0, out.output
-    assert "1 rows, 1 new, 0 already in the ledger, 2 skipped (2 move between own Binance wallets)" in out.output
+    assert "1 row, 1 new, 0 already in the ledger, 2 skipped (2 move between own Binance wallets)" in out.output
 
 
 @pytest.mark.parametrize("option, expected", [

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from taxer import __version__, api
 from taxer.countries.us import SCHEDULE_D_LINES
 from taxer.demo import SAMPLE_ACCOUNTS
+from taxer.money import accounting
 from taxer.reports import form8949, pdf, pdf_listing
 from taxer.reports.form8949 import Form8949Line
 from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
@@ -50,6 +51,10 @@ def _pages(path_or_bytes) -> list[str]:
 def _rows(path: Path) -> list[dict]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def _usd(value) -> str:
+    return accounting(Decimal(value), "USD")
 
 
 def _line_with(text: str, *parts: str) -> str:
@@ -84,8 +89,9 @@ def test_every_total_equals_the_csvs_and_summary(package):
     sched = _rows(out / "schedule_d.csv")
     for r in sched:
         # the summary's Schedule D table: line, description, count and the four amounts on one line
+        # (the summary prints money as an accountant reads it; the listings and CSVs plain decimals)
         _line_with(summary_page, r["line"], *([r["box"]] if r["box"] else []), r["description"], r["form8949_lines"],
-                   r["proceeds"], r["cost_basis"], r["adjustment"], r["gain_loss"])
+                   *(_usd(r[c]) for c in ("proceeds", "cost_basis", "adjustment", "gain_loss")))
         if r["box"]:  # the statement's totals row of the box
             _line_with(text, f"Totals, box {r['box']} (Schedule D line {r['line']})", r["proceeds"],
                        r["cost_basis"], r["adjustment"], r["gain_loss"])
@@ -97,9 +103,9 @@ def test_every_total_equals_the_csvs_and_summary(package):
     income_totals = [r for r in _rows(out / "income.csv") if r["row"] == "total"]
     for r in income_totals:
         label = "Total income" if r["type"] == "all" else r["type"]
-        _line_with(summary_page, label, r["fair_value"])
+        _line_with(summary_page, label, _usd(r["fair_value"]))
         _line_with(text, "Total income" if r["type"] == "all" else f"Total {r['type']}", r["fair_value"])
-    _line_with(summary_page, "Total income", summary["income"])
+    _line_with(summary_page, "Total income", _usd(summary["income"]))
     other = _rows(out / "other_disposals.csv")
     for category in {r["category"] for r in other}:
         group = [r for r in other if r["category"] == category]
@@ -107,11 +113,11 @@ def test_every_total_equals_the_csvs_and_summary(package):
         if category != "transfer_fee":
             assert {r["gain_loss"] for r in group} == {""}
             sums = sums[:2]
-        _line_with(summary_page, category.replace("_", " "), str(len(group)), *sums)
+        _line_with(summary_page, category.replace("_", " "), str(len(group)), *map(_usd, sums))
         _line_with(text, f"Total {category.replace('_', ' ')}", *sums)
     holdings = _rows(out / "holdings.csv")
     basis = sum(Decimal(r["cost_basis"]) for r in holdings)
-    assert f"{len(holdings)} open lots" in summary_page and f"total cost basis {basis} USD" in summary_page
+    assert f"{len(holdings)} open lots" in summary_page and f"total cost basis {_usd(basis)}" in summary_page
 
 
 def test_form8949_rows_appear_in_order(package):

@@ -95,7 +95,8 @@ def test_rerun_is_byte_identical_and_manifest_hashes_the_files(sample_db, tmp_pa
     _run(sample_db, tmp_path / "b", "--year", "2024")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == ["audit.csv", "corrections.csv", "form8949.csv", "holdings.csv", "income.csv", "manifest.json",
-                     "other_disposals.csv", "prices.csv", "schedule_d.csv", "summary.json", "warnings.csv"]
+                     "other_disposals.csv", "prices.csv", "schedule_d.csv", "summary.json", "summary.txt",
+                     "warnings.csv"]
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())

@@ -218,7 +218,7 @@ def test_remove_and_rename(tmp_path, monkeypatch, history, keyring):
     runner = CliRunner()
     db = ["--db", str(tmp_path / "w.db")]
     renamed = runner.invoke(main, [*db, "account", "rename", "main", "spot"])
-    assert renamed.exit_code == 0 and "1 corrections follow" in renamed.output, renamed.output
+    assert renamed.exit_code == 0 and "1 correction follows" in renamed.output, renamed.output
     assert [c.target.account for c in api.corrections(engine)] == ["spot"]
     assert len(list(api.transactions(engine, account="spot"))) == len(txs)
     keyring.set_password("taxer", "spot:api_key", KEY)
