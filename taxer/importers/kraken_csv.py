@@ -40,7 +40,7 @@ def _time(value: str, column: str) -> datetime:
 
 
 def _asset(value: str, column: str) -> str:
-    text = value.strip()
+    text = rows.asset(value, column, upper=False)
     if not text:
         raise RowError(column, "is empty; expected kraken's asset code such as XXBT or SOL")
     return coin(text)   # the sync's own mapping: XBT.M -> BTC, DOT.S -> DOT
