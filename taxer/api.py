@@ -278,8 +278,13 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
             def render(v, path):
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
+        extra = {}
+        if "pdf" in formats:  # the portfolio page travels with the human-readable package
+            from taxer.portfolio.load import year_page
+
+            extra["portfolio.html"] = year_page(tax_year)
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
-                             force=force, archive=archive)
+                             force=force, archive=archive, extra=extra)
 
 
 # --- exchange accounts ---------------------------------------------------------------------------------------

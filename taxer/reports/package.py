@@ -140,14 +140,17 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 def write_package(out: Path, view: ReportView, refs: Mapping[int, tuple[str, str, str, str]],
                   fingerprint: Fingerprint, *, formats: Iterable[str] = FORMATS,
-                  render_pdf: PdfRenderer | None = None, force: bool = False, archive: bool = False) -> Package:
+                  render_pdf: PdfRenderer | None = None, force: bool = False, archive: bool = False,
+                  extra: Mapping[str, bytes] | None = None) -> Package:
     """Write the package into `out` whole: afterwards `out` holds exactly the files manifest.json lists (plus
     package.zip of all of them when `archive`), from this run alone (taxer.reports.folder says how).
 
     A folder holding files that no earlier taxer report wrote is refused unless `force`; TaxerError, and nothing
-    changed, for any folder taxer cannot use."""
+    changed, for any folder taxer cannot use. `extra` are more files of the package (portfolio.html), listed in the
+    manifest like the others."""
     formats = set(formats)
     outputs = csv_outputs(view, refs) if "csv" in formats else {"summary.json": json_bytes(view.summary())}
+    outputs.update(extra or {})
     pdf = "pdf" in formats and render_pdf is not None
     names = [*outputs, *(["report.pdf"] if pdf else []), folder.MANIFEST, *([folder.ARCHIVE] if archive else [])]
     target = folder.prepare(out, names, force=force)

@@ -117,6 +117,9 @@ def head_revision() -> str:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+MIGRATE_ATTEMPTS = 5
+
+
 def upgrade(engine: Engine) -> bool:
     """Migrate the database to the newest schema; True if anything changed."""
     head = head_revision()
@@ -127,12 +130,20 @@ def upgrade(engine: Engine) -> bool:
     if current is not None and script.get_revision(current) is None:
         raise DatabaseError(f"the ledger {display_url(str(engine.url))} has schema revision {current}, which this "
                             "taxer does not know: it was written by a newer taxer. Upgrade taxer to open it.")
-    try:
-        with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
-    except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot migrate the ledger {display_url(str(engine.url))}: {_reason(exc)}. "
-                            f"{_advice(exc)}") from None
+    for attempt in range(MIGRATE_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                command.upgrade(_alembic_config(conn), "head")
+            return True
+        except SQLAlchemyError as exc:
+            # Two first commands on a new ledger (two imports started together) both migrate it: the slower one
+            # finds the other's tables. When the ledger is (or becomes) current, the other one did the work.
+            time.sleep(0.2 * (attempt + 1))
+            if current_revision(engine) == head:
+                return False
+            if attempt == MIGRATE_ATTEMPTS - 1:
+                raise DatabaseError(f"cannot migrate the ledger {display_url(str(engine.url))}: {_reason(exc)}. "
+                                    f"{_advice(exc)}") from None
     return True
 
 

@@ -168,25 +168,33 @@ _DESCRIPTION = 11
 FIRST_TIME, LAST_TIME = "0001-01-02", "9999-12-30"  # as taxer.year's placeable range, in stored_row's text form
 
 
+def _where(origin: str) -> dict:
+    """InputError's place from a record's origin: 'file.csv:12' -> file and line; an API record as it is."""
+    name, _, lines = origin.rpartition(":")
+    if name and lines and all(part.isdigit() for part in lines.split(",")):
+        return {"file": name, "line": int(lines) if lines.isdigit() else lines}  # "2,3": a record of two rows
+    return {"file": origin}
+
+
 def _checked(row: tuple, origin: str) -> tuple:
     """`row` if its asset codes are valid and its texts storable on every backend, with any NUL byte of the
     description shown as U+FFFD (PostgreSQL text cannot hold NUL; the raw record keeps the original); else
     InputError naming the record's origin (file:line or API record)."""
     if not FIRST_TIME <= row[0] < LAST_TIME:
         raise InputError(f"the date {row[0]} UTC has no local date in every time zone, so no tax year can hold "
-                         "it; dates must fall between 0001-01-02 and 9999-12-29.", file=origin,
+                         "it; dates must fall between 0001-01-02 and 9999-12-29.", **_where(origin),
                          hint="Fix the record; nothing of this import was written.")
     for i in _ASSETS:
         if row[i] is not None:
             try:
                 check_asset(row[i])
             except NameProblem as exc:
-                raise InputError(f"{exc}.", file=origin, hint="Fix the record; nothing of this import was "
+                raise InputError(f"{exc}.", **_where(origin), hint="Fix the record; nothing of this import was "
                                  "written.") from None
     for i in _IDENTIFYING:
         if row[i] is not None and "\0" in row[i]:
             raise InputError(f"a NUL byte in {TX_COLUMNS[i + 1]!r} ({row[i]!r}); a ledger cannot store it.",
-                             file=origin, hint="Fix the record; nothing of this import was written.")
+                             **_where(origin), hint="Fix the record; nothing of this import was written.")
     if row[_DESCRIPTION] is not None and "\0" in row[_DESCRIPTION]:
         row = (*row[:_DESCRIPTION], row[_DESCRIPTION].replace("\0", "\ufffd"), *row[_DESCRIPTION + 1:])
     return row

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 
 from taxer import api
 from taxer.cli import main
+from taxer.importers import rows
 from taxer.store import db as store_db
 from taxer.store import ledger
 
@@ -77,13 +78,15 @@ def test_dates_no_zone_can_place_are_refused_at_import(tmp_path, write_koinly):
     path = write_koinly(["2024-01-02 00:00:00 UTC,100,USD,1,BTC,,,100,USD,,,",
                          "0001-01-01 00:00:00 UTC,,,1,BTC,,,,,,,"])
     result = _invoke("--db", db, "import", "csv", str(path), "--account", "a", code=1)
-    assert "koinly.csv:3" in result.output and "0001-01-01" in result.output
+    # The importer refuses it first, naming line and column (the store would refuse it too, with file:line).
+    assert "koinly.csv, line 3, column 'Date'" in result.output and "0001-01-01" in result.output
     assert json.loads(_invoke("--db", db, "ledger", "--json").output) == []
 
 
 def test_a_ledger_holding_year_1_still_reports_in_zones_behind_utc(tmp_path, write_koinly, monkeypatch):
     db = str(tmp_path / "t.db")
     monkeypatch.setattr(ledger, "FIRST_TIME", "0000")  # a ledger from before taxer refused such dates
+    monkeypatch.setattr(rows, "FIRST_YEAR", 1)
     path = write_koinly(["0001-01-01 00:00:00 UTC,,,1,BTC,,,,,,,",
                          "2024-01-02 00:00:00 UTC,100,USD,1,BTC,,,100,USD,,,",
                          "2024-05-02 00:00:00 UTC,0.5,BTC,80,USD,,,80,USD,,,"])
