@@ -1,7 +1,7 @@
 """Times `render_pdf` on a synthetic ReportView with N Form 8949 lines (a benchmark, not a test).
 
     python bench/bench_pdf.py                          # 1,000, 10,000 and 100,000 lines
-    python bench/bench_pdf.py --sizes 100000 --workers 2 --chunk-pages 50 --out /tmp/bench.pdf
+    python bench/bench_pdf.py --sizes 100000 --out /tmp/bench.pdf
 
 The view is built directly from a seeded `random.Random`: Form 8949 lines in Part I box C and Part II box F with
 quantities of up to 18 decimals, plus a fixed small number of income events, other disposals, year-end lots and
@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from taxer.money import cents, quantity
 from taxer.reports import form8949
 from taxer.reports.form8949 import Form8949Line
-from taxer.money import cents, quantity
 from taxer.reports.pdf import PdfContext, render_pdf
 from taxer.reports.view import HoldingLine, IncomeLine, OtherDisposalLine, ReportParams, ReportView, WarningLine
 
@@ -143,11 +143,8 @@ class TreeSampler(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--chunk-pages", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None, help="keep the last PDF here")
     args = parser.parse_args()
-    options = {k: v for k, v in (("workers", args.workers), ("chunk_pages", args.chunk_pages)) if v is not None}
     context = PdfContext(as_of=datetime(2025, 2, 1, 12, 0, tzinfo=UTC), fingerprint="ab" * 32, transactions=123_456,
                          taxpayer="Jane Q. Example")
     from pypdf import PdfReader
@@ -164,7 +161,7 @@ def main() -> None:
             sampler.start()
             cpu0, machine0 = time.process_time(), _machine_cpu()
             t1 = time.perf_counter()
-            render_pdf(view, path, context, **options)
+            render_pdf(view, path, context)
             wall = time.perf_counter() - t1
             cpu = time.process_time() - cpu0
             machine = _machine_cpu() - machine0

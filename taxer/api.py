@@ -251,12 +251,13 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
            pool: str | None = None, formats: Sequence[str] = FORMATS,
            progress: Callable[[int, int], None] | None = None, force: bool = False,
-           archive: bool = False) -> Package:
+           archive: bool = False, allow_nonstandard: bool | None = None) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
     Options left None come from the workspace settings (`taxer config`), else taxer's defaults. The package
     replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
-    adds package.zip of the package.
+    adds package.zip of the package. `allow_nonstandard` accepts a method or pool the country's law does not
+    allow (refused otherwise, naming the rule); every page of the report then says so.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
@@ -264,7 +265,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
                           f"{' or '.join(FORMATS)} or a comma list of them")
     with gc_paused():
         tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
-                             pool=pool)
+                             pool=pool, allow_nonstandard=allow_nonstandard)
         view = tax_year.view()
         refs = tax_year.audit_refs(engine, view)
         render = None
@@ -376,7 +377,7 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
 
 def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None, api_url: str | None = None,
                  currency: str | None = None, timezone: str | None = None, method: str | None = None,
-                 pool: str | None = None, country: str | None = None):
+                 pool: str | None = None, country: str | None = None, allow_nonstandard: bool | None = None):
     """Fetch and cache the candles tax year `year` needs to value its events; returns a FetchReport.
 
     Options left None come from the workspace settings like a report's (`price_exchange` is the default price
@@ -387,7 +388,7 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
     from taxer.pricing.job import fetch_year_prices  # ccxt
 
     tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
-                         pool=pool, background_fingerprint=False)
+                         pool=pool, allow_nonstandard=allow_nonstandard, background_fingerprint=False)
     known = accounts(engine)
     corrected, overrides, _outcome = apply(tax_year.transactions, tax_year.corrections, tax_year.settings.currency)
     return fetch_year_prices(engine, corrected, overrides, tax_year.settings, tax_year.params.period_end,

@@ -215,6 +215,14 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{a.name:20}  {where:30}  {a.transactions} transactions")
 
 
+# A method or pool the country's law does not allow (US average cost, Treas. Reg. 1.1012-1(e)) only on insistence.
+ALLOW_NONSTANDARD = click.option(
+    "--allow-nonstandard", is_flag=True,
+    help="Accept a method or pool the country's law does not allow (such as average cost in the US, Treas. Reg. "
+         "1.1012-1(e)); refused without it, naming the rule. The report prints it on every page (also the "
+         "`taxer config` allow_nonstandard setting).")
+
+
 @main.command()
 @click.option("--year", required=True, metavar="YYYY", help="Tax year: the year it starts in (2024, or 2024/25).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
@@ -239,9 +247,10 @@ def accounts(ctx: click.Context, as_json: bool) -> None:
                                             "left as they are); without it such a folder is refused.")
 @click.option("--zip", "archive", is_flag=True, help="Also write package.zip of the whole package, for the "
                                                      "hand-off.")
+@ALLOW_NONSTANDARD
 @click.pass_context
 def report(ctx: click.Context, year, out, method, country, currency, timezone, pool, formats, force,
-           archive) -> None:
+           archive, allow_nonstandard) -> None:
     """Compute a tax year and write its filing package into OUT.
 
     Files: summary.json, form8949.csv, schedule_d.csv, income.csv, holdings.csv, other_disposals.csv, audit.csv,
@@ -253,7 +262,7 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
     with progress_bar("Rendering report.pdf") as progress:
         package = api.report(_ledger(ctx), year=year, out=out, method=method, country=country, currency=currency,
                              timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
-                             archive=archive)
+                             archive=archive, allow_nonstandard=allow_nonstandard or None)
     click.echo(render_summary(package.summary))
     click.echo(f"Reports written to {package.folder}")
 
@@ -367,11 +376,13 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
 @click.option("--country", metavar=COUNTRY_CHOICES, help="Tax rules (default: `taxer config` country, else us).")
 @click.option("--currency", metavar="USD", help="Report currency to price in (default: as `taxer report`).")
 @click.option("--timezone", metavar="ZONE", help="The taxpayer's time zone (default: as `taxer report`).")
+@ALLOW_NONSTANDARD
 @click.pass_context
-def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone) -> None:
+def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone,
+                 allow_nonstandard) -> None:
     """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
     r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
-                         currency=currency, timezone=timezone)
+                         currency=currency, timezone=timezone, allow_nonstandard=allow_nonstandard or None)
     click.echo(f"{r.needed} values needed, {r.candles} candles cached in {r.requests} requests")
     for symbol, count in r.unavailable.items():
         click.echo(f"  no {symbol} for {count} moments: import them with `taxer prices import`")

@@ -6,12 +6,15 @@ folder or a PostgreSQL database carries its taxpayer's choices with it. Command-
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from taxer.countries.losses import FILING_STATUSES
 from taxer.countries.us import BOXES_FROM_2025, REPORTING_SETTING
+from taxer.engine.allocation import SafeHarbor, SpecificUnits
 from taxer.engine.methods import METHODS
 from taxer.engine.settings import POOLS
 from taxer.engine.taxyear import zone
@@ -103,6 +106,80 @@ def _days(key: str, text: str) -> str:
     return str(int(raw))
 
 
+def _amount(key: str, text: str) -> str:
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 15:
+        raise ConfigError(f"setting {key!r}: {text!r} is not an amount; give the loss as a positive number in the "
+                          "report currency, such as 7000 or 1234.56")
+    return format(value.normalize(), "f")
+
+
+# Shorter names people use for the US filing statuses (Form 1040's checkboxes).
+FILING_ALIASES = {"married_joint": "married_filing_jointly", "joint": "married_filing_jointly",
+                  "married_separate": "married_filing_separately", "separate": "married_filing_separately",
+                  "head": "head_of_household", "widow": "qualifying_surviving_spouse"}
+
+
+def _filing_status(key: str, text: str) -> str:
+    value = text.strip().lower().replace("-", "_").replace(" ", "_")
+    value = FILING_ALIASES.get(value, value)
+    if value not in FILING_STATUSES:
+        raise ConfigError(f"setting {key!r}: {text!r} is not a filing status; use one of {', '.join(FILING_STATUSES)}")
+    return value
+
+
+def _yes_no(key: str, text: str) -> str:
+    value = text.strip().lower()
+    if value in ("yes", "true", "1", "on"):
+        return "yes"
+    if value in ("no", "false", "0", "off"):
+        return "no"
+    raise ConfigError(f"setting {key!r}: {text!r} is not allowed; use yes or no")
+
+
+def _election(key: str, text: str) -> str:
+    """The stored form of a safe-harbor election: checked, with the date it was recorded (today when not given)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"setting {key!r}: not JSON ({exc}); see the README's allocation_2025 example") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"setting {key!r}: give a JSON object with either \"rule\" or \"units\"")
+    data.setdefault("recorded_on", date.today().isoformat())
+    election(json.dumps(data))  # raises ConfigError when it is not a valid election
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def election(text: str | None) -> SafeHarbor | None:
+    """A stored `allocation_2025` setting as the engine's election (None: none made).
+
+    JSON: {"rule": "oldest_first" | "highest_cost_first" | "lowest_cost_first", "account_order": [names],
+    "recorded_on": "YYYY-MM-DD"} for a global allocation, or {"units": [{"account": ..., "asset": ...,
+    "acquisition_tx_id": N, "amount": "0.5"}, ...], "recorded_on": ...} for specific units.
+    """
+    if not text:
+        return None
+    data = json.loads(text)
+    known = {"rule", "units", "account_order", "recorded_on"}
+    if not isinstance(data, dict) or set(data) - known:
+        raise ConfigError(f"setting 'allocation_2025': unknown fields {', '.join(sorted(set(data) - known))}; "
+                          f"use {', '.join(sorted(known))}")
+    try:
+        units = tuple(SpecificUnits(str(u["account"]), str(u["asset"]).upper(),
+                                    None if u.get("acquisition_tx_id") is None else int(u["acquisition_tx_id"]),
+                                    Decimal(str(u["amount"])))
+                      for u in data.get("units", ()))
+        recorded = data.get("recorded_on")
+        return SafeHarbor(units=units, rule=data.get("rule"), account_order=tuple(data.get("account_order", ())),
+                          recorded_on=date.fromisoformat(recorded) if recorded else None)
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        raise ConfigError(f"setting 'allocation_2025': {exc!r} in the election; each unit needs account, asset, "
+                          "acquisition_tx_id and amount, recorded_on is YYYY-MM-DD") from None
+
+
 def _exchange_or_own(key: str, text: str) -> str:
     return "own" if text.strip().lower() == "own" else _exchange(key, text)
 
@@ -129,6 +206,19 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "(mid = (high + low) / 2)"),
     Key("price_exchange", _exchange, "kraken", "exchange whose candles `taxer prices fetch` takes (a ccxt id)"),
     Key("key_max_age_days", _days, "90", "days after which `taxer account check` calls an API key old (key_old)"),
+    Key("filing_status", _filing_status, "single", "US filing status: married_filing_separately limits the net "
+        "capital loss deduction to 1,500 a year instead of 3,000 (IRC 1211(b))"),
+    Key("loss_carryover_short", _amount, None, "US short-term capital loss carried into the ledger's first year "
+        "from before it (Capital Loss Carryover Worksheet)", "0"),
+    Key("loss_carryover_long", _amount, None, "US long-term capital loss carried into the ledger's first year "
+        "from before it", "0"),
+    Key("loss_carryover", _amount, None, "UK, Canada, Germany, Australia: the loss carried into the ledger's first "
+        "tax year from before it (UK losses, Canada net capital loss at that year's inclusion rate, Germany §23 "
+        "Verlustvortrag, Australia net capital loss)", "0"),
+    Key("allow_nonstandard", _yes_no, "no", "accept a method or pool the country's law does not allow (printed on "
+        "every page of the report)"),
+    Key("allocation_2025", _election, None, "US Rev. Proc. 2024-28 safe-harbor allocation election (JSON), made "
+        "before the first 2025 sale", "none elected"),
 )}
 ACCOUNT_KEY = Key(BOX_KEY, _box, "none", "Form 1099-DA for this account: basis_reported (boxes G/J), "
                   "basis_not_reported (H/K) or none (I/L)")
@@ -171,9 +261,11 @@ class ReportDefaults:
     taxpayer: str | None
     candle_price: str = "close"
     price_exchange: str = "kraken"
+    allow_nonstandard: bool = False
 
 
-def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults:
+def resolve(stored: Mapping[str, object], allow_nonstandard: bool | None = None,
+            **given: str | None) -> ReportDefaults:
     """Options given (not None) win over the workspace's settings, which win over taxer's defaults."""
     def pick(name: str) -> str | None:
         value = given.get(name)
@@ -182,7 +274,25 @@ def resolve(stored: Mapping[str, object], **given: str | None) -> ReportDefaults
     return ReportDefaults(method=pick("method"), country=pick("country"), currency=pick("currency"),
                           timezone=pick("timezone"), pool=pick("pool"),
                           transfer_window=timedelta(seconds=int(hours * 3600)), taxpayer=pick("taxpayer"),
-                          candle_price=pick("candle_price"), price_exchange=pick("price_exchange"))
+                          candle_price=pick("candle_price"), price_exchange=pick("price_exchange"),
+                          allow_nonstandard=bool(allow_nonstandard) or stored.get("allow_nonstandard") == "yes")
+
+
+CARRYOVER_SETTINGS = ("loss_carryover_short", "loss_carryover_long", "loss_carryover")
+
+
+def brought_in(stored: Mapping[str, object], keys: tuple[tuple[str, str], ...],
+               country_name: str = "this country") -> dict[str, Decimal]:
+    """The losses carried in from before the ledger, by the country's carryover keys (Country.brought_in).
+
+    A carryover setting the country does not read raises ConfigError: it would otherwise be left out silently."""
+    used = [setting for setting, _ in keys]
+    stray = [k for k in CARRYOVER_SETTINGS if k not in used and stored.get(k) not in (None, "0")]
+    if stray:
+        raise ConfigError(f"setting {stray[0]!r} does not apply to {country_name}: its loss brought in from "
+                          f"before the ledger is {' and '.join(used) or 'not a setting'} (`taxer config unset "
+                          f"{stray[0]}`)")
+    return {name: Decimal(str(stored[setting])) for setting, name in keys if stored.get(setting)}
 
 
 def price_sources(accounts) -> dict[str, str]:

@@ -206,7 +206,8 @@ def check_account(engine, account, *, creds=None, gateway_factory=None, now: dat
             raise TaxerError(f"{spec.id} keys have a passphrase; set {credentials.env_prefix(account.name)}"
                              "PASSWORD too")
         gateway = (gateway_factory or Gateway)(spec.id, creds, account=account.name, api_url=account.api_url,
-                                               options=spec.options, rate_limit=not is_loopback(account.api_url))
+                                               options=spec.options, rate_limit=not is_loopback(account.api_url),
+                                               key_errors=spec.key_errors, lockouts=spec.lockouts)
         try:
             perms = spec.permissions(gateway)
         finally:

@@ -190,7 +190,8 @@ class AccountSync:
         # ccxt's rate limiter protects real exchanges; a replica or proxy on this machine does not need it.
         return factory(self.spec.id, creds, account=self.account.name, api_url=self.account.api_url,
                        options=self.spec.options, rate_limit=not is_loopback(self.account.api_url),
-                       endpoint_errors=self.spec.endpoint_errors)
+                       endpoint_errors=self.spec.endpoint_errors, key_errors=self.spec.key_errors,
+                       lockouts=self.spec.lockouts)
 
     def run(self) -> SyncReport:
         with self.engine.begin() as conn:

@@ -6,6 +6,7 @@ correction to show what the correction would change.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -18,13 +19,13 @@ from taxer import fingerprint as ledger_fingerprint
 from taxer.corrections import Correction, apply
 from taxer.countries import Country
 from taxer.countries import country as country_named
-from taxer.engine import EngineSettings, compute
+from taxer.engine import Disposal, EngineSettings, Result, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow
 from taxer.pricing.book import PriceBook
-from taxer.reports.view import ReportParams, ReportView, build_view, referenced_ids
+from taxer.reports.view import ReportParams, ReportView, YearLaw, build_view, history_year, referenced_ids
 from taxer.store import corrections as stored_corrections
 from taxer.store import form1099da as stored_1099da
 from taxer.store import ledger, prices
@@ -47,19 +48,58 @@ class TaxYear:
     shown_settings: tuple[tuple[str, str], ...]
     rules: Country
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
+    law: YearLaw = YearLaw()                 # losses brought in, filing status, nonstandard options, election
 
     def view(self, extra: Sequence[Correction] = ()) -> ReportView:
-        """The year's view-model with the stored corrections (and `extra` candidates) applied."""
+        """The year's view-model with the stored corrections (and `extra` candidates) applied.
+
+        Where the country carries losses across years, one run over the whole ledger also gives every earlier
+        tax year the ledger holds (its lines cut by the country's bounds), which the carryover reads."""
         p, s = self.params, self.settings
         placeable, misdated = _placeable(self.transactions, p.timezone)
         corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
-        result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
-                         overrides=overrides)
+        first = self.first_year(corrected)
+        carry = self.rules.carryover is not None and first < p.year
+        result = compute(corrected, s, until=p.period_end, keep_from=None if carry else p.period_start,
+                         price=self.book.price, overrides=overrides)
+        earlier: tuple = ()
+        if carry:
+            earlier, result = self._earlier_years(first, result)
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
-        return build_view(p, result, self.account_settings, self.book.used,
+        view = build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
                           settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
+        return replace(view, law=replace(self.law, earlier=earlier, allocation_2025=result.allocation_2025))
+
+    def _earlier_years(self, first: int, result: Result) -> tuple[tuple[tuple[int, dict], ...], Result]:
+        """What the carryover reads of each tax year from `first` to the year before this one (Country.loss_basis
+        of its printed lines), and `result` without those years' disposals and income, which are dropped here
+        so a long history costs one year's lines at a time, not all of them."""
+        p = self.params
+        periods = [self.params_for(y) for y in range(first, p.year)]
+        starts = [q.period_start for q in periods]
+        by_year: list[list[Disposal]] = [[] for _ in periods]
+        kept = []
+        for d in result.disposals:
+            if d.disposed_at >= p.period_start:
+                kept.append(d)
+            elif d.disposed_at >= starts[0]:
+                by_year[bisect_right(starts, d.disposed_at) - 1].append(d)
+        earlier = []
+        for n, q in enumerate(periods):
+            year, lines, income, other = history_year(q, by_year[n], result, self.account_settings)
+            by_year[n] = []
+            earlier.append((year, self.rules.loss_basis(year, lines, income, other=other)))
+        income = tuple(i for i in result.income if i.timestamp >= p.period_start)
+        return tuple(earlier), replace(result, disposals=tuple(kept), income=income)
+
+    def first_year(self, transactions: Sequence[Transaction]) -> int:
+        """The tax year of the ledger's first transaction (the report's year when the ledger has none before)."""
+        if not transactions:
+            return self.params.year
+        earliest = min(tx.timestamp for tx in transactions)
+        return min(self.rules.year_of(earliest, self.settings.timezone), self.params.year)
 
     def params_for(self, year: int) -> ReportParams:
         """The parameters of another tax year of the same workspace (review computes several)."""
@@ -102,18 +142,23 @@ def _placeable(transactions: list[Transaction], zone: str) -> tuple[list[Transac
 
 def load(engine: Engine, year: str | int, *, method: str | None = None, country: str | None = None,
          currency: str | None = None, timezone: str | None = None, pool: str | None = None,
-         background_fingerprint: bool = True) -> TaxYear:
+         allow_nonstandard: bool | None = None, background_fingerprint: bool = True) -> TaxYear:
     """Tax year `year` of the workspace; options given win over the workspace's settings, then the country's
-    defaults (taxer.countries). `background_fingerprint`: start hashing a big ledger in a second process now
-    (a report will print the fingerprint; a review will not)."""
+    defaults (taxer.countries). `allow_nonstandard` accepts a method or pool the country's law does not allow
+    (also the `allow_nonstandard` setting); the report then says so on every page. `background_fingerprint`:
+    start hashing a big ledger in a second process now (a report will print the fingerprint; a review will
+    not)."""
     with engine.connect() as conn:
         stored = stored_settings.load(conn)
-    opts = config.resolve(stored, method=method, country=country, currency=currency, timezone=timezone,
-                          pool=pool)
+    opts = config.resolve(stored, allow_nonstandard, method=method, country=country, currency=currency,
+                          timezone=timezone, pool=pool)
     rules = country_named(opts.country)
     year = rules.parse_year(year)
+    election = config.election(str(stored["allocation_2025"])) if rules.safe_harbor and \
+        stored.get("allocation_2025") else None
     settings = replace(rules.settings(method=opts.method, currency=opts.currency, timezone=opts.timezone,
-                                      pool=opts.pool), transfer_window=opts.transfer_window)
+                                      pool=opts.pool, allow_nonstandard=opts.allow_nonstandard,
+                                      allocation_2025=election), transfer_window=opts.transfer_window)
     start, end = rules.bounds(year, settings.timezone)
     # Matching rules that look at later acquisitions (UK 30 days, Canada's superficial loss) need the ledger
     # past the year's end; the engine drops what falls after it.
@@ -136,7 +181,8 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
             "it has no transactions before the end of that year"
         raise TaxerError(f"the ledger has no transactions in tax year {label} ({span}). Import that year's "
                          "history first, or pick another --year.")
-    params = ReportParams(year=year, year_label=label, country=rules.code, method=rules.method(opts.method),
+    params = ReportParams(year=year, year_label=label, country=rules.code,
+                          method=rules.method(opts.method, opts.allow_nonstandard),
                           currency=settings.currency, timezone=settings.timezone, pool=settings.pool,
                           period_start=start, period_end=end,
                           transfer_window_hours=settings.transfer_window.total_seconds() / 3600,
@@ -144,8 +190,24 @@ def load(engine: Engine, year: str | int, *, method: str | None = None, country:
     shown = [(k, v) for k, v, source in config.shown(stored) if source == "set"]
     shown += [(f"account.{name}.{key}", str(s[key]))
               for name, s in sorted(account_settings.items()) for key in config.ACCOUNT_KEYS if key in s]
+    law = YearLaw(brought_in=tuple(config.brought_in(stored, rules.brought_in, rules.name).items()),
+                  loss_options=tuple((key, str(stored.get(key, config.KEYS[key].default)))
+                                     for key in rules.carryover_options),
+                  nonstandard=_nonstandard(rules, opts), election=election.describe() if election else "")
     return TaxYear(params, settings, txs, made, account_settings, book, as_of, fingerprint, opts, tuple(shown),
-                   rules, broker_rows)
+                   rules, broker_rows, law)
+
+
+def _nonstandard(rules: Country, opts: config.ReportDefaults) -> tuple[tuple[str, str], ...]:
+    """The options in force that the country's law does not allow, each with the rule (insisted on)."""
+    used = []
+    method = (opts.method or "").lower()
+    if method in dict(rules.nonstandard):
+        used.append((f"method {method}", dict(rules.nonstandard)[method]))
+    pool = (opts.pool or "").replace("-", "_")
+    if pool in dict(rules.refused_pools):
+        used.append((f"pool {pool}", dict(rules.refused_pools)[pool]))
+    return tuple(used)
 
 
 def _for_this_year(conn, made: list[Correction], txs: Sequence[Transaction]) -> list[Correction]:

@@ -50,6 +50,7 @@ class Replica:
         self.port = port
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.refused: dict[str, str] = {}      # path fragment -> "not_authorized" | "unknown_endpoint"
+        self.crafted: list[list] = []          # [path fragment, Response, answers left (None: every time)]
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -70,6 +71,15 @@ class Replica:
         if kind not in ("not_authorized", "unknown_endpoint"):
             raise ValueError(f"unknown refusal {kind!r}")
         self.refused[path_part] = kind
+        return self
+
+    def answer(self, path_part: str, status: int, body: object, *, times: int | None = 1,
+               headers: dict[str, str] | None = None) -> Self:
+        """Answer the next `times` requests whose path contains `path_part` (every one: times=None) with `body`
+        (JSON unless bytes) at HTTP `status`, as a documented answer of tests/real/api says the exchange does; the
+        ones after get the normal answer again. Crafted answers are served in the order they were added."""
+        raw = body if isinstance(body, bytes) else dumps(body)
+        self.crafted.append([path_part, Response(status, raw, dict(headers or {})), times])
         return self
 
     def start(self) -> Self:
@@ -102,6 +112,11 @@ class Replica:
     def serve(self, request: Request) -> Response | None:
         """The response to `request`, or None to drop the connection."""
         self.requests.append((request.method, request.path, dict(request.query)))
+        crafted = next((c for c in self.crafted if c[0] in request.path and c[2] != 0), None)
+        if crafted is not None:
+            if crafted[2] is not None:
+                crafted[2] -= 1
+            return crafted[1]
         fault = self.plan.draw(_fault_key(request))
         if fault == "drop":
             return None

@@ -1,11 +1,16 @@
-"""Shared fixtures: a ledger database on real SQLite and on a real PostgreSQL server.
+"""Shared fixtures: a ledger database on real SQLite and on a real PostgreSQL server; parallel runs.
 
 PostgreSQL: TAXER_TEST_PG_URL (set by .ci/run), else the suite starts a throw-away server itself with
-.ci/postgres.sh. When neither works, PostgreSQL tests fail (never skip silently).
+.ci/postgres.sh (once for all xdist workers, by the controller). When neither works, PostgreSQL tests fail
+(never skip silently). Each test gets its own database on that server, so workers never share one.
+
+The suite runs on every core with pytest-xdist (`-n auto` unless `-n` is given); `-p no:xdist` or `-n 0`
+runs it in one process.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import tempfile
@@ -25,8 +30,43 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
+SCRIPT = ROOT / ".ci" / "postgres.sh"
+SHARED = "TAXER_TEST_PG_SHARED"  # the folder xdist workers share one throw-away server through
 KOINLY_HEADER = ("Date,Sent Amount,Sent Currency,Received Amount,Received Currency,Fee Amount,Fee Currency,"
                  "Net Worth Amount,Net Worth Currency,Label,Description,TxHash")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Default to one xdist worker per core; not in `-p no:xdist` runs nor when `-n` was given."""
+    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "numprocesses", 0) is None \
+            and not os.environ.get("PYTEST_XDIST_WORKER"):
+        config.option.numprocesses = "auto"
+
+
+def pytest_configure(config):
+    """As the xdist controller, give the workers a folder to share one throw-away PostgreSQL in (if they need it)."""
+    if os.environ.get("TAXER_TEST_PG_URL") or os.environ.get(SHARED) or hasattr(config, "workerinput") \
+            or not getattr(config.option, "numprocesses", None):
+        return
+    shared = tempfile.mkdtemp(prefix="taxer-test-pg-")
+    os.chmod(shared, 0o755)  # postgres.sh runs the server as the postgres user when called as root
+    config._taxer_pg_shared = os.environ[SHARED] = shared
+
+
+def pytest_unconfigure(config):
+    shared = getattr(config, "_taxer_pg_shared", None)
+    if shared:
+        if os.path.exists(os.path.join(shared, "url")):
+            subprocess.run(["bash", str(SCRIPT), "stop", os.path.join(shared, "server")], capture_output=True)
+        os.environ.pop(SHARED, None)
+
+
+def _start_pg(folder: str) -> str:
+    proc = subprocess.run(["bash", str(SCRIPT), "start", folder], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"could not start PostgreSQL for the database tests: {proc.stderr.strip()}", pytrace=False)
+    return proc.stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -36,15 +76,24 @@ def pg_server_url():
     if url:
         yield url
         return
+    shared = os.environ.get(SHARED)
+    if shared:  # an xdist worker: the first to need it starts the server, the controller stops it
+        with open(os.path.join(shared, "lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            path = os.path.join(shared, "url")
+            if not os.path.exists(path):
+                url = _start_pg(os.path.join(shared, "server"))
+                with open(path, "w") as handle:
+                    handle.write(url)
+            with open(path) as handle:
+                url = handle.read()
+        yield url
+        return
     folder = tempfile.mkdtemp(prefix="taxer-test-pg-")
-    script = ROOT / ".ci" / "postgres.sh"
-    proc = subprocess.run(["bash", str(script), "start", folder], capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(f"could not start PostgreSQL for the database tests: {proc.stderr.strip()}", pytrace=False)
     try:
-        yield proc.stdout.strip()
+        yield _start_pg(folder)
     finally:
-        subprocess.run(["bash", str(script), "stop", folder], capture_output=True)
+        subprocess.run(["bash", str(SCRIPT), "stop", folder], capture_output=True)
 
 
 def _fresh_pg_database(server_url: str) -> str:

@@ -290,3 +290,21 @@ def test_audit_trail_lists_corrections_with_who_when_why(ws, tmp_path):
     assert "Corrections (1)" in pdf and "paid the builder" in pdf and "By alice" in pdf
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert "corrections.csv" in manifest["files"]
+
+
+@pytest.mark.parametrize("code,currency", [("uk", "GBP"), ("ca", "CAD")])
+def test_a_supplied_basis_enters_the_pool_in_countries_with_their_own_matching(db_url, write_koinly, tmp_path,
+                                                                                code, currency):
+    # A deposit of 1 ETH of unknown origin (1 June 2024), its cost supplied (1,000, bought 2021), sold on
+    # 1 August 2024 for 1,500: the pool (Section 104 / ACB) holds 1 ETH at 1,000, so the gain is 500, in
+    # the UK (same day and 30 days find nothing) and in Canada alike.
+    engine = api.workspace(db_url)
+    rows = ["2024-06-01 10:00:00 UTC,,,1,ETH,,,,,,from my wallet,",
+            f"2024-08-01 10:00:00 UTC,1,ETH,1500,{currency},,,,,,sell,"]
+    api.import_csv_file(engine, write_koinly(rows, "w.csv"), "w")
+    deposit = next(t.id for t in api.transactions(engine) if t.description == "from my wallet")
+    api.correct(engine, "basis", deposit, value="1000", acquired="2021-03-01", currency=currency,
+                note="bought on an old exchange", by="alice")
+    summary = api.report(engine, year=2024, out=tmp_path / code, formats=("csv",), country=code).summary
+    assert (summary["proceeds"], summary["cost_basis"], summary["total_gain"], summary["warnings"]) == \
+        ("1500.00", "1000.00", "500.00", 0)

@@ -69,6 +69,7 @@ AU = Country(
                   "acquired on the same day; otherwise the parcels sold are identified (FIFO, or the taxpayer's "
                   "selection)"),),
     carryover=losses.au,
+    brought_in=(("loss_carryover", "net_capital_loss"),),
     listing_title="CGT events (disposals)",
     holding="Discount when held at least 12 months, not counting the days of acquisition and disposal.",
     terms=("Held under 12 months", "Held 12 months or more (discount)"),

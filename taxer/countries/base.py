@@ -27,6 +27,8 @@ ExtraCsv = Callable[[Any], dict[str, bytes]]
 # Losses across years: ([(year, that year's totals), ...] oldest first, losses brought in from before the
 # ledger, options) -> per year, the fields it adds (loss_carryover_in, loss_applied, loss_carryover_out, ...).
 Carryover = Callable[..., list[dict[str, Any]]]
+# One earlier year in `year_totals`' history: (year, printed sale lines, income by type, other lines).
+YearLines = tuple[int, tuple[Any, ...], Mapping[str, Decimal], tuple[Any, ...]]
 # A form-box rule: (tax year, "short" | "long", the account's settings) -> the box a printed line goes in.
 BoxRule = Callable[[int, str, Mapping[str, object]], str]
 
@@ -64,8 +66,11 @@ class Country:
     the rule that says so: refused unless the user insists (`allow_nonstandard=True`). `gift_rules` says how a
     gift, a gift to a spouse and a donation are disposed of (EngineSettings.gift_rules). `carryover` carries
     losses across years (see `year_totals`); `loss_totals` gives the per-year figures it needs where `totals`
-    does not (None: `totals`). `reconcile` matches what brokers reported (US Forms 1099-DA) with the sale lines
-    and re-boxes them (taxer.countries.us_1099da.reconcile).
+    does not (None: `totals`); `brought_in` names the workspace settings that hold losses carried in from before
+    the ledger, with the carryover's key for each, and `carryover_options` the settings passed on to it.
+    `safe_harbor`: the country takes the US 2025 allocation election (Rev. Proc. 2024-28). `reconcile` matches
+    what brokers reported (US Forms 1099-DA) with the sale lines and re-boxes them
+    (taxer.countries.us_1099da.reconcile).
     """
 
     code: str
@@ -82,7 +87,7 @@ class Country:
     totals: Totals = no_totals
     extra_csv: ExtraCsv = no_csv
     form_box: BoxRule = no_box
-    form_totals: Callable[[Any], list[tuple]] | None = None  # the return's summary lines (US: Schedule D)
+    form_totals: Callable[[Any], list[tuple[object, ...]]] | None = None  # the return's summary lines (US: Schedule D)
     listing_title: str = "Form 8949"
     terms: tuple[str, str] | None = None  # how the PDF names short and long pieces; None: no holding period
     matching_title: str = ""              # the country's own matching as the methodology page names it
@@ -93,6 +98,10 @@ class Country:
     loss_totals: Totals | None = None
     method_rule: str = ""  # why only `methods` are allowed, where the law fixes the matching (UK, Canada)
     reconcile: Callable[..., Any] | None = None  # brokers' forms against the sale lines (US Form 1099-DA)
+    # (workspace setting, carryover key): the losses brought in from before the ledger (`year_totals` brought_in)
+    brought_in: tuple[tuple[str, str], ...] = ()
+    carryover_options: tuple[str, ...] = ()  # workspace settings the carryover takes as options (US filing_status)
+    safe_harbor: bool = False  # takes a Rev. Proc. 2024-28 allocation election (the allocation_2025 setting)
 
     def timezone(self, requested: str | None) -> str:
         """The time zone that cuts the tax year: the country's, or the taxpayer's where the country has none."""
@@ -153,17 +162,25 @@ class Country:
                               timezone=self.timezone(timezone), matcher=self.matching, long_after=self.long_after,
                               gift_rules=dict(self.gift_rules), allocation_2025=allocation_2025)
 
+    def loss_basis(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
+                   other: tuple[Any, ...] = ()) -> dict[str, Any]:
+        """The figures of one year that the carryover reads (`loss_totals`, else `totals`)."""
+        return (self.loss_totals or self.totals)(year, lines, income, other=other)
+
     def year_totals(self, year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal],
-                    other: tuple[Any, ...] = (), history: Sequence[tuple[int, tuple, Mapping, tuple]] = (),
-                    brought_in: Mapping[str, Decimal] | None = None, **options: Any) -> dict[str, Any]:
+                    other: tuple[Any, ...] = (), history: Sequence[YearLines] = (),
+                    brought_in: Mapping[str, Decimal] | None = None,
+                    earlier: Sequence[tuple[int, Mapping[str, Any]]] = (), **options: Any) -> dict[str, Any]:
         """The year's totals with losses carried across years: `history` is (year, lines, income, other) of each
-        earlier year the ledger holds, oldest first; `brought_in` the losses carried in from before the ledger
-        (the country's carryover names its keys); `options` go to the carryover (US: filing_status)."""
+        earlier year the ledger holds, oldest first, or `earlier` the same years as (year, `loss_basis`) already
+        computed (a report keeps only those, not every earlier line; `earlier` come before `history`);
+        `brought_in` the losses carried in from before the ledger (the country's carryover names its keys);
+        `options` go to the carryover (US: filing_status)."""
         out = self.totals(year, lines, income, other=other)
         if self.carryover is None:
             return out
         basis = self.loss_totals or self.totals
-        years = [(y, basis(y, ls, inc, other=o)) for y, ls, inc, o in history]
+        years = [*earlier, *((y, basis(y, ls, inc, other=o)) for y, ls, inc, o in history)]
         this = out if basis is self.totals else basis(year, lines, income, other=other)
         years.append((year, this))
         carried = self.carryover(years, brought_in, **options)

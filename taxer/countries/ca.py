@@ -41,7 +41,7 @@ def totals(year: int, lines: tuple[Any, ...], income: Mapping[str, Decimal], oth
     extra = counted(other, COUNTED)
     reported = [r.gain for r in lines] + [o.gain for o in extra]  # gain + adjustment: a denied loss is added back
     net = sum(reported, ZERO)
-    out = {
+    out: dict[str, Any] = {
         "dispositions": len(lines),
         "proceeds_of_disposition": sum((r.proceeds for r in lines), ZERO),
         "adjusted_cost_base": sum((r.cost_basis for r in lines), ZERO),
@@ -72,6 +72,7 @@ CA = Country(
     method_rule="ITA s47 gives identical properties one average cost (the ACB)",
     holding="No holding period: every capital gain is included at the year's inclusion rate.",
     totals=totals, gift_rules=GIFT_RULES, carryover=losses.ca,
+    brought_in=(("loss_carryover", "net_capital_loss"),),
     methodology=(
         ("Adjusted cost base (ITA s.54, s.47)",
          ("All identical properties (units of one cryptoasset) held in all of the taxpayer's accounts share one "

@@ -82,6 +82,7 @@ DE = Country(
     refused_pools=(("universal", "BMF-Schreiben of 10 May 2022 Rz. 61: the order of use is determined per wallet "
                     "(walletbezogene Betrachtung)"),),
     carryover=losses.de,
+    brought_in=(("loss_carryover", "private_sales_loss"),),
     listing_title="Private Veräußerungsgeschäfte (disposals, FIFO)",
     holding="Tax-free when sold more than one year after acquisition (after the anniversary date).",
     terms=("Held up to one year (taxable)", "Held over one year (tax-free)"),

@@ -129,7 +129,7 @@ def ca(years: Years, brought_in: Mapping[str, Decimal] | None = None) -> list[di
     {"net_capital_loss": ...} at the rate of the first year. Losses are used oldest first. Carrying a loss back
     three years (form T1A) is an election: not applied here.
     """
-    pool: list[list] = []  # [amount, inclusion rate it is stated at], oldest first
+    pool: list[list[Any]] = []  # [amount, inclusion rate it is stated at], oldest first
     first = _in(brought_in, "net_capital_loss")
     if first and years:
         pool.append([first, _rate(years[0][1]["inclusion_rate"])])

@@ -59,4 +59,5 @@ def counted(other: Iterable[Any], categories: Iterable[str]) -> list[Any]:
 
 def sold_on(line: Any) -> str:
     """The local disposal date of a sale line (date_sold) or an other-disposal line (date_disposed)."""
-    return getattr(line, "date_sold", None) or line.date_disposed
+    day: str = getattr(line, "date_sold", None) or line.date_disposed
+    return day

@@ -109,6 +109,7 @@ UK = Country(
     method_rule="TCGA 1992 s104-106A fix the matching (same day, 30 days, Section 104 pool)",
     holding="No holding period: every gain is chargeable alike.",
     totals=totals, extra_csv=matched_pieces, gift_rules=GIFT_RULES, carryover=losses.uk,
+    brought_in=(("loss_carryover", "losses"),),
     methodology=(
         ("Matching (HMRC Cryptoassets Manual, CRYPTO22200 series; TCGA 1992 s104, s105, s106A)",
          ("Each cryptoasset is a separate pool. All acquisitions of one asset on one day (UK local date, "

@@ -13,6 +13,7 @@ from typing import Any
 
 from taxer.countries import losses, us_1099da
 from taxer.countries.base import Country
+from taxer.engine.allocation import SNAPSHOT_HEADER, snapshot_rows
 from taxer.files import csv_bytes
 from taxer.money import money, quantity
 
@@ -57,9 +58,9 @@ def box_for(year: int, term: str, account_settings: Mapping[str, object]) -> str
     return pair[0 if short else 1]
 
 
-def schedule_d_rows(view: Any) -> list[tuple]:
+def schedule_d_rows(view: Any) -> list[tuple[object, ...]]:
     """Schedule D: each Form 8949 box's totals on its line, then lines 7, 15 and 16."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for (part, box), t in view.totals_by_box.items():
         rows.append((part, SCHEDULE_D_LINES[box], box, f"Form 8949 box {box}", t.lines, money(t.proceeds),
                      money(t.cost_basis), money(t.adjustment), money(t.gain)))
@@ -73,16 +74,21 @@ def schedule_d_rows(view: Any) -> list[tuple]:
 
 
 def forms(view: Any) -> dict[str, bytes]:
-    """The US files of a package: the Form 8949 statement and the Schedule D totals, and the reconciliation with
-    the brokers' Forms 1099-DA when the year has any."""
+    """The US files of a package: the Form 8949 statement and the Schedule D totals, from 2025 the 31 December
+    2024 holdings per account the per-account pools started from, and the reconciliation with the brokers' Forms
+    1099-DA when the year has any."""
     files = {"form8949.csv": csv_bytes(FORM8949_HEADER, (_form8949_row(r) for r in view.form8949)),
              "schedule_d.csv": csv_bytes(SCHEDULE_D_HEADER, schedule_d_rows(view))}
+    if view.params.year >= 2025 and view.params.pool == "auto":
+        # Rev. Proc. 2024-28: the holdings per account at the end of 31 December 2024 that the 2025 pools start from
+        lots = view.law.allocation_2025 if view.law else ()
+        files["allocation_2025.csv"] = csv_bytes(SNAPSHOT_HEADER, snapshot_rows(lots, view.params.timezone))
     if view.reconciliation:
         files["reconciliation_1099da.csv"] = csv_bytes(us_1099da.HEADER, us_1099da.csv_rows(view.reconciliation))
     return files
 
 
-def _form8949_row(r: Any) -> tuple:
+def _form8949_row(r: Any) -> tuple[object, ...]:
     return (r.part, r.box, r.description, r.date_acquired, r.date_sold, money(r.proceeds), money(r.cost_basis),
             r.adjustment_code, money(r.adjustment), money(r.gain), r.term, r.account, r.asset, quantity(r.amount),
             _id(r.disposal_tx_id), _id(r.acquisition_tx_id), r.method, r.flags)
@@ -94,7 +100,10 @@ def _id(value: int | None) -> str:
 
 US = Country(
     code="us", name="United States", currency="USD", zone=None, year_start=(1, 1),
-    methods=("fifo", "lifo", "hifo"), pool="auto", carryover=losses.us, loss_totals=losses.us_totals,
+    methods=("fifo", "lifo", "hifo"), pool="auto", carryover=losses.us,
+    loss_totals=losses.us_totals,
+    brought_in=(("loss_carryover_short", "short_term"), ("loss_carryover_long", "long_term")),
+    carryover_options=("filing_status",), safe_harbor=True,
     nonstandard=(("average", "average cost is allowed only for regulated investment company shares and dividend "
                   "reinvestment plans (Treas. Reg. 1.1012-1(e)), not for digital assets"),),
     refused_pools=(("universal", "from 2025 basis is tracked per wallet or account (Treas. Reg. 1.1012-1(j), "

@@ -26,17 +26,20 @@ noncovered. A covered lot whose basis the broker reports differently is a warnin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from taxer.engine.records import Disposal, LedgerWarning
 from taxer.model import Kind, Transaction
 from taxer.model.form1099da import BrokerRow
 from taxer.money import cents, money, quantity
+
+if TYPE_CHECKING:
+    from taxer.countries.lines import Form8949Line
 
 TOLERANCE = Decimal("1.00")
 COVERED_FROM = datetime(2026, 1, 1, tzinfo=UTC)
@@ -149,7 +152,7 @@ def reconcile(year: int, pieces: Sequence[tuple[Disposal, Any]], rows: Sequence[
     tz = ZoneInfo(zone)
     broker_accounts = {r.account for r in rows}
     kept = [line for d, line in pieces if d.account not in broker_accounts]
-    sales: dict[tuple, _Sale] = {}
+    sales: dict[tuple[str, str, int | str], _Sale] = {}
     for n, (d, line) in enumerate(pieces):
         if d.account in broker_accounts:
             key = (d.account, d.asset, d.dispose_tx_id if d.dispose_tx_id is not None else f"#{n}")
@@ -203,7 +206,7 @@ def _match(rows: list[BrokerRow], sales: list[_Sale]) -> list[tuple[list[BrokerR
                 take([r], [found])
     # Several rows and several sales of one asset on one day that add up: a broker reporting lot by lot, or
     # aggregating same-day sales.
-    buckets: dict[tuple, tuple[list[BrokerRow], list[_Sale]]] = defaultdict(lambda: ([], []))
+    buckets: dict[tuple[str, str, date], tuple[list[BrokerRow], list[_Sale]]] = defaultdict(lambda: ([], []))
     for r in free_rows:
         buckets[(r.account, r.asset, r.date_sold)][0].append(r)
     for s in free_sales:
@@ -245,12 +248,14 @@ def _flags(line: Any, *more: str) -> str:
 
 
 def _matched(rows: list[BrokerRow], sales: list[_Sale], year: int, fees: Mapping[int, Decimal],
-             transactions: Mapping[int | None, Transaction]):
+             transactions: Mapping[int | None, Transaction]
+             ) -> tuple[list[Any], list[ReconciliationRow], list[LedgerWarning]]:
     pieces = [p for s in sales for p in s.pieces]
-    units_b, units_l = sum(r.units for r in rows), sum(s.units for s in sales)
+    units_b, units_l = sum((r.units for r in rows), Decimal(0)), sum((s.units for s in sales), Decimal(0))
     proceeds_b = sum((cents(r.proceeds) for r in rows), ZERO)
     proceeds_l = sum((s.proceeds for s in sales), ZERO)
-    basis_b = None if any(r.cost_basis is None for r in rows) else sum((cents(r.cost_basis) for r in rows), ZERO)
+    basis_b = None if any(r.cost_basis is None for r in rows) else \
+        sum((cents(r.cost_basis) for r in rows if r.cost_basis is not None), ZERO)
     basis_l = sum((s.basis for s in sales), ZERO)
     reported = all(r.basis_reported or r.form8949_code in ("G", "J") for r in rows)
     proceeds_off = abs(proceeds_b - proceeds_l) > TOLERANCE
@@ -264,7 +269,8 @@ def _matched(rows: list[BrokerRow], sales: list[_Sale], year: int, fees: Mapping
 
     weights = [d.amount for d, _ in pieces]
     shown_d = _allocate(proceeds_b, weights) if proceeds_off else [line.proceeds for _, line in pieces]
-    shown_e = _allocate(basis_b, weights) if basis_off and reported else [line.cost_basis for _, line in pieces]
+    shown_e = _allocate(basis_b, weights) if basis_off and reported and basis_b is not None \
+        else [line.cost_basis for _, line in pieces]
     lines = []
     for (_, line), d_col, e_col, mark in zip(pieces, shown_d, shown_e, covered, strict=True):
         codes = set(line.adjustment_code)
@@ -312,7 +318,7 @@ def _matched(rows: list[BrokerRow], sales: list[_Sale], year: int, fees: Mapping
         warnings.append(LedgerWarning(
             f"form1099da_{status}", f"Form 1099-DA ({where}): {asset} sold {rows[0].date_sold.isoformat()} in "
             f"account {account}: {cause}.", tx_ids, account, asset, units_b))
-    if basis_off and "covered" in covered:
+    if basis_off and basis_b is not None and "covered" in covered:
         warnings.append(LedgerWarning(
             "form1099da_covered_basis", f"Form 1099-DA ({where}): covered {asset} lots (bought in {account} from "
             f"2026) with basis {money(basis_l)} in the ledger, {money(basis_b)} reported by the broker, which must "
@@ -320,7 +326,7 @@ def _matched(rows: list[BrokerRow], sales: list[_Sale], year: int, fees: Mapping
     return lines, out, warnings
 
 
-def _acquired_text(r: BrokerRow, pieces) -> str:
+def _acquired_text(r: BrokerRow, pieces: Sequence[tuple[Disposal, Any]]) -> str:
     if r.various:
         return "VARIOUS"
     if r.date_acquired is not None:
@@ -328,8 +334,9 @@ def _acquired_text(r: BrokerRow, pieces) -> str:
     return ""
 
 
-def _cause(status, rows, sales, proceeds_diff, basis_b, basis_l, fee_cause, fee, units_b, units_l, broker_terms,
-           transactions) -> str:
+def _cause(status: str, rows: list[BrokerRow], sales: list[_Sale], proceeds_diff: Decimal, basis_b: Decimal | None,
+           basis_l: Decimal, fee_cause: bool, fee: Decimal, units_b: Decimal, units_l: Decimal, broker_terms: set[str],
+           transactions: Mapping[int | None, Transaction]) -> str:
     """Why the figures differ, where the ledger can tell."""
     parts = []
     if units_b != units_l:
@@ -370,7 +377,8 @@ def _signed(value: Decimal) -> str:
     return f"{'+' if value >= 0 else '-'}{money(abs(value))}"
 
 
-def _only_in_ledger(sale: _Sale, year: int, transactions):
+def _only_in_ledger(sale: _Sale, year: int, transactions: Mapping[int | None, Transaction]
+                    ) -> tuple[list[Any], ReconciliationRow, LedgerWarning]:
     lines = []
     marks = []
     for d, line in sale.pieces:
@@ -392,7 +400,7 @@ def _only_in_ledger(sale: _Sale, year: int, transactions):
     return lines, row, warning
 
 
-def _only_on_form(r: BrokerRow, year: int):
+def _only_on_form(r: BrokerRow, year: int) -> tuple[Form8949Line, ReconciliationRow, LedgerWarning]:
     from taxer.countries.lines import Form8949Line
 
     term = r.term if r.term in ("short", "long") else "short"
@@ -427,11 +435,11 @@ HEADER = ("status", "account", "asset", "date_sold", "date_acquired", "units_109
           "adjustment", "covered", "cause", "action", "origin", "transaction_ids")
 
 
-def _opt(value: Decimal | None, fmt=money) -> str:
+def _opt(value: Decimal | None, fmt: Callable[[Decimal], str] = money) -> str:
     return "" if value is None else fmt(value)
 
 
-def csv_rows(rows: Sequence[ReconciliationRow]) -> list[tuple]:
+def csv_rows(rows: Sequence[ReconciliationRow]) -> list[tuple[str, ...]]:
     """reconciliation_1099da.csv's rows (HEADER's columns)."""
     return [(r.status, r.account, r.asset, r.date_sold, r.date_acquired, _opt(r.units_1099da, quantity),
              _opt(r.units_ledger, quantity), _opt(r.proceeds_1099da), _opt(r.proceeds_ledger),

@@ -69,6 +69,7 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
             snapshot = (amount, cost, flagged)
         if e.kind == ACQUIRE:
             amount += e.amount
+            assert e.value is not None  # an acquisition's value is its cost
             cost += e.value + pending
             pending = ZERO
             flagged = flagged or e.flagged
@@ -87,7 +88,7 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
         if e.amount > take:
             parts.append((e.amount - take, ZERO, True))  # sold beyond the holdings (warned as oversold)
         at_cost = e.value is None  # no gain, no loss (ITA s73(1)): the proceeds are the ACB taken
-        value = taken if at_cost else e.value
+        value = taken if e.value is None else e.value
         loss = taken - value
         denied = _denied(e, loss, dates, held, acquired) if e.category == SALE and loss > 0 else ZERO
         if denied:
@@ -113,5 +114,6 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
     amount, cost, flagged = snapshot
     if amount <= 0:
         return None
+    assert first_at is not None  # something is held, so something was acquired
     return Lot(asset=asset, amount=amount, acquired_at=first_at, cost_basis=cost, account=POOL_ACCOUNT,
                acquire_tx_id=None, basis_missing=flagged)

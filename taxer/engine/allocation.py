@@ -18,15 +18,21 @@ that hold the units. Two ways, both here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from heapq import heappop, heappush
+from typing import TYPE_CHECKING, Any
 
 from taxer.engine.exact import ZERO, ratio
 from taxer.engine.taxyear import zone
 from taxer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from taxer.engine.methods import LotKey
+    from taxer.engine.pools import OpenLot
+    from taxer.engine.records import Lot
 
 OLDEST_FIRST = "oldest_first"
 HIGHEST_COST_FIRST = "highest_cost_first"
@@ -83,7 +89,7 @@ class SafeHarbor:
         return f"Rev. Proc. 2024-28 safe harbor: {text}{when}"
 
 
-def rule_key(rule: str):
+def rule_key(rule: str) -> Callable[[OpenLot], LotKey]:
     """The order a global rule gives lots (smallest key first); `lot` has t, seq, cost, amount."""
     if rule == OLDEST_FIRST:
         return lambda lot: (lot.t, lot.seq)
@@ -101,7 +107,8 @@ class Whereabouts:
     __slots__ = ("_held",)
 
     def __init__(self) -> None:
-        self._held: dict[tuple[str, str], list[list]] = {}
+        # [t, seq, amount] lists (not tuples: a partial take lowers the amount in place), hence Any
+        self._held: dict[tuple[str, str], list[list[Any]]] = {}
 
     def add(self, account: str, asset: str, t: int, seq: int, amount: Decimal) -> None:
         """Units of lot `seq` (acquired at `t`) arrive in `account`."""
@@ -147,12 +154,12 @@ class Whereabouts:
 SNAPSHOT_HEADER = ("account", "asset", "amount", "date_acquired", "cost_basis", "acquisition_tx_id", "flags")
 
 
-def snapshot_rows(lots: Iterable, timezone: str = "UTC") -> list[tuple[str, ...]]:
+def snapshot_rows(lots: Iterable[Lot], timezone: str = "UTC") -> list[tuple[str, ...]]:
     """allocation_2025.csv rows: the per-account holdings at the end of 31 December 2024 (Result.allocation_2025),
     one row per lot portion, exact quantities and basis, acquisition dates in `timezone`, sorted by account, asset
     and acquisition."""
     tz = zone(timezone)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for lot in sorted(lots, key=lambda lot: (lot.account, lot.asset, lot.acquired_at, lot.acquire_tx_id or 0)):
         rows.append((lot.account, lot.asset, _plain(lot.amount), lot.acquired_at.astimezone(tz).date().isoformat(),
                      _plain(lot.cost_basis), "" if lot.acquire_tx_id is None else str(lot.acquire_tx_id),

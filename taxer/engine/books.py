@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
+from typing import TypeVar, cast
 
 from taxer.engine.allocation import SafeHarbor, Whereabouts, rule_key
 from taxer.engine.exact import ZERO, allocate
@@ -21,13 +22,16 @@ from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, LedgerWarni
 from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
+Row = TypeVar("Row")
+PoolKey = str | tuple[str, str]  # asset (one universal pool), or account and asset
+
 
 class Moment:
     """The transaction being processed, with what its rows need: id, instant, local date, method in force."""
 
     __slots__ = ("date", "method", "t", "tx", "tx_id")
 
-    def __init__(self, tx: Transaction, tx_id: int | None, t: int, local_date: date, method: Method) -> None:
+    def __init__(self, tx: Transaction, tx_id: int, t: int, local_date: date, method: Method) -> None:
         self.tx = tx
         self.tx_id = tx_id
         self.t = t
@@ -47,7 +51,7 @@ class Books:
     def __init__(self, per_account: bool, long_after: Callable[[date], date] = anniversary) -> None:
         self.per_account = per_account
         self.long_after = long_after  # the holding-period rule: acquisition date -> last short-term date
-        self.pools: dict[object, Pool] = {}
+        self.pools: dict[PoolKey, Pool] = {}
         self.balances: dict[tuple[str, str], Decimal] = {}  # what the ledger says each account holds
         self.disposals: list[Disposal] = []
         self.income: list[IncomeEvent] = []
@@ -58,13 +62,13 @@ class Books:
         self.whereabouts: Whereabouts | None = None
         self._seq = count()
 
-    def kept(self, m: Moment, rows: list) -> list:
+    def kept(self, m: Moment, rows: list[Row]) -> list[Row]:
         """`rows` when results at `m` are kept, else a throw-away list."""
         return rows if self.keep_from is None or m.t >= self.keep_from else []
 
     def pool(self, account: str, asset: str, method: Method) -> Pool:
         """The pool `account`'s `asset` belongs to (created ordered for `method`)."""
-        key = (account, asset) if self.per_account else asset
+        key: PoolKey = (account, asset) if self.per_account else asset
         pool = self.pools.get(key)
         if pool is None:
             pool = self.pools[key] = Pool(method)
@@ -138,7 +142,7 @@ class Books:
                 dispose_tx_id=m.tx_id, category=category, method=method, basis_missing=True,
                 value_missing=value_missing, acquired_date=sold, disposed_date=sold))
 
-    def warn(self, code: str, message: str, m: Moment | tuple, account: str | None = None,
+    def warn(self, code: str, message: str, m: Moment | tuple[int | None, ...], account: str | None = None,
              asset: str | None = None, amount: Decimal | None = None) -> None:
         """Record a ledger problem (`m` is the transaction it is about, or a tuple of transaction ids)."""
         tx_ids = (m.tx_id,) if isinstance(m, Moment) else m
@@ -163,7 +167,8 @@ class Books:
         or its global rule decide. A pool that does not match the balances gets a warning. Returns the lots each
         account holds after the split (the 31 December 2024 snapshot).
         """
-        universal, self.pools, self.per_account = self.pools, {}, True
+        # Until now the pools were universal, keyed by asset alone.
+        universal, self.pools, self.per_account = cast("dict[str, Pool]", self.pools), {}, True
         whereabouts, self.whereabouts = self.whereabouts, None
         wanted: dict[str, dict[str, Decimal]] = {}
         for (account, asset), amount in list(self.balances.items()) + list(in_transit.items()):
@@ -181,6 +186,7 @@ class Books:
                 lots = self._give_specific(asset, lots, need, given, election)
                 lots = _give_by_history(lots, need, given, history)  # units the election does not name
             elif election is not None:
+                assert election.rule is not None  # a SafeHarbor without units has a rule
                 lots.sort(key=rule_key(election.rule))
                 order = list(election.account_order) + sorted(a for a in need if a not in election.account_order)
                 lots = _fill(lots, need, given, order)
@@ -192,9 +198,11 @@ class Books:
                 lots = _fill(lots, need, given, [account], only=account)
             lots = _fill(lots, need, given, sorted(need))
             for account, portions in given.items():
+                assert method is not None  # lots were given, so there was a pool
                 self.receive(account, asset, portions, method)
             # Lots no balance accounts for stay with the accounts that acquired them: basis is never dropped.
             for lot in lots:
+                assert method is not None  # lots are left, so there was a pool
                 self.receive(lot.account, asset, [lot], method)
             extra = sum((lot.amount for lot in lots), ZERO)
             short = sorted((account, amount) for account, amount in need.items() if amount > 0)

@@ -6,12 +6,12 @@ Each transaction kind is one small handler built from the `Books` primitives; DO
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
 
-from taxer.engine.allocation import Whereabouts
+from taxer.engine.allocation import SafeHarbor, Whereabouts
 from taxer.engine.books import Books, Moment
 from taxer.engine.events import EventBooks
 from taxer.engine.exact import EXACT, ZERO
@@ -116,6 +116,7 @@ class _Computation:
         self.ids = ids = [tx.id if tx.id is not None else i for i, tx in enumerate(ledger)]
         horizon = until
         if until is not None and self.matcher is not None:
+            assert isinstance(self.books, EventBooks)  # a matcher's books
             self.books.until = micros(until)
             horizon = until + LOOK_AHEAD
         end = len(ledger) if horizon is None else bisect_left(times, micros(horizon))
@@ -128,15 +129,16 @@ class _Computation:
         self.withdrawal_of = {d: w for w, d in self.deposit_of.items()}
         # A deposit sorted before its own withdrawal (same timestamp, or exchange clocks apart) waits for it.
         waits = {d: w for d, w in self.withdrawal_of.items() if d < w and d < end}
-        order = range(end)
+        order: Sequence[int] = range(end)
         if waits:
             order = sorted(order, key=lambda i: (waits[i], 1) if i in waits else (i, 0))
 
-        books, zone, tracking = self.books, self.zone, self.switch_at is not None
+        books, zone, switch_at = self.books, self.zone, self.switch_at
+        tracking = switch_at is not None
         for i in order:
             tx = ledger[i]
             t = times[i]
-            if tracking and times[waits.get(i, i)] >= self.switch_at:
+            if tracking and switch_at is not None and times[waits.get(i, i)] >= switch_at:
                 self._split(order, i)
                 tracking = False
             local = tx.timestamp.astimezone(zone).date()
@@ -144,10 +146,11 @@ class _Computation:
             if tracking:
                 books.track(tx)
             self._handlers[tx.kind](i, m)
-        if tracking and until is not None and micros(until) > self.switch_at:
+        if tracking and until is not None and switch_at is not None and micros(until) > switch_at:
             self._split((), None)  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
 
         if self.matcher is not None:
+            assert isinstance(books, EventBooks)  # a matcher's books
             stop = until.astimezone(zone).date() if until is not None else None
             disposals, holdings = self.matcher(books, stop)
             transfers = [t for t in books.transfers if until is None or t.sent_at < until]
@@ -158,7 +161,7 @@ class _Computation:
                       holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
                       transfers=tuple(books.transfers), allocation_2025=self.allocation)
 
-    def _decided(self, ids: list) -> tuple[dict[int, int], set[int]]:
+    def _decided(self, ids: list[int]) -> tuple[dict[int, int], set[int]]:
         """The user's transfer decisions as ledger indices: forced pairs, and transactions never auto-matched."""
         o = self.overrides
         if not o.pairs and not o.unpaired:
@@ -175,21 +178,23 @@ class _Computation:
             method = self._methods[year] = METHODS[self.settings.method_for(year)]
         return method
 
-    def _split(self, order, first: int | None) -> None:
+    def _split(self, order: Iterable[int], first: int | None) -> None:
         # Coins withdrawn under the universal pool and not yet deposited belong to their destination account.
         arriving: dict[tuple[str, str], Decimal] = {}
         for d, entry in self.transit.items():
             if entry is None:
-                dep = self.ledger[d]
-                key = (dep.account, dep.received.asset)
-                arriving[key] = arriving.get(key, ZERO) + dep.received.amount
+                received = self.ledger[d].received
+                assert received is not None  # a matched deposit
+                key = (self.ledger[d].account, received.asset)
+                arriving[key] = arriving.get(key, ZERO) + received.amount
         election = self.settings.allocation_2025
         self.allocation = self.books.split_by_account(self.switch_label, arriving, election)
         if election is not None and election.recorded_on is not None and first is not None:
             self._check_election_date(order, first, election)
 
-    def _check_election_date(self, order, first: int, election) -> None:
+    def _check_election_date(self, order: Iterable[int], first: int, election: SafeHarbor) -> None:
         """Rev. Proc. 2024-28 section 5.02(4): the allocation is made before the first 2025 disposal or transfer."""
+        assert election.recorded_on is not None  # checked by the caller
         ordered = list(order)
         for i in ordered[ordered.index(first):]:
             tx = self.ledger[i]
@@ -213,10 +218,11 @@ class _Computation:
         sent, received = crypto(tx.sent), crypto(tx.received)
         missing: list[Leg] = []
         value = None
-        if sent or received:
+        first = sent or received
+        if first:
             value = self.valuer.event(tx, tx.sent, tx.received)
             if value is None:
-                missing.append(sent or received)
+                missing.append(first)
         fee_value, fee_missing = self._fee_value(m, tx.fee, value, missing)
         # The fee is a selling expense when the trade disposes of crypto, else an acquisition cost.
         if sent:
@@ -282,30 +288,31 @@ class _Computation:
             category = GIFT_SPOUSE
         # A record with only a fee leg (a standalone fee) disposes of that fee.
         out, fee = (tx.sent, tx.fee) if tx.sent is not None else (tx.fee, None)
+        coin = crypto(out)  # `out` when it is crypto
         missing: list[Leg] = []
         rule = self.settings.gift_rule(category) if category != SALE else None
-        if rule == MARKET_VALUE and crypto(out):
+        if rule == MARKET_VALUE and coin:
             # A disposal at market value (TCGA 1992 s17(1)(a), ITA s69(1)(b), ITAA 1997 s116-30): valued as a
             # sale would be, listed apart; a fee in another coin is disposed of too.
             value = self.valuer.event(tx, out, None)
             if value is None:
-                missing.append(out)
-            self.books.dispose(m, tx.account, out.asset, out.amount, value or ZERO, category, value is None)
+                missing.append(coin)
+            self.books.dispose(m, tx.account, coin.asset, coin.amount, value or ZERO, category, value is None)
             self._pay_fee(m, fee, _LAZY, SALE, missing)
-        elif rule == NO_GAIN_NO_LOSS and crypto(out):
-            self.books.dispose(m, tx.account, out.asset, out.amount, None, category)
+        elif rule == NO_GAIN_NO_LOSS and coin:
+            self.books.dispose(m, tx.account, coin.asset, coin.amount, None, category)
             self._pay_fee(m, fee, _LAZY, SALE, missing)
         elif category != SALE:
-            if crypto(out):
-                self.books.dispose(m, tx.account, out.asset, out.amount, ZERO, category)
+            if coin:
+                self.books.dispose(m, tx.account, coin.asset, coin.amount, ZERO, category)
             self._pay_fee(m, fee, _LAZY, SALE, missing)
-        elif crypto(out):
+        elif coin:
             value = self.valuer.event(tx, out, None)
             if value is None:
-                missing.append(out)
+                missing.append(coin)
             # As on a sale, the fee is a selling expense.
             fee_value, fee_missing = self._fee_value(m, fee, value, missing)
-            self.books.dispose(m, tx.account, out.asset, out.amount, (value or ZERO) - fee_value, category,
+            self.books.dispose(m, tx.account, coin.asset, coin.amount, (value or ZERO) - fee_value, category,
                                value is None or fee_missing, fee=fee_value)
             self._dispose_fee(m, fee, fee_value, fee_missing, SALE)
         else:
@@ -318,6 +325,7 @@ class _Computation:
     def _depart(self, w: int, d: int, m: Moment) -> None:
         tx, dep = m.tx, self.ledger[d]
         sent, received = tx.sent, dep.received
+        assert sent is not None and received is not None  # a matched withdrawal sends, its deposit receives
         missing: list[Leg] = []
         # What does not arrive, plus a fee in the same coin, is the network fee: a disposal listed apart.
         lost = sent.amount - received.amount
@@ -360,6 +368,7 @@ class _Computation:
             return  # universal pool, or lots already given to this account when the pools were split
         lots, short = entry
         tx = m.tx
+        assert tx.received is not None  # a matched deposit
         self.books.receive(tx.account, tx.received.asset, lots, m.method)
         if short:
             # Warned at the withdrawal; what was not there arrives with unknown basis, never a silent zero.
@@ -428,8 +437,9 @@ class _Computation:
 
     def _dispose_fee(self, m: Moment, fee: Leg | None, fee_value: Decimal, fee_missing: bool,
                      category: str) -> None:
-        if crypto(fee):
-            self.books.dispose(m, m.tx.account, fee.asset, fee.amount, fee_value, category, fee_missing)
+        coin = crypto(fee)
+        if coin:
+            self.books.dispose(m, m.tx.account, coin.asset, coin.amount, fee_value, category, fee_missing)
 
     def _warn_missing(self, m: Moment, missing: list[Leg]) -> None:
         if missing:

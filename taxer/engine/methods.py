@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from taxer.engine.exact import ratio
 
 if TYPE_CHECKING:
     from taxer.engine.pools import OpenLot
+
+# An ordering key: plain numbers (times, seqs, unit costs), compared as tuples.
+LotKey = tuple[int | Decimal, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,19 +26,19 @@ class Method:
 
     name: str
     title: str                      # as the methodology page names it
-    order: Callable[[OpenLot], tuple]
+    order: Callable[[OpenLot], LotKey]
     average: bool = False
 
 
-def _oldest_first(lot: OpenLot) -> tuple:
+def _oldest_first(lot: OpenLot) -> LotKey:
     return (lot.t, lot.seq)
 
 
-def _newest_first(lot: OpenLot) -> tuple:
+def _newest_first(lot: OpenLot) -> LotKey:
     return (-lot.t, -lot.seq)
 
 
-def _highest_unit_cost_first(lot: OpenLot) -> tuple:
+def _highest_unit_cost_first(lot: OpenLot) -> LotKey:
     # Unit cost includes acquisition fees (they are in the basis), not the spot price: see DOMAIN.md's peer
     # divergences. A lot of unknown basis ranks as cost 0, so known costs are used up first.
     unit = ratio(lot.cost, lot.amount) if lot.amount else lot.cost

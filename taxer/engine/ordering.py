@@ -12,6 +12,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _NO_LEG = ("", Decimal(0))
 
+LegKey = tuple[str, Decimal]
+# timestamp (micros), phase, account, source, external id
+OrderKey = tuple[int, int, str, str, str]
+# kind, legs, fair value, its currency, label, hash, description, id
+TieKey = tuple[str, LegKey, LegKey, LegKey, tuple[bool, Decimal | int], str, str, str, str, int]
+
 
 def micros(at: datetime) -> int:
     """Instant `at` as integer microseconds since the epoch: exact, and cheap to compare and subtract."""
@@ -31,11 +37,11 @@ def phase(tx: Transaction) -> int:
     return 1
 
 
-def _leg_key(leg: Leg | None) -> tuple:
+def _leg_key(leg: Leg | None) -> LegKey:
     return _NO_LEG if leg is None else (leg.asset, leg.amount)
 
 
-def _tie_key(tx: Transaction) -> tuple:
+def _tie_key(tx: Transaction) -> TieKey:
     # Only transactions equal on (timestamp, phase, account, source, external_id) need this, e.g. test data
     # without ids: their content orders them, so even they come out in one order.
     return (tx.kind.value, _leg_key(tx.sent), _leg_key(tx.received), _leg_key(tx.fee),
@@ -60,9 +66,9 @@ def ledger_order(transactions: Iterable[Transaction]) -> tuple[list[Transaction]
     return [tx for _, tx in keyed], [key[0] for key, _ in keyed]
 
 
-def _first(pair: tuple) -> tuple:
+def _first(pair: tuple[OrderKey, Transaction]) -> OrderKey:
     return pair[0]
 
 
-def _tie(pair: tuple) -> tuple:
+def _tie(pair: tuple[OrderKey, Transaction]) -> TieKey:
     return _tie_key(pair[1])

@@ -9,7 +9,7 @@ from heapq import heappop, heappush
 from itertools import count
 
 from taxer.engine.exact import ZERO, allocate, share
-from taxer.engine.methods import Method
+from taxer.engine.methods import LotKey, Method
 from taxer.engine.records import Lot
 from taxer.engine.taxyear import anniversary
 
@@ -53,7 +53,7 @@ class OpenLot:
         self.account = account
         self.tx_id = tx_id
         self.basis_missing = basis_missing
-        self.key: tuple = ()
+        self.key: LotKey = ()
 
     def split(self, amount: Decimal, with_cost: bool = True) -> OpenLot:
         """Cut `amount` (less than the lot holds) off this lot with its pro-rata basis; the rest stays."""
@@ -89,7 +89,7 @@ class Pool:
     def __init__(self, method: Method) -> None:
         self.method = method
         self._lots: deque[OpenLot] = deque()
-        self._heap: list[tuple[tuple, int, OpenLot]] = []
+        self._heap: list[tuple[LotKey, int, OpenLot]] = []
         self.amount = ZERO
         self.basis = ZERO
         self.missing = ZERO  # quantity of lots whose basis is unknown
@@ -204,9 +204,9 @@ class Pool:
         return lots
 
 
-def _key(lot: OpenLot) -> tuple:
+def _key(lot: OpenLot) -> LotKey:
     return lot.key
 
 
-def _acquisition(lot: OpenLot) -> tuple:
+def _acquisition(lot: OpenLot) -> tuple[int, int]:
     return (lot.t, lot.seq)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 
 from taxer.engine.ordering import crypto
 from taxer.model import Kind, Transaction
@@ -49,15 +50,20 @@ def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_
     pairs: dict[int, int] = dict(forced)
     owner: dict[int, int] = {d: w for w, d in forced.items()}  # deposit -> withdrawal
 
+    # Only withdrawals that send crypto and deposits that receive it are indexed: their legs are not None.
     def fits(w: Transaction, d: Transaction) -> bool:
+        assert w.sent is not None and d.received is not None
         return d.account != w.account and d.received.amount <= w.sent.amount
 
-    def preference(w: int, d: int) -> tuple:
-        return (abs(times[d] - times[w]), ledger[w].sent.amount - ledger[d].received.amount, d)
+    def preference(w: int, d: int) -> tuple[int, Decimal, int]:
+        sent, received = ledger[w].sent, ledger[d].received
+        assert sent is not None and received is not None
+        return (abs(times[d] - times[w]), sent.amount - received.amount, d)
 
     for w in withdrawals:
         tx = ledger[w]
         if tx.tx_hash:
+            assert tx.sent is not None
             found = [d for d in by_hash.get((tx.sent.asset, tx.tx_hash), ())
                      if d not in owner and fits(tx, ledger[d])]
             if found:
@@ -68,6 +74,7 @@ def match_transfers(ledger: Sequence[Transaction], times: Sequence[int], window_
 
     def candidates(w: int) -> list[int]:
         tx = ledger[w]
+        assert tx.sent is not None
         start = times[w]
         found = []
         for account, (at, idx) in by_place.get(tx.sent.asset, {}).items():

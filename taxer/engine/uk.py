@@ -13,7 +13,7 @@ its transaction. Proceeds are gross and the selling fee is an allowable cost, as
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -77,6 +77,7 @@ def _match_asset(asset: str, events: Iterable[Event], books: EventBooks, stop: d
             if a is None:
                 a = acquired[day] = _Acquired(e)
             a.left += e.amount
+            assert e.value is not None  # an acquisition's value is its cost
             a.cost += e.value
             a.flagged = a.flagged or e.flagged
         else:
@@ -162,6 +163,8 @@ def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disp
                 if quantities[n] > 0]
         if not mine:
             continue
+        gross: Sequence[Decimal]
+        fees: Sequence[Decimal]
         if e.value is None:  # no gain, no loss (TCGA s58): the proceeds are the allowable cost of each piece
             fees = [ZERO] * len(mine)
             gross = [cost for _, _, cost in mine]

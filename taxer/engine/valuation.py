@@ -13,7 +13,7 @@ from taxer.engine.exact import share
 from taxer.model import Leg, Transaction, is_fiat
 
 # price(asset, quote, at, account): `account` is whose event it values (a price source may be set per account)
-PriceFn = Callable[[str, str, datetime, str], "Decimal | None"]
+PriceFn = Callable[[str, str, datetime, "str | None"], "Decimal | None"]
 
 
 class Valuer:

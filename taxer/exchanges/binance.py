@@ -285,5 +285,10 @@ SPEC = ExchangeSpec(
     # tests/real/api/binance/error--unauthorized.json (binance spot errors.md -1002 UNAUTHORIZED, HTTP 401); an
     # unknown path is a bare 404 (its body is not documented)
     endpoint_errors={'"code":-1002': "not authorized"},
+    # tests/real/api/binance/error--invalid-key-ip-or-permission.json (-2015 REJECTED_MBX_KEY, HTTP 401): one answer
+    # for three causes, so the message names all three. ccxt calls it a DDoSProtection once a call has succeeded.
+    key_errors={'"code":-2015': "Binance gives this one answer for three causes: the API key is unknown (deleted "
+                                "or mistyped), this computer's IP address is not on the key's list of trusted IPs, "
+                                "or the key lacks the permission this call needs ('Enable Reading')"},
     markets_of="either",  # no spot ledger: a coin bought and sold back shows only through its quote asset
 )

@@ -192,6 +192,13 @@ SPEC = ExchangeSpec(
     # tests/real/api/bitget/error--incorrect-permissions.json (40014); an unknown path answers a web framework's
     # 404 (error--unknown-endpoint.json), taken by its status
     endpoint_errors={'"code":"40014"': "not authorized"},
+    # tests/real/api/bitget/error--invalid-key.json (40006), error--apikey-password-incorrect.json (40012) and
+    # error--invalid-ip.json (40018)
+    key_errors={'"code":"40006"': "Bitget does not know this API key: it was deleted, or mistyped",
+                '"code":"40018"': "the key is bound to IP addresses and this computer's IP address is not one of "
+                                  "them: add it to the key's IP list",
+                '"code":"40012"': "the API key or its passphrase is wrong (Bitget does not say which): check the "
+                                  "passphrase you chose when you made the key first"},
     markets_of="both",   # every spot fill moves both coins, and the bills list every coin that moved
     needs_password=True,
 )

@@ -4,6 +4,9 @@ Only temporary failures are retried (ccxt's OperationFailed family, and exchange
 authentication errors stop at once. An endpoint the exchange refuses for good (HTTP 404, which ccxt calls
 ExchangeNotAvailable as if temporary, or one of the exchange's documented "unknown method" / "not authorized for
 this endpoint" codes) raises `EndpointUnavailable` at once, so the sync can go on with the other streams.
+An exchange's documented key refusals (`key_errors`) name what is wrong with the key, whatever class ccxt gives them
+(binance's -2015 becomes a "DDoSProtection" after a first successful call); a documented lockout (`lockouts`, e.g.
+kraken's "Temporary lockout", which every further call extends) stops at once, saying how long to wait.
 Every message that leaves this module is redacted of credentials.
 """
 
@@ -85,13 +88,18 @@ class Gateway:
 
     def __init__(self, exchange_id: str, creds: Credentials | None, *, account: str, api_url: str | None = None,
                  options: dict | None = None, rate_limit: bool = True, timeout_ms: int = 15000,
-                 retry: RetryPolicy = RetryPolicy(), endpoint_errors: dict[str, str] | None = None) -> None:
+                 retry: RetryPolicy = RetryPolicy(), endpoint_errors: dict[str, str] | None = None,
+                 key_errors: dict[str, str] | None = None, lockouts: dict[str, str] | None = None) -> None:
         if exchange_id not in ccxt.exchanges:
             raise TaxerError(f"account {account!r}: {exchange_id!r} is not an exchange ccxt knows; use a ccxt id "
                              "such as bitget, binance, kraken, coinbase or okx")
         self.exchange_id, self.account, self.creds, self.retry = exchange_id, account, creds, retry
         # documented error codes that mean "this endpoint, never": a token of the answer's body -> the reason
         self.endpoint_errors = dict(endpoint_errors or {})
+        # documented key refusals: a token of the answer's body -> what it says is wrong with the key
+        self.key_errors = dict(key_errors or {})
+        # documented lockouts that a retry would extend: a token of the answer's body -> what the user must do
+        self.lockouts = dict(lockouts or {})
         config: dict[str, Any] = {"enableRateLimit": rate_limit, "timeout": timeout_ms, "options": dict(options or {})}
         if creds is not None:
             config.update(apiKey=creds.api_key, secret=creds.secret)
@@ -133,6 +141,26 @@ class Gateway:
             return EndpointNotAuthorized(message)
         return EndpointUnavailable(message, reason=reason)
 
+    def _matched(self, table: dict[str, str]) -> str | None:
+        return next((what for token, what in table.items() if token in self._last_body), None)
+
+    def _key_refused(self, exc: Exception, problem: str | None) -> ExchangeAuthError:
+        if problem is not None:
+            return ExchangeAuthError(f"{self._where()} refused the API key: {problem} ({self._message(exc)}).")
+        return ExchangeAuthError(
+            f"{self._where()} refused the API key ({self._message(exc)}). Check the key and secret (and "
+            "passphrase), that the key is not expired, and that it may read account history.")
+
+    def _stop_now(self, method: str, exc: Exception) -> TaxerError | None:
+        """A documented lockout or key refusal, whatever ccxt's class for it: never retried."""
+        lockout = self._matched(self.lockouts)
+        if lockout is not None:
+            return ExchangeUnavailable(f"{self._where()}: {method}: {lockout} ({self._message(exc)}).")
+        problem = self._matched(self.key_errors)
+        if problem is not None:
+            return self._key_refused(exc, problem)
+        return None
+
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a ccxt method (unified or implicit) by name, retrying what is temporary."""
         func = getattr(self.client, method)
@@ -145,14 +173,15 @@ class Gateway:
                 unavailable = self._unavailable(method, exc)
                 if unavailable is not None:
                     raise unavailable from None
-                raise ExchangeAuthError(
-                    f"{self._where()} refused the API key ({self._message(exc)}). Check the key and secret (and "
-                    "passphrase), that the key is not expired, and that it may read account history.") from None
+                raise self._key_refused(exc, self._matched(self.key_errors)) from None
             except binascii.Error:   # ccxt decodes base64 secrets (kraken) while signing
                 raise ExchangeAuthError(
                     f"{self._where()}: the API secret is not valid base64, which this exchange's secrets are. Copy "
                     "the secret again from the exchange's API key page, whole.") from None
             except (ccxt.OperationFailed, ccxt.ExchangeError) as exc:
+                stop = self._stop_now(method, exc)
+                if stop is not None:
+                    raise stop from None
                 unavailable = self._unavailable(method, exc)
                 if unavailable is not None:
                     raise unavailable from None

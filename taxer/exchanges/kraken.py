@@ -214,4 +214,14 @@ SPEC = ExchangeSpec(
     # tests/real/api/kraken/error--unknown-method.json and error--permission-denied.json (HTTP 200 both); what a
     # key without a stream's permission gets (e.g. Ledgers without Query Ledger Entries)
     endpoint_errors={"EGeneral:Unknown method": "unknown endpoint", "EGeneral:Permission denied": "not authorized"},
+    # tests/real/api/kraken/error--invalid-key.json: kraken answers an unknown key and a wrong signature alike
+    key_errors={"EAPI:Invalid key": "Kraken does not know this API key or the secret does not belong to it (Kraken "
+                                    "answers both alike): the key was revoked or mistyped, or its secret was not "
+                                    "copied whole"},
+    # tests/real/api/kraken/error--temporary-lockout.json (support.kraken.com "API error messages"): too many failed
+    # calls; every call before the lockout ends extends it
+    lockouts={"EGeneral:Temporary lockout": "Kraken has locked this key out for a while after too many failed "
+                                            "calls (bad nonce or signature, e.g. two programs sharing one key): "
+                                            "wait about 15 minutes before the next sync, since every call sooner "
+                                            "extends the lockout, and give each program its own key"},
 )

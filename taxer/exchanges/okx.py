@@ -135,4 +135,12 @@ SPEC = ExchangeSpec(
     permissions=permissions,
     key_help=KEY_HELP,
     needs_password=True,
+    # tests/real/api/okx/error--invalid-key.json (50111), error--passphrase.json (50105) and error--invalid-ip.json
+    # (50110), all HTTP 401
+    key_errors={'"code":"50110"': "the key is bound to IP addresses and this computer's IP address is not one of "
+                                  "them: add it to the key's IP list",
+                '"code":"50111"': "OKX does not know this API key: it was deleted or mistyped, or it is a demo "
+                                  "trading key (those work only in OKX's demo environment)",
+                '"code":"50105"': "the passphrase is wrong: OKX accepted the key but not the passphrase you chose "
+                                  "when you made it (it is not your login password)"},
 )

@@ -114,3 +114,7 @@ class ExchangeSpec:
     candle_limit: int = 100         # candles per OHLCV request, for `taxer prices fetch`
     # documented answers that refuse one endpoint for good: a token of the body -> the reason (see gateway.py)
     endpoint_errors: dict[str, str] = field(default_factory=dict)
+    # documented key refusals: a token of the body -> what is wrong with the key, in the user's words (gateway.py)
+    key_errors: dict[str, str] = field(default_factory=dict)
+    # documented lockouts a retry would extend: a token of the body -> what the user must do (gateway.py)
+    lockouts: dict[str, str] = field(default_factory=dict)

@@ -271,6 +271,9 @@ def amount_with_unit(value: str, column: str, *, allow_zero: bool = False, asset
     text = value.strip().upper()
     if not text:
         return None
+    if re.match(r"^[+-]?0X[0-9A-F]", text):  # '0x10BTC' is no amount (else read as 0 of asset 'X10BTC')
+        raise RowError(column, f"{value.strip()!r} is not an amount with its asset; expected a decimal number "
+                               "followed by the asset symbol, such as 0.001BTC")
     number_text = unit = None
     for candidate in sorted(assets, key=len, reverse=True):
         head = text[:-len(candidate)].strip() if candidate and text.endswith(candidate) else ""

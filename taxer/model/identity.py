@@ -17,6 +17,7 @@ from taxer.money import exact_text
 # External ids of rows from formats matched by content (no exchange id in the file): a sync that later fetches
 # the same record finds them by content and gives them the exchange's id (taxer.store.matching).
 CONTENT_PREFIX = "content:"
+LegKey = tuple[str, Decimal]  # a leg in `content_key`: asset and exact amount
 
 
 def amount_text(value: Decimal) -> str:
@@ -52,13 +53,13 @@ def content_digest(timestamp: datetime, kind: Kind, sent: Leg | None = None, rec
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def content_key(tx: Transaction) -> tuple:
+def content_key(tx: Transaction) -> tuple[str, datetime, LegKey | None, LegKey | None, LegKey | None]:
     """Kind, whole second and legs: how a file row without ids is recognized in an API record."""
     return (tx.kind.value, tx.timestamp.replace(microsecond=0), _leg_key(tx.sent), _leg_key(tx.received),
             _leg_key(tx.fee))
 
 
-def _leg_key(leg: Leg | None) -> tuple | None:
+def _leg_key(leg: Leg | None) -> LegKey | None:
     return (leg.asset, Decimal(exact_text(leg.amount))) if leg else None  # exact: no 28-digit rounding
 
 

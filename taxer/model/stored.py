@@ -7,10 +7,14 @@ tuples for the bulk path; the store writes them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from taxer.model import UTC, Kind, Leg, Transaction
+from taxer.model import Kind, Leg, Transaction
+
+# time, kind, sent asset and amount, received..., fee..., fair value and currency, label, description, hash,
+# source, external id: plain text, None where the record has no value
+StoredRow = tuple[str | None, ...]
 
 
 def _text(d: Decimal | None) -> str | None:
@@ -21,7 +25,7 @@ def _text(d: Decimal | None) -> str | None:
     return format(d, "f")
 
 
-def stored_row(tx: Transaction) -> tuple:
+def stored_row(tx: Transaction) -> StoredRow:
     """A transaction as the bulk path writes it (without account and run): plain text values, cheap to send
     between processes. Amounts are `decimal_text`; the time is UTC in the sortable `sqlite_timestamp` form
     (exactly what ExactDecimal and UTCDateTime write on SQLite; PostgreSQL casts the text exactly)."""
@@ -32,7 +36,7 @@ def stored_row(tx: Transaction) -> tuple:
 def stored_values(timestamp: datetime, kind: Kind, sent: Leg | None = None, received: Leg | None = None,
                   fee: Leg | None = None, fair_value: Decimal | None = None, fair_value_currency: str | None = None,
                   label: str | None = None, description: str | None = None, tx_hash: str | None = None,
-                  source: str = "", external_id: str = "") -> tuple:
+                  source: str = "", external_id: str = "") -> StoredRow:
     """`stored_row` from a transaction's fields (an importer's parsed row, without building the record)."""
     when = timestamp
     if when.tzinfo is not UTC:

@@ -1,10 +1,10 @@
 """report.pdf, the package a person hands to an accountant, rendered from the ReportView (jinja2 + WeasyPrint).
 
-The front (cover, summary, warnings, methodology) flows as HTML. The listings (Form 8949 statement, income,
-other disposals, holdings) are paginated in pdf_listing, so every page number is known before rendering: a
-small report is one WeasyPrint render; a large one is rendered in chunks of pages by a process pool and merged
-(pdf_chunks). Both print the same pages. Nothing depends on the clock: the same view and context give the same
-bytes.
+The front (cover, summary, warnings, corrections, methodology) flows as HTML and is laid out once by WeasyPrint.
+The listings (Form 8949 statement, income, other disposals, holdings) are paginated in pdf_listing as lines of
+fixed-width text and written straight into WeasyPrint's PDF by pdf_text, so every page number is known before
+anything is drawn and a listing costs what its text costs. Nothing depends on the clock: the same view and context
+give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from taxer import __version__
 from taxer.countries import country
 from taxer.files import write_bytes_atomic
 from taxer.money import money, quantity
-from taxer.reports.pdf_chunks import layout, merge, render_html, render_parallel
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
+from taxer.reports.pdf_text import Running, add_listing_pages, draw_pages
 from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.view import ZERO, ReportView
 from taxer.resources import templates_dir
 
-CHUNK_PAGES = 120  # listing pages per chunk (~4,800 Form 8949 lines): ~7 s of one worker, ~150 MiB of layout
-WORKERS = 2
 
 @dataclass(frozen=True)
 class PdfContext:
@@ -98,8 +96,10 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "country": rules.name,
         "country_rules": rules.methodology,
         "country_holding": rules.holding,
+        # a country with a return of its own lines (US Schedule D) prints those; the carryover is on the methodology
         "country_totals": [(name.replace("_", " ").capitalize(), _printed(value))
-                           for name, value in view.country_totals().items()],
+                           for name, value in view.country_totals().items()] if not rules.form_totals else [],
+        **law_context(view),
         "method": rules.method_title(p.method),
         "as_of": _utc(context.as_of) if context.as_of else None,
         "fingerprint": context.fingerprint[:16],
@@ -126,6 +126,29 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "corrections": view.corrections,
         "settings": view.settings,
         **reconciliation_context(view),
+    }
+
+
+def law_context(view: ReportView) -> dict:
+    """What the methodology page (and every page's footer) states beyond the year: the losses carried across
+    years, the options insisted on that the country's law does not allow, and the US 2025 allocation."""
+    p, law = view.params, view.law
+    history = law.earlier if law else ()
+    allocation = ""
+    if country(p.country).safe_harbor and p.year >= 2025 and p.pool == "auto":
+        elected = f"{law.election}." if law and law.election else (
+            "None elected: each lot stays in the account whose history holds it on 1 January 2025 (Treas. Reg. "
+            "1.1012-1(j)).")
+        allocation = f"{elected} The 31 December 2024 holdings per account are in allocation_2025.csv."
+    return {
+        "carryover": [(name.replace("_", " ").capitalize(), _printed(value))
+                      for name, value in view.loss_carryover().items()],
+        "carryover_years": (country(p.country).label(history[0][0]), len(history)) if history else None,
+        "brought_in": [(key.replace("_", " "), _printed(value)) for key, value in (law.brought_in if law else ())],
+        "brought_in_year": country(p.country).label(history[0][0]) if history else p.year_label,
+        "nonstandard": [f"{option} ({rule})" for option, rule in (law.nonstandard if law else ())],
+        "nonstandard_options": [option for option, _ in (law.nonstandard if law else ())],
+        "allocation_2025": allocation,
     }
 
 
@@ -156,11 +179,9 @@ def _pool_in_force(pool: str, year: int) -> str:
     return pool
 
 
-def _html(front: dict, contents: Sequence[tuple[str, int]], total: int, *, show_front: bool,
-          pages: Sequence[Page] = (), first: int = 1) -> str:
-    """A whole document (`show_front`) or a chunk of listing pages numbered from `first`, of `total` pages."""
-    return environment().get_template("report.html.j2").render(
-        front, contents=contents, total=total, show_front=show_front, pages=pages, first_page=first)
+def _html(front: dict, contents: Sequence[tuple[str, int, str]], total: int) -> str:
+    """The front pages' HTML: cover, summary, warnings, corrections, methodology; `total` pages in all."""
+    return environment().get_template("report.html.j2").render(front, contents=contents, total=total)
 
 
 FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "warnings"),
@@ -168,78 +189,73 @@ FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "wa
                   ("Methodology: rules and options used", "methodology"))
 
 
-def _contents(pages: Sequence[Page], first: int, front_anchors: dict[str, int],
-              corrections: bool = False, us: bool = True, reconciled: bool = False) -> list[tuple[str, int]]:
-    """(title, page number) of each section; the listings' pages are numbered from `first`."""
+def _contents(pages: Sequence[Page], first: int, corrections: bool = False,
+              us: bool = True, reconciled: bool = False) -> list[tuple[str, int, str]]:
+    """(title, page number, anchor) of each section: the front's pages are WeasyPrint's to number (the
+    anchor's target-counter), the listings' are numbered from `first`."""
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
     shown = {"corrections": corrections, "reconciliation": reconciled}
-    return [(title, front_anchors.get(anchor, 0)) for title, anchor in sections if shown.get(anchor, True)] + \
-        [(page.toc, first + n) for n, page in enumerate(pages) if not page.continued]
+    return [(title, 0, anchor) for title, anchor in sections if shown.get(anchor, True)] + \
+        [(page.toc, first + n, "") for n, page in enumerate(pages) if not page.continued]
 
 
-def _front_pages(html: str, base: str) -> tuple[int, dict[str, int]]:
-    """How many pages the front lays out to, and the page of each of its anchors."""
-    document = layout(html, base)
-    anchors: dict[str, int] = {}
-    for n, page in enumerate(document.pages, start=1):
-        for name in page.anchors:
-            anchors.setdefault(name, n)
-    return len(document.pages), anchors
+def _front_guess(view: ReportView) -> int:
+    """A first guess of the front's length (cover, summary and warnings, two of methodology), right for most reports
+    (1 warning: 4 pages, 3: 5, 50: 11).
+
+    Only the listings' page numbers and the "of N" depend on it; a wrong guess costs one more layout.
+    """
+    shown = len(_warnings_shown(view)["warnings"])
+    return 4 + max(0, -(-(shown - 2) // 7)) + bool(view.corrections)  # about 7 warning boxes a page
 
 
-def _chunk_size(pages: int, most: int, workers: int) -> int:
-    """Pages per chunk: at most `most`, in a multiple of `workers` chunks of equal size (no straggler)."""
-    rounds = -(-pages // (most * max(workers, 1)))
-    chunks = rounds * max(workers, 1)
-    return -(-pages // chunks)
+def _front(view: ReportView, front: dict, pages: Sequence[Page]):
+    """The front laid out by WeasyPrint, with the listings numbered after it: (document, its page count)."""
+    from taxer.reports.pdf_front import layout
+
+    corrected, us = bool(view.corrections), not front["country_rules"]
+    reconciled = front["reconciliation"] is not None
+    guess = _front_guess(view) + reconciled
+    for _ in range(4):
+        document = layout(_html(front, _contents(pages, guess + 1, corrected, us, reconciled), guess + len(pages)),
+                          str(templates_dir()))
+        if len(document.pages) == guess:
+            return document, guess
+        guess = len(document.pages)
+    raise RuntimeError("the front pages' length does not settle")  # a longer number never adds a page twice
 
 
-def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, int], None] | None = None, *,
-              chunk_pages: int = CHUNK_PAGES, workers: int = WORKERS) -> bytes:
-    """The report as PDF bytes: one render, or chunks of at most `chunk_pages` listing pages on `workers`."""
+def _running(front: dict) -> Running:
+    """The listing pages' running heads: the front's, from report.html.j2."""
+    p = front["p"]
+    taxpayer = f" · {front['taxpayer']}" if front["taxpayer"] else ""
+    return Running(f"Crypto-asset tax report {p.year_label}{taxpayer}",
+                   f"Ledger {front['transactions']} transactions · SHA-256 {front['fingerprint']}",
+                   f"taxer {front['version']} · {front['method']} · {p.currency}")
+
+
+def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The report as PDF bytes: the front from WeasyPrint, the listings written directly, in one file.
+
+    All in this process: drawing a listing page takes under a millisecond, so 800 pages cost less than forking
+    a worker and shipping them back (measured: no gain at 825 pages); what remains is WeasyPrint's front.
+    """
+    from taxer.reports.pdf_front import write
+
     pages = [page for listing in listings(view) for page in paginate(listing)]
     front = front_context(view, context)
-    base = str(templates_dir())
-    # The front's length decides every later page number: lay it out alone first, with stand-in numbers.
-    corrected = bool(view.corrections)
-    us = not front["country_rules"]
-    reconciled = front["reconciliation"] is not None
-    front_pages, anchors = _front_pages(_html(front, _contents(pages, 1, {}, corrected, us, reconciled),
-                                              len(pages), show_front=True), base)
+    document, front_pages = _front(view, front, pages)
     total = front_pages + len(pages)
-    contents = _contents(pages, front_pages + 1, anchors, corrected, us, reconciled)
     report = progress or (lambda done, of: None)
     report(0, total)
-    if len(pages) <= chunk_pages:
-        data = render_html(_html(front, contents, total, show_front=True, pages=pages), base, total)
-        report(total, total)
-        return data
-    rendered = [0]
-
-    def finished(count: int) -> None:
-        rendered[0] += count
-        report(rendered[0], total)
-
-    size = _chunk_size(len(pages), chunk_pages, workers)
-    jobs = [(_html(front, contents, total, show_front=False, pages=pages[at:at + size], first=front_pages + 1 + at),
-             len(pages[at:at + size])) for at in range(0, len(pages), size)]
-    cover: list[bytes] = []
-
-    def render_front() -> None:
-        cover.append(render_html(_html(front, contents, total, show_front=True), base, front_pages))
-        finished(front_pages)
-
-    parts = render_parallel(jobs, base, workers, finished, meanwhile=render_front)
-    return merge([cover[0], *parts])
+    report(front_pages, total)
+    drawn = draw_pages(pages, front_pages + 1, total, _running(front), lambda done: report(front_pages + done, total))
+    data = write(document, lambda _document, pdf: add_listing_pages(pdf, pages, drawn))
+    report(total, total)
+    return data
 
 
 def render_pdf(view: ReportView, path: str | Path, context: PdfContext,
-               progress: Callable[[int, int], None] | None = None, *, chunk_pages: int = CHUNK_PAGES,
-               workers: int = WORKERS) -> None:
-    """Write report.pdf to `path` atomically; `progress(done_pages, total_pages)` as pages are rendered.
-
-    Listings longer than `chunk_pages` pages are rendered in chunks by `workers` processes (one by one in this
-    process when `workers` is 1), which bounds memory and uses the cores; the pages are the same either way.
-    """
-    data = pdf_bytes(view, context, progress, chunk_pages=chunk_pages, workers=workers)
-    write_bytes_atomic(Path(path), data)
+               progress: Callable[[int, int], None] | None = None) -> None:
+    """Write report.pdf to `path` atomically; `progress(done_pages, total_pages)` as pages are made."""
+    write_bytes_atomic(Path(path), pdf_bytes(view, context, progress))

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal, localcontext
+from functools import cached_property
 
 from taxer.corrections import Correction, Outcome
 from taxer.countries import country, us_1099da
-from taxer.engine import Disposal, Result
+from taxer.engine import Disposal, Lot, Result
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow
 from taxer.money import WIDE, cents, money, quantity
@@ -35,6 +36,11 @@ ACTIONS = {
     "pool_allocation": "Check the account balances at 2025-01-01; import missing history so balances agree.",
     "misdated": "The date cannot be right: fix it in the source file and import the file into a new ledger, or "
                 "report in a zone where the date exists (--timezone UTC); until then the transaction is left out.",
+    "safe_harbor_late": "Rev. Proc. 2024-28 wants the allocation made before the first 2025 disposal or transfer: "
+                        "if it was, set its recorded_on date as made (`taxer config set allocation_2025 ...`); "
+                        "otherwise the default (lots stay in the account whose history holds them) applies.",
+    "safe_harbor_units": "Fix the election (`taxer config set allocation_2025 ...`) so each account is given "
+                         "units of lots it can hold: compare it with allocation_2025.csv.",
     "correction_not_applied": "Revoke it (`taxer correct revoke ID --note ...`) and, if still needed, make a new "
                               "correction for the record as the ledger now has it.",
     **{f"form1099da_{status}": text for status, text in us_1099da.ACTIONS.items() if text},
@@ -156,6 +162,27 @@ class CorrectionLine:
     tx_ids: tuple[int, ...]        # the ledger ids it touched this run
 
 
+# An earlier tax year's printed pieces: (year, printed sale lines, income by type, other disposals).
+HistoryYear = tuple[int, tuple[Form8949Line, ...], Mapping[str, Decimal], tuple[OtherDisposalLine, ...]]
+
+
+@dataclass(frozen=True)
+class YearLaw:
+    """What a year's report takes from beyond the year: the earlier years the ledger holds (oldest first, each as
+    (year, the figures its carryover reads: Country.loss_basis)), losses brought in from before the ledger and the
+    carryover's options (US filing status),
+    the options the country's law does not allow that the user insisted on ((option, rule) pairs), and the US
+    2025 allocation: the election in words ("" when none was made) and the 31 December 2024 holdings per account.
+    """
+
+    earlier: tuple[tuple[int, Mapping[str, object]], ...] = ()
+    brought_in: tuple[tuple[str, Decimal], ...] = ()
+    loss_options: tuple[tuple[str, str], ...] = ()
+    nonstandard: tuple[tuple[str, str], ...] = ()
+    election: str = ""
+    allocation_2025: tuple[Lot, ...] = ()
+
+
 @dataclass(frozen=True)
 class ReportView:
     params: ReportParams
@@ -174,11 +201,27 @@ class ReportView:
     corrections: tuple[CorrectionLine, ...] = ()
     settings: tuple[tuple[str, str], ...] = ()   # workspace settings in force (key, value), for the methodology
     reconciliation: tuple[us_1099da.ReconciliationRow, ...] = ()  # brokers' Forms 1099-DA against the lines
+    law: YearLaw | None = None    # what carries across years, elections and nonstandard options (taxer.year)
 
     def country_totals(self) -> dict:
-        """The totals the country's return takes (HMRC summary, Schedule 3, ...), from the printed lines."""
-        p = self.params
-        return country(p.country).totals(p.year, self.form8949, self.income_by_type)
+        """The totals the country's return takes (HMRC summary, Schedule 3, ...), from the printed lines, with the
+        losses carried across years from the earlier years the ledger holds (Country.year_totals)."""
+        return dict(self._totals[0])
+
+    def loss_carryover(self) -> dict:
+        """The figures the loss carryover adds to the country's own totals (carried in, applied, carried out...)."""
+        full, own = self._totals
+        return {k: v for k, v in full.items() if k not in own}
+
+    @cached_property
+    def _totals(self) -> tuple[dict, dict]:
+        """(the year's totals with the carryover, the country's own totals): computed once per view (summary.json,
+        the PDF and the package each ask), since a year can hold hundreds of thousands of lines."""
+        p, law = self.params, self.law or YearLaw()
+        rules = country(p.country)
+        full = rules.year_totals(p.year, self.form8949, self.income_by_type, other=self.other_disposals,
+                                 earlier=law.earlier, brought_in=dict(law.brought_in), **dict(law.loss_options))
+        return full, rules.totals(p.year, self.form8949, self.income_by_type, other=self.other_disposals)
 
     def summary(self) -> dict:
         """summary.json (INTERFACE.md fields first, then the country's own totals)."""
@@ -206,6 +249,10 @@ class ReportView:
         }
         if extra:
             summary["country_totals"] = extra
+        if self.law and self.law.nonstandard:  # an option the country's law does not allow, insisted on
+            summary["nonstandard"] = [f"{option}: {rule}" for option, rule in self.law.nonstandard]
+        if self.law and self.law.election:
+            summary["allocation_2025"] = self.law.election
         if self.reconciliation:  # Form 1099-DA rows were imported for the year: rows per status
             summary["form1099da"] = {status: sum(1 for r in self.reconciliation if r.status == status)
                                      for status in us_1099da.STATUSES}
@@ -264,24 +311,9 @@ def _build_view(params, result, settings_by_account, prices_used, year_end_price
         lines = tuple(form8949.sort_lines(reconciled.lines))
     else:
         lines = tuple(form8949.lines(in_year, params.year, settings_by_account, rules.form_box))
-    other = []
-    for d in in_year:
-        if d.is_sale:
-            continue
-        proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
-        other.append(OtherDisposalLine(d.category, _local_date(d, True), _local_date(d, False),
-                                       f"{quantity(d.amount)} {d.asset}", d.asset, d.amount, proceeds, basis,
-                                       proceeds - basis, d.term, d.account, d.dispose_tx_id, d.acquire_tx_id))
-    other.sort(key=lambda o: (o.date_disposed, o.category, o.asset, o.account, o.disposal_tx_id or 0,
-                              o.date_acquired, o.acquisition_tx_id or 0))
-    income = tuple(sorted(
-        (IncomeLine(i.timestamp.astimezone(tz).date().isoformat(), i.timestamp, i.asset, i.amount,
-                    None if i.fair_value is None else cents(i.fair_value), i.type, i.account, i.tx_id)
-         for i in result.income if start <= i.timestamp < end),
-        key=lambda i: (i.timestamp, i.account, i.asset, i.tx_id or 0)))
-    by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for i in income:
-        by_type[i.type] += i.fair_value if i.fair_value is not None else ZERO
+    other = _other_lines(in_year)
+    income = _income_lines(result, start, end, tz)
+    by_type = _by_type(income)
     end_prices = {asset: year_end_price(asset) if year_end_price else None
                   for asset in sorted({lot.asset for lot in result.holdings})}
     holdings = []
@@ -301,13 +333,56 @@ def _build_view(params, result, settings_by_account, prices_used, year_end_price
         short=form8949.totals(r for r in lines if r.part == "I"),
         long=form8949.totals(r for r in lines if r.part == "II"), total=form8949.totals(lines),
         income=income, income_by_type=dict(sorted(by_type.items())), income_total=sum(by_type.values(), ZERO),
-        holdings=holdings, other_disposals=tuple(other), warnings=warnings,
+        holdings=holdings, other_disposals=other, warnings=warnings,
         prices_used=tuple(sorted((PriceUsed(at, asset, quote, price, found)
                                   for (asset, quote, at), (price, found) in (prices_used or {}).items()),
                                  key=lambda u: (u.at, u.asset, u.quote))),
         settings=settings, reconciliation=reconciled.rows if reconciled else (),
     )
     return view if corrections is None else _with_corrections(view, corrections, transactions or {})
+
+
+def _other_lines(in_year: Iterable[Disposal]) -> tuple[OtherDisposalLine, ...]:
+    other = []
+    for d in in_year:
+        if d.is_sale:
+            continue
+        proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
+        other.append(OtherDisposalLine(d.category, _local_date(d, True), _local_date(d, False),
+                                       f"{quantity(d.amount)} {d.asset}", d.asset, d.amount, proceeds, basis,
+                                       proceeds - basis, d.term, d.account, d.dispose_tx_id, d.acquire_tx_id))
+    other.sort(key=lambda o: (o.date_disposed, o.category, o.asset, o.account, o.disposal_tx_id or 0,
+                              o.date_acquired, o.acquisition_tx_id or 0))
+    return tuple(other)
+
+
+def _income_lines(result: Result, start: datetime, end: datetime, tz) -> tuple[IncomeLine, ...]:
+    return tuple(sorted(
+        (IncomeLine(i.timestamp.astimezone(tz).date().isoformat(), i.timestamp, i.asset, i.amount,
+                    None if i.fair_value is None else cents(i.fair_value), i.type, i.account, i.tx_id)
+         for i in result.income if start <= i.timestamp < end),
+        key=lambda i: (i.timestamp, i.account, i.asset, i.tx_id or 0)))
+
+
+def _by_type(income: Iterable[IncomeLine]) -> dict[str, Decimal]:
+    by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for i in income:
+        by_type[i.type] += i.fair_value if i.fair_value is not None else ZERO
+    return by_type
+
+
+def history_year(params: ReportParams, disposals: Sequence[Disposal], result: Result,
+                 settings_by_account: Mapping[str, Mapping[str, object]]) -> HistoryYear:
+    """An earlier tax year (`params` its period, `disposals` those of its period) as its own report prints it,
+    from a run over the whole ledger: its sale lines, income by type and other disposals."""
+    from zoneinfo import ZoneInfo
+
+    start, end = params.period_start, params.period_end
+    rules = country(params.country)
+    with localcontext(WIDE):
+        lines = tuple(form8949.lines(disposals, params.year, settings_by_account, rules.form_box))
+        income = _income_lines(result, start, end, ZoneInfo(params.timezone))
+        return params.year, lines, dict(sorted(_by_type(income).items())), _other_lines(disposals)
 
 
 def referenced_ids(view: ReportView) -> set[int]:

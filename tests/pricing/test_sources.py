@@ -3,6 +3,7 @@ price source that fails (warnings and a clear error, never a crash)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 
 from taxer import api
 from taxer.cli import main
+from taxer.exchanges.gateway import Gateway, RetryPolicy
 from taxer_replica import Replica, generate_history
 
 UTC = UTC
@@ -104,7 +106,10 @@ def _closed_port() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-def test_a_price_source_that_fails_is_an_error_and_the_report_warns(tmp_path, write_koinly):
+def test_a_price_source_that_fails_is_an_error_and_the_report_warns(tmp_path, write_koinly, monkeypatch):
+    # the retries back off for milliseconds, not the CLI's seconds: what is checked is the error and the report
+    fast = functools.partial(Gateway, retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01))
+    monkeypatch.setattr("taxer.exchanges.gateway.Gateway", fast)
     db = _reward_ledger(tmp_path, write_koinly)
     failed = _run("--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance", "--api-url",
                   _closed_port(), ok=False)

@@ -71,8 +71,7 @@ def test_daily_and_hourly_candles_cover_the_range(history):
     assert ("SOL/USDT", "1d") in history.candles and len(history.candles) == 2 * len(history.markets)
 
 
-def test_twenty_thousand_trades_generate_quickly():
-    t0 = time.perf_counter()
+def test_twenty_thousand_trades_generate():
+    # how fast: bench/bench_sync.py generates the histories it syncs (speed belongs in bench/, not in tests)
     h = generate_history(seed=1, trades=20_000)
     assert len(h.trades) == 20_000
-    assert time.perf_counter() - t0 < 3

@@ -183,3 +183,18 @@ def test_a_secret_that_is_not_base64_is_a_clear_error(rep):
     with pytest.raises(ExchangeAuthError, match="account 'main' .*not valid base64") as err:
         gw.call("private_post_balanceex")
     assert "not-base64-secret!" not in str(err.value)
+
+
+def test_a_repeated_nonce_is_retried_with_a_fresh_one(rep):
+    """A nonce not above the last one the key used (ccxt keeps its nonces increasing per client instance only, so
+    two clients or processes of one key can repeat one) is refused by the exchange; ccxt's InvalidNonce is a
+    NetworkError, so the gateway retries it, signing again."""
+    from taxer.exchanges.credentials import Credentials
+    from taxer.exchanges.gateway import Gateway, RetryPolicy
+
+    gw = Gateway("kraken", Credentials("kraken-key", SECRET), account="main", api_url=rep.url, rate_limit=False,
+                 retry=RetryPolicy(attempts=3, base_delay=0.001))
+    clock = iter([10**15, 10**15, 10**15 + 5])  # the second call repeats the first one's nonce
+    gw.client.incrementing_nonce = lambda: next(clock)
+    gw.call("private_post_balanceex")
+    assert gw.call("private_post_balanceex")["error"] == [] and gw.retries == 1

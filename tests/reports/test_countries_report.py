@@ -71,7 +71,10 @@ def test_uk(reports):
         "disposals": 2, "disposal_proceeds": "11000.00", "allowable_costs": "6570.59", "gains": "4429.41",
         "losses": "0.00", "net_gain": "4429.41", "annual_exempt_amount": "3000.00",
         "net_gain_after_exempt_amount": "1429.41", "pieces_same_day": 1, "pieces_thirty_day": 1,
-        "pieces_pool": 2, "net_gain_before_30_october_2024": "1500.00", "net_gain_from_30_october_2024": "2929.41"}
+        "pieces_pool": 2, "net_gain_before_30_october_2024": "1500.00", "net_gain_from_30_october_2024": "2929.41",
+        # 2023/24 (the buy only) left no loss to bring forward (TCGA 1992 s2(2))
+        "loss_carryover_in": "0.00", "loss_applied": "0.00", "loss_carryover_out": "0.00",
+        "net_gain_after_losses_and_exempt_amount": "1429.41"}
     with open(folder / "hmrc_disposals.csv", newline="") as handle:
         pieces = [(r["date_disposed"], r["rule"], r["date_acquired"], r["proceeds"], r["allowable_costs"])
                   for r in csv.DictReader(handle)]
@@ -108,7 +111,11 @@ def test_de(reports):
         "gain_held_up_to_one_year": "2000.00", "gain_held_over_one_year_tax_free": "3000.00",
         "freigrenze": "1000.00", "freigrenze_applied": False, "taxable_private_sales_gain": "2000.00",
         "private_sales_loss": "0.00", "income_22_nr_3": "800.00", "income_limit": "256.00",
-        "income_limit_applied": False, "taxable_income_22_nr_3": "800.00"}
+        "income_limit_applied": False, "taxable_income_22_nr_3": "800.00",
+        # 2023 (the buy only) had no §23 loss to carry forward or back
+        "loss_carryover_in": "0.00", "loss_applied": "0.00", "loss_carried_back": "0.00",
+        "loss_carried_back_in": "0.00", "loss_carryover_out": "0.00",
+        "taxable_private_sales_gain_after_losses": "2000.00"}
     for words in ("EStG §23", "§22 Nr. 3", "Freigrenze"):
         assert words in text, words
 
@@ -126,11 +133,15 @@ def test_au(reports):
         assert words in text, words
 
 
-def test_us_is_unchanged(reports):
+def test_us(reports):
     summary, text, folder = reports["us"]
     assert (summary["year"], summary["currency"], summary["short_term_gain"], summary["long_term_gain"]) == \
         (2024, "USD", "2000.00", "3000.00")
-    assert "country_totals" not in summary and not (folder / "hmrc_disposals.csv").exists()
+    # the US return's own lines are Schedule D's; country_totals holds the loss carryover (nothing to carry here)
+    totals = summary["country_totals"]
+    assert (totals["net_capital_gain"], totals["capital_loss_deduction"], totals["loss_carryover_in"],
+            totals["loss_carryover_out"]) == ("5000.00", "0.00", "0.00", "0.00")
+    assert not (folder / "hmrc_disposals.csv").exists()
     assert "Rev. Proc. 2024-28" in text
 
 

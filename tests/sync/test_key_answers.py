@@ -57,6 +57,7 @@ def _with(base, **changes):
 
 _DROP = object()
 BINANCE_RO = _payload("binance", "api-restrictions--read-only")
+EXPIRY = _payload("binance", "api-restrictions--doc-example-with-expiry")
 BITGET_RO = _payload("bitget", "account-info--read-only-codes")
 OKX_RO = _payload("okx", "account-config--read-only")
 KRAKEN_RO = _payload("kraken", "get-api-key-info--read-only")
@@ -84,6 +85,15 @@ TABLE = {
         ("documented zh example: internal and universal transfer", _payload("binance",
                                                                             "api-restrictions--doc-example-zh"),
          "refuse"),
+        # moves funds (enableInternalTransfer, permitsUniversalTransfer); tradingAuthorityExpirationTime is optional and
+        # decides nothing: with the transfers off the key only trades, with or without it
+        ("documented example with a trading expiry: transfers", EXPIRY, "refuse"),
+        ("the expiry example, transfers off", _with(EXPIRY, enableInternalTransfer=False,
+                                                    permitsUniversalTransfer=False), "trade"),
+        ("the expiry example, transfers off, no expiry field", _with(
+            EXPIRY, enableInternalTransfer=False, permitsUniversalTransfer=False,
+            tradingAuthorityExpirationTime=_DROP), "trade"),
+        ("read-only with a trading expiry", _with(BINANCE_RO, tradingAuthorityExpirationTime=1628985600000), "use"),
         ("empty object", {}, "unknown"),
         ("null", None, "unknown"),
         ("a list", [BINANCE_RO], "unknown"),

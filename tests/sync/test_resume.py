@@ -41,9 +41,14 @@ def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path, excha
     rng = random.Random(20261121)
     with Replica(exchange, history, api_key=KEY, secret=SECRET, passphrase=PASSPHRASE,
                  permissions=Permissions.READ_ONLY) as rep:
+        runs = []
+
         def run(db, *, kill_after_rows: int | None = None) -> int | None:
             cmd = [sys.executable, "-m", "taxer.cli", "--db", str(db), "sync", "main", "--quiet"]
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log = tmp_path / f"sync-{len(runs)}.log"  # what a failed run said, for the assertion message
+            runs.append(log)
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
             if kill_after_rows is None:
                 return proc.wait(timeout=300)
             deadline = time.monotonic() + 120
@@ -58,15 +63,17 @@ def test_sync_killed_at_random_points_resumes_to_the_same_ledger(tmp_path, excha
         for db in (tmp_path / "whole.db", tmp_path / "killed.db"):
             api.add_account(api.workspace(str(db)), "main", exchange=exchange, api_url=rep.url)
 
-        assert run(tmp_path / "whole.db") == 0
+        assert run(tmp_path / "whole.db") == 0, runs[-1].read_text()
         whole = _fingerprint(tmp_path / "whole.db")
         total = whole[0]
         assert total > 3000
 
         kills = 0
         for fraction in sorted(rng.uniform(0.05, 0.95) for _ in range(4)):
-            if run(tmp_path / "killed.db", kill_after_rows=int(total * fraction)) is None:
+            code = run(tmp_path / "killed.db", kill_after_rows=int(total * fraction))
+            assert code in (None, 0), runs[-1].read_text()  # killed, or finished before it could be
+            if code is None:
                 kills += 1
         assert kills >= 3, "the sync finished before it could be killed: the test did not test resuming"
-        assert run(tmp_path / "killed.db") == 0
+        assert run(tmp_path / "killed.db") == 0, runs[-1].read_text()
     assert _fingerprint(tmp_path / "killed.db") == whole

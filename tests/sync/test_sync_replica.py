@@ -166,7 +166,10 @@ def test_trading_key_needs_the_flag_and_is_warned_about(tmp_path, history, creds
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)
-def test_secret_never_reaches_database_logs_or_output(tmp_path, history, creds, exchange):
+def test_secret_never_reaches_database_logs_or_output(tmp_path, history, creds, exchange, monkeypatch):
+    # The CLI's gateways, with the test suite's short backoff: the retries' error paths are what matter here,
+    # and at the default half-second base they were most of this test's 20 s.
+    monkeypatch.setattr("taxer.exchanges.gateway.Gateway", FAST)
     with _replica(exchange, history, faults=Faults(rate=0.2, seed=5, retry_after=0, delay=0.2)) as rep:
         db = tmp_path / "w.db"
         runner = CliRunner()
