@@ -41,6 +41,7 @@ class KeyFacts:
     expires_ms: int | None = None       # kraken validUntil; None: never ("0")
     query_from_ms: int | None = None    # kraken queryFrom / queryTo; None: no window ("0")
     query_to_ms: int | None = None
+    deposit_funds: bool = False         # kraken: the key also has "Deposit Funds" (DepositStatus answers)
 
 
 # Exchange.key_answer's default: serve the answer computed from `permissions` and `key`.

@@ -5,7 +5,9 @@ Private calls are POST with a form body carrying a growing `nonce`; every answer
 with `count` the total in the [start, end] range (start exclusive, end inclusive, unix seconds).
 Deliberate differences from the real API (documented so nobody relies on them):
 - ids are the History's numbers, not kraken's "TXXXXX-XXXXX-XXXXXX" strings (a sync test compares them);
-- DepositStatus/WithdrawStatus without `cursor` answer the newest `limit` (default 25) records of [start, end];
+- DepositStatus/WithdrawStatus need the key's Deposit Funds / Withdraw Funds permission, as kraken's do (a read-only
+  key gets `EGeneral:Permission denied`, tests/real/api/kraken/error--permission-denied.json); without `cursor` they
+  answer the newest `limit` (default 25) records of [start, end];
   the real cursor mode is not served;
 - OHLC serves the oldest 720 candles after `since` (the real API keeps only the latest 720);
 - a TradesHistory `fee` is in the quote currency (kraken documents it so): where the History charged the fee in the
@@ -51,6 +53,7 @@ METHODS = {"BTC": "Bitcoin", "ETH": "Ether", "SOL": "Solana", "USDT": "Tether US
 READ = ("query-funds", "query-open-trades", "query-closed-trades", "query-ledger", "export-data")
 TRADE = ("modify-trades", "cancel-trades")
 MOVE = ("withdraw-funds",)
+DEPOSIT = "deposit-funds"   # deposit methods, addresses and DepositStatus (KeyFacts.deposit_funds)
 
 
 def _seconds_text(ms: int | None) -> str:
@@ -239,8 +242,7 @@ class Api(Exchange):
     # --- private ----------------------------------------------------------------------------------------------------
     def key_info(self, request: Request) -> object:
         # The documented answer's fields and types: times are unix-second strings, "0" for no limit.
-        p = self.permissions
-        names = [*READ, *(TRADE if p.can_trade else ()), *(MOVE if p.can_withdraw else ())]
+        names = self.permission_names()
         k = self.key
         return self.key_payload({
             "apiKeyName": "taxer", "apiKey": self.credentials.api_key, "nonce": "0", "nonceWindow": 0,
@@ -248,6 +250,11 @@ class Api(Exchange):
             "queryFrom": _seconds_text(k.query_from_ms), "queryTo": _seconds_text(k.query_to_ms),
             "createdTime": _seconds_text(self.key_created_ms()), "modifiedTime": _seconds_text(self.key_created_ms()),
             "ipAllowlist": list(k.ips), "lastUsed": "0"})
+
+    def permission_names(self) -> list[str]:
+        p = self.permissions
+        return [*READ, *((DEPOSIT,) if self.key.deposit_funds else ()), *(TRADE if p.can_trade else ()),
+                *(MOVE if p.can_withdraw else ())]
 
     def balance_ex(self, request: Request) -> object:
         return {asset_id(c): {"balance": plain(v), "hold_trade": "0.0000"} for c, v in self.history.balances.items()}
@@ -285,10 +292,18 @@ class Api(Exchange):
         return {i: ledger_row(entries[i]) for i in ids if i in entries}
 
     def deposit_status(self, request: Request) -> object:
+        self._needs(DEPOSIT, request)
         return self._transfers(request, "deposit", self.history.deposits)
 
     def withdraw_status(self, request: Request) -> object:
+        self._needs(MOVE[0], request)
         return self._transfers(request, "withdrawal", self.history.withdrawals)
+
+    def _needs(self, permission: str, request: Request) -> None:
+        # kraken's API key guide: DepositStatus needs "Deposit Funds", WithdrawStatus "Withdraw Funds"
+        # (tests/real/api/PERMISSIONS.md); the query permissions of a read-only key do not allow them
+        if permission not in self.permission_names():
+            raise self.refusal("not_authorized", request)
 
     def _transfers(self, request: Request, kind: str, records: Sequence[Transfer]) -> object:
         params = self.params(request)

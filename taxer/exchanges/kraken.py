@@ -1,7 +1,14 @@
-"""kraken spot: TradesHistory and Ledgers paged newest-first by `ofs` against kraken's `count`; funding in windows.
+"""kraken spot: TradesHistory and Ledgers paged newest-first by `ofs` against kraken's `count`.
 
-Trades come from TradesHistory only; the Ledgers stream keeps just income (staking, Earn rewards, airdrops), so the
-trade and funding entries it also holds are not counted twice. A TradesHistory `fee` is stated in the quote
+A read-only key (Query Funds, Query Ledger Entries, Query Orders & Trades) reads the whole history: deposits and
+withdrawals come from the Ledgers stream (its `deposit`/`withdrawal` entries, with their fee and refid), since
+kraken's DepositStatus/WithdrawStatus need the Deposit Funds/Withdraw Funds permissions (kraken's API key guide;
+tests/real/api/PERMISSIONS.md) and answer such a key `EGeneral:Permission denied`. The refid is the id ccxt gave
+those endpoints' rows and ledgers.csv gives its rows, so earlier syncs and file imports keep their ids
+(`deposit:<refid>`, `withdrawal:<refid>`). The ledger entries give no blockchain tx hash.
+
+Trades come from TradesHistory only; the Ledgers stream keeps funding and income (staking, Earn rewards, airdrops),
+so the trade entries it also holds are not counted twice. A TradesHistory `fee` is stated in the quote
 currency even when kraken charged the base coin (orders with `fcib`), so each trade's ledger entries give the fee
 in the coin that was actually charged: the Ledgers stream, read first in a sync, keeps them aside; only entries it
 did not see (a sync resumed after its ledger stream finished) are asked for with QueryLedgers, 20 ids a call.
@@ -14,22 +21,18 @@ from decimal import Decimal
 from weakref import WeakKeyDictionary
 
 from taxer.exchanges import keyfacts, normalize
+from taxer.exchanges.kraken_assets import coin
+from taxer.exchanges.kraken_ledger import funding, income_label
 from taxer.exchanges.normalize import RawFields
 from taxer.exchanges.paging import Counted
-from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec, unified
-from taxer.model import Leg, Transaction
+from taxer.exchanges.spec import ExchangeSpec, KeyHelp, KeyPermissions, StreamSpec
+from taxer.model import Kind, Leg, Transaction
 
 RAW = RawFields(trade_amount=("vol",), trade_cost=("cost",), trade_fee=("fee",), transfer_amount=("amount",),
                 transfer_fee=("fee",))
 PAGE = 50          # kraken's fixed TradesHistory/Ledgers page
 KFEE = "KFEE"      # kraken fee credits: trade fees can be paid with them
 QUERY_IDS = 20     # ledger ids per QueryLedgers call
-# Ledger (type, subtype) that are income, and their label; type alone where any subtype is income.
-INCOME = {("staking", ""): "staking", ("earn", "reward"): "staking", ("transfer", "airdrop"): "airdrop",
-          ("dividend", ""): "reward"}
-INCOME_TYPES = {"staking": "staking"}
-# Balances kraken keeps apart for staked/earning coins (DOT.S, ETH.F, USDC.M, ...) are the same coin for taxes.
-WALLET_SUFFIXES = {"S", "M", "F", "B", "P"}
 # POST /0/private/GetApiKeyInfo (kraken docs, "Get API Key Info", https://docs.kraken.com/api-reference/account-data/
 # get-api-key-info): `permissions` is a list of strings. The docs' example shows four: query-funds,
 # query-open-trades (read), modify-trades (trade), withdraw-funds. The others below are inferred from the key
@@ -49,28 +52,6 @@ KEY_HELP = KeyHelp(
            "you file for, and an expiry date ('Key expiration') for when you are done."),
     allowlist="Kraken > Settings > API > the key > Key restrictions > IP allowlist",
     docs="https://support.kraken.com/articles/360000919966-how-to-create-an-api-key")
-# ccxt's own mapping of kraken's legacy X/Z asset ids (its `commonCurrencies`), for where ccxt is not at hand (CSV).
-LEGACY = {"XXBT": "BTC", "XBT": "BTC", "XXDG": "DOGE", "XDG": "DOGE", "XETH": "ETH", "XETC": "ETC", "XLTC": "LTC",
-          "XMLN": "MLN", "XREP": "REP", "XXLM": "XLM", "XXMR": "XMR", "XXRP": "XRP", "XZEC": "ZEC", "ZAUD": "AUD",
-          "ZCAD": "CAD", "ZEUR": "EUR", "ZGBP": "GBP", "ZJPY": "JPY", "ZUSD": "USD", "ZCHF": "CHF"}
-
-
-def asset_code(kraken_id: str) -> str:
-    """The unified code of a kraken asset id as ccxt maps it: XXBT -> BTC, ZUSD -> USD, SOL -> SOL."""
-    return LEGACY.get(kraken_id, kraken_id)
-
-
-def held_asset(code: str) -> str:
-    """A staking/earn wallet's code as the coin itself: DOT.S -> DOT."""
-    coin, dot, suffix = code.rpartition(".")
-    return coin if dot and suffix in WALLET_SUFFIXES else code
-
-
-def coin(kraken_id: str) -> str:
-    """The unified coin of a kraken asset id, wallet suffix first: XBT.M -> BTC, DOT.S -> DOT, XXBT -> BTC."""
-    return asset_code(held_asset(kraken_id))
-
-
 def time_ms(value) -> int:
     """kraken's seconds (a float in JSON, a string in files) as exact milliseconds (ccxt's product truncates)."""
     return int(Decimal(str(value)).scaleb(3))
@@ -136,7 +117,8 @@ def _trade(record, account, source) -> Transaction:
 
 
 def _fetch_ledger(gw, symbol, since, limit, params):
-    # raw entries, not ccxt's fetch_ledger: only income is kept, and `count` is in the raw answer
+    # raw entries, not ccxt's fetch_ledger: kraken's own types decide what an entry is, and `count` is in the raw
+    # answer
     result = (gw.call("private_post_ledgers", _range(since, params)) or {})["result"]
     rows = [dict(row, id=key) for key, row in (result.get("ledger") or {}).items()]
     kept = _TRADE_ENTRIES.setdefault(gw, {})
@@ -146,21 +128,32 @@ def _fetch_ledger(gw, symbol, since, limit, params):
     return Counted(rows, total=int(result.get("count") or 0))
 
 
-def income_label(kind: str, subtype: str) -> str | None:
-    """The income label of a ledger entry's type and subtype, or None when it is not income."""
-    kind, subtype = kind.strip().lower(), subtype.strip().lower()
-    return INCOME.get((kind, subtype)) or INCOME_TYPES.get(kind)
-
-
-def _ledger_income(entry, account, source) -> Transaction | None:
-    label = income_label(entry.get("type") or "", entry.get("subtype") or "")
-    amount = Decimal(str(entry["amount"])) - Decimal(str(entry.get("fee") or 0))
-    if label is None or amount <= 0:
-        return None  # trades, deposits and withdrawals come from their own streams
-    return normalize.income(account=account, source=source, when_ms=time_ms(entry["time"]),
-                            asset=coin(entry["asset"]), amount=amount, label=label,
-                            record_id=entry["id"], description=f"kraken {entry['type']} {entry.get('subtype') or ''}"
-                            .strip())
+def _ledger_record(entry, account, source) -> Transaction | None:
+    """Income, a deposit or a withdrawal, as ledgers.csv reads the same entry (taxer.exchanges.kraken_ledger); None
+    for trades (their own stream) and moves between the user's own kraken wallets."""
+    kind, subtype = entry.get("type") or "", entry.get("subtype") or ""
+    amount = Decimal(str(entry["amount"]))
+    fee = abs(Decimal(str(entry.get("fee") or 0)))
+    asset = coin(entry["asset"])
+    when_ms = time_ms(entry["time"])
+    label = income_label(kind, subtype, entry["asset"], amount)
+    if label is not None:
+        if amount - fee <= 0:
+            return None
+        return normalize.income(account=account, source=source, when_ms=when_ms, asset=asset, amount=amount - fee,
+                                label=label, record_id=entry["id"],
+                                description=f"kraken {kind} {subtype}".strip())
+    move = funding(kind, amount)
+    if move is None or not entry.get("refid"):
+        return None
+    direction, reversed_ = move
+    leg = Leg(asset, abs(amount))
+    incoming = direction == "deposit"
+    return Transaction(account=account, timestamp=normalize.from_ms(when_ms),
+                       kind=Kind.DEPOSIT if incoming else Kind.WITHDRAWAL, sent=None if incoming else leg,
+                       received=leg if incoming else None, fee=Leg(asset, fee) if fee else None,
+                       description=f"{kind.strip().lower()} reversed" if reversed_ else kind.strip().lower(),
+                       source=source, external_id=f"{direction}:{entry['refid']}")
 
 
 def _field(result: dict, camel: str, snake: str):
@@ -195,33 +188,31 @@ def permissions(gw) -> KeyPermissions:
     return parse_permissions(gw.call("private_post_getapikeyinfo"))
 
 
-def _assets(record) -> set[str]:
-    return {record.get("currency")} - {None}
+def _assets(entry) -> set[str]:
+    return {coin(entry["asset"])} if entry.get("asset") else set()
 
 
-# DepositStatus/WithdrawStatus answer at most 25 rows and have no offset: a full page narrows the window.
-_funding = {"paging": "windows_offset", "limit": 25, "window_days": 365, "offset_param": None, "assets": _assets,
-            "advice": "give the key the 'Query Funds' and 'Deposit/Withdraw Funds' query permissions, or import "
-                      "Kraken's ledgers export (History > Export > Ledgers) with `taxer import csv`"}
 SPEC = ExchangeSpec(
     id="kraken",
     title="Kraken",
-    summary="trades, ledgers (staking, earn, airdrops), deposits, withdrawals",
+    summary="trades; ledgers: deposits, withdrawals, staking, earn, airdrops",
     candle_limit=720,  # candles per OHLCV request (EXCHANGES.md)
     options={},
     history_start="2013-09-01",   # kraken opened in September 2013
     raw=RAW,
     streams=(
-        StreamSpec("deposits", unified("fetch_deposits"), normalize.as_transfer(RAW, "deposit"), **_funding),
-        StreamSpec("withdrawals", unified("fetch_withdrawals"), normalize.as_transfer(RAW, "withdrawal"), **_funding),
-        StreamSpec("ledger", _fetch_ledger, _ledger_income, paging="offset_counted", limit=PAGE, offset_param="ofs"),
+        # "ledgers", not the "ledger" of syncs before deposits and withdrawals came from it: their cursor is past
+        # entries they dropped, so the stream starts over once (nothing is added twice)
+        StreamSpec("ledgers", _fetch_ledger, _ledger_record, paging="offset_counted", limit=PAGE, offset_param="ofs",
+                   assets=_assets,
+                   advice="give the key the 'Query Ledger Entries' permission, or import Kraken's ledgers export "
+                          "(History > Export > Ledgers) with `taxer import csv`"),
         StreamSpec("trades", _fetch_trades, _trade, paging="offset_counted", limit=PAGE, offset_param="ofs"),
     ),
     permissions=permissions,
     key_help=KEY_HELP,
-    # tests/real/api/kraken/error--unknown-method.json and error--permission-denied.json (HTTP 200 both); a
-    # read-only key gets Permission denied on DepositStatus/WithdrawStatus (they need the Deposit/Withdraw Funds
-    # query permissions, tests/real/api/SOURCES.md)
+    # tests/real/api/kraken/error--unknown-method.json and error--permission-denied.json (HTTP 200 both); what a
+    # key without a stream's permission gets (e.g. Ledgers without Query Ledger Entries)
     endpoint_errors={"EGeneral:Unknown method": "unknown endpoint", "EGeneral:Permission denied": "not authorized"},
     # tests/real/api/kraken/error--invalid-key.json: kraken answers an unknown key and a wrong signature alike
     key_errors={"EAPI:Invalid key": "Kraken does not know this API key or the secret does not belong to it (Kraken "

@@ -68,7 +68,7 @@ def parse_row(row) -> dict | Skip | Part:
     operation = " ".join((row.get("Operation") or "").split())
     op = operation.lower()
     change = rows.signed_amount(row.get("Change") or "", "Change")
-    coin = (row.get("Coin") or "").strip().upper()
+    coin = rows.asset(row.get("Coin") or "", "Coin")
     if not coin:
         raise RowError("Coin", "is empty; expected the asset symbol of the change, such as BTC")
     if _internal(op):

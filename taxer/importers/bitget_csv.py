@@ -78,7 +78,7 @@ def parse_fill(row) -> dict:
     if size is None or total is None:
         raise RowError("Amount" if size is None else "Total", "is empty; a fill moves both coins")
     trade_id = _required(row, "Trade ID")
-    fee = _fee(row, "Fee", (row.get("Fee coin") or "").strip().upper())
+    fee = _fee(row, "Fee", rows.asset(row.get("Fee coin") or "", "Fee coin"))
     buy = side == "buy"
     base_leg, quote_leg = Leg(base, size), Leg(quote, total)
     symbol = f"{base}/{quote}"
@@ -130,7 +130,7 @@ def parse_bill(row) -> dict | None:
     """
     timestamp = _when(row)
     bill_id = _required(row, "Bill ID")
-    coin = (row.get("Coin") or "").strip().upper()
+    coin = rows.asset(row.get("Coin") or "", "Coin")
     if not coin:
         raise RowError("Coin", "is empty; expected the coin of the balance change, such as USDT")
     change = rows.signed_amount(row.get("Amount") or "", "Amount")
@@ -155,7 +155,7 @@ HELD = "withdrawal(freeze)"   # the coins held while a withdrawal is processed; 
 
 def parse_record(row) -> dict | Skip | Part:
     timestamp = rows.plain_datetime(row.get(RECORD_TIME) or "", RECORD_TIME, TIME_FORMATS, BITGET_TIME)
-    coin = (row.get("Coin") or "").strip().upper()
+    coin = rows.asset(row.get("Coin") or "", "Coin")
     if not coin:
         raise RowError("Coin", "is empty; expected the coin of the balance change, such as USDT")
     group = " ".join((row.get("Type") or "").split())

@@ -88,7 +88,7 @@ def parse_row(row, columns: dict) -> dict | Skip:
     when = rows.utc_timestamp(row.get("Timestamp") or "", "Timestamp")
     raw_type = (row.get("Transaction Type") or "").strip()
     kind = " ".join(raw_type.lower().split())
-    asset = (row.get("Asset") or "").strip().upper()
+    asset = rows.asset(row.get("Asset") or "", "Asset")
     if not asset:
         raise RowError("Asset", "is empty; expected the coin's symbol (e.g. BTC)")
     ident = (row.get("ID") or "").strip()

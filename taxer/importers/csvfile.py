@@ -375,6 +375,7 @@ def _parse_batch(fmt_name: str, account: str, header: list[str], batch: list[tup
             row = dict(zip(header, cells))
             try:
                 fields = fmt.parse_row(row)
+                cells_.check_assets(fields, row)   # whatever the format read its assets with
             except RowError as exc:
                 return _Failure(line, exc.column, exc.message)
             if fields is None:

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from taxer.errors import InputError
+from taxer.importers import rows
 from taxer.importers.rows import RowError
 from taxer.model.form1099da import BrokerRow
 
@@ -147,7 +148,7 @@ def form8949_code(value: str | None, column: str) -> str:
 def _taxer_row(row: Mapping[str, str]) -> dict:
     acquired, various = day(row.get("Date Acquired"), "Date Acquired", various_ok=True)
     sold, _ = day(row.get("Date Sold"), "Date Sold")
-    asset = (row.get("Asset") or "").strip().upper()
+    asset = rows.asset(row.get("Asset") or "", "Asset")
     if not asset:
         raise RowError("Asset", "is empty; expected the asset's code (box 1a), e.g. BTC")
     return dict(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from taxer.importers import rows
 from taxer.importers.form1099da import Layout, day, flag, money, proceeds_type, register, term, units
 from taxer.importers.rows import RowError
 
 
 def parse_row(row: Mapping[str, str]) -> dict:
-    asset = (row.get("asset_symbol") or "").strip().upper()
+    asset = rows.asset(row.get("asset_symbol") or "", "asset_symbol")
     if not asset:
         raise RowError("asset_symbol", "is empty; expected the asset's code, e.g. BTC")
     acquired, various = day(row.get("acquired_date"), "acquired_date", various_ok=True)

@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from taxer.exchanges.kraken import asset_code, held_asset
+from taxer.exchanges.kraken_assets import asset_code, coin
+from taxer.exchanges.kraken_ledger import INCOME, funding, income_label
 from taxer.importers import rows
 from taxer.importers.formats import CsvFormat, register
 from taxer.importers.rows import Part, RowError, Skip
@@ -39,10 +40,10 @@ def _time(value: str, column: str) -> datetime:
 
 
 def _asset(value: str, column: str) -> str:
-    text = value.strip()
+    text = rows.asset(value, column, upper=False)
     if not text:
         raise RowError(column, "is empty; expected kraken's asset code such as XXBT or SOL")
-    return held_asset(asset_code(text))
+    return coin(text)   # the sync's own mapping: XBT.M -> BTC, DOT.S -> DOT
 
 
 def pair_symbol(pair: str) -> str:
@@ -84,16 +85,12 @@ def parse_trade(row) -> dict:
 OWN_WALLETS = "move between own kraken wallets"
 INTERNAL_SUBTYPES = {"allocation", "autoallocation", "deallocation", "spottostaking", "stakingfromspot",
                      "stakingtospot", "spotfromstaking", "spottofutures", "spotfromfutures", "migration", ""}
-INCOME_ROWS = {("earn", "reward"): "staking", ("earn", "airdrop"): "airdrop", ("transfer", "airdrop"): "airdrop",
-               ("staking", ""): "staking", ("invite bonus", ""): "reward", ("dividend", ""): "reward",
-               ("reward", ""): "reward", ("airdrop", ""): "airdrop"}
 # Ledger types a trade is made of: the two (or three, with a KFEE fee credit) rows share the trade's refid.
 TRADE_TYPES = {"trade", "spend", "receive"}
 REFUSED = {"margin", "rollover", "settled", "adjustment", "sale", "conversion", "credit"}
 # Quote preference to name a ledger trade's market as trades.csv and the sync do (fiat, then stablecoins...).
 QUOTE_ORDER = ("EUR", "USD", "GBP", "CAD", "JPY", "AUD", "CHF", "USDT", "USDC", "PYUSD", "DAI", "BTC", "ETH", "DOT",
                "SOL")
-KFEE = "KFEE"   # kraken fee credits: a fee paid in them is a fee leg in KFEE
 
 
 def parse_ledger(row) -> dict | Skip | Part:
@@ -114,12 +111,7 @@ def parse_ledger(row) -> dict | Skip | Part:
         role = "received" if amount > 0 else "sent" if amount < 0 else "fee"
         return Part(key=refid, operation=kind, leg=Leg(asset, abs(amount) if amount else fee), role=role,
                     fields={"timestamp": when, "fee": Leg(asset, fee) if fee and amount else None})
-    label = INCOME_ROWS.get((kind, subtype))
-    asset_text = (row.get("asset") or "").strip().upper()
-    if label is None and kind == "deposit" and asset_text == KFEE:
-        label = "airdrop"   # a grant of fee credits (BittyTax books it so)
-    if label is None and kind == "transfer" and not subtype and amount > 0:
-        label = "airdrop"   # how kraken credited airdrops and forks before it had subtypes (FLR)
+    label = income_label(kind, subtype, row.get("asset") or "", amount)
     if label is not None:
         if amount - fee <= 0:
             raise RowError("amount", f"{amount} less the fee {fee} is no credit, but {kind} {subtype} is income")
@@ -129,15 +121,13 @@ def parse_ledger(row) -> dict | Skip | Part:
     if kind in ("deposit", "withdrawal"):
         if not refid:
             raise RowError("refid", f"is empty; a {kind} row carries the {kind}'s reference id")
-        if amount == 0:
+        move = funding(kind, amount)
+        if move is None:
             raise RowError("amount", f"is zero; a {kind} moves coins")
+        direction, reversed_ = move
         asset = _asset(row.get("asset") or "", "asset")
-        # A negative deposit takes back a failed deposit, a positive withdrawal returns a failed one: the coins
-        # move as the sign says (BittyTax books them so).
-        incoming = amount > 0
+        incoming = direction == "deposit"
         leg = Leg(asset, abs(amount))
-        direction = "deposit" if incoming else "withdrawal"
-        reversed_ = direction != kind
         return {"timestamp": when, "kind": Kind.DEPOSIT if incoming else Kind.WITHDRAWAL,
                 "received": leg if incoming else None, "sent": None if incoming else leg,
                 "fee": Leg(asset, fee) if fee else None,
@@ -150,7 +140,7 @@ def parse_ledger(row) -> dict | Skip | Part:
     if kind in REFUSED:
         raise RowError("type", f"{row.get('type')!r}: kraken margin and futures bookkeeping is not supported; taxer "
                                "reads spot trades, funding and income")
-    known = sorted({"deposit", "withdrawal", "earn", "transfer", *TRADE_TYPES} | {k for k, _ in INCOME_ROWS})
+    known = sorted({"deposit", "withdrawal", "earn", "transfer", *TRADE_TYPES} | {k for k, _ in INCOME})
     raise RowError("type", f"unknown kraken ledger type {row.get('type')!r} (subtype {row.get('subtype')!r}); "
                            f"known: {', '.join(known)}")
 

@@ -49,7 +49,7 @@ def parse_statement_row(row) -> dict | Skip | Part:
     if trade_type.lower() != "spot":
         raise RowError("Trade Type", f"{trade_type!r} is not a trade type taxer knows; it reads Spot and Transfer")
     side = rows.choice(row, "Type", {"buy": "received", "sell": "sent"})
-    unit = (row.get("Unit") or "").strip().upper()
+    unit = rows.asset(row.get("Unit") or "", "Unit")
     if not unit:
         raise RowError("Unit", "is empty; expected the coin of Amount")
     amount = rows.amount(row.get("Amount") or "", "Amount")   # unsigned: Type says the direction
@@ -81,7 +81,7 @@ def parse_funding(row) -> dict | Skip:
     raw_type = (row.get("Type") or "").strip()
     kind_label = FUNDING_TYPES.get(raw_type.lower())
     change = rows.signed_amount(row.get("Amount") or "", "Amount")
-    coin = (row.get("Symbol") or "").strip().upper()
+    coin = rows.asset(row.get("Symbol") or "", "Symbol")
     if not coin:
         raise RowError("Symbol", "is empty; expected the coin of the bill, such as USDT")
     if raw_type.lower() in FUNDING_OWN:
@@ -103,7 +103,7 @@ def parse_funding(row) -> dict | Skip:
 def parse_v1(row) -> Part:
     when = rows.naive_time((row.get("time") or "").strip().removesuffix("CST").strip(), "time", CST)
     side = rows.choice(row, "type", {"buy": "received", "sell": "sent"})
-    coin = (row.get("currency") or "").strip().upper()
+    coin = rows.asset(row.get("currency") or "", "currency")
     if not coin:
         raise RowError("currency", "is empty; expected the coin of the row")
     size = rows.signed_amount(row.get("size") or "", "size")

@@ -60,7 +60,7 @@ def parse_trade(row) -> dict:
     price = rows.amount(_text(row, "Filled Price", "the fill price"), "Filled Price")
     size = rows.amount(_text(row, "Filled Amount", "the filled amount in the base currency"), "Filled Amount")
     fee_amount = _unsigned(row, "Fee", allow_zero=True)
-    fee_currency = (row.get("Fee Currency") or "").strip().upper()
+    fee_currency = rows.asset(row.get("Fee Currency") or "", "Fee Currency")
     if fee_amount and not fee_currency:
         raise RowError("Fee Currency", f"fee {fee_amount} has no currency; fill in the fee currency")
     base_leg, quote_leg = Leg(base, size), Leg(quote, quote_amount(price, size))
@@ -79,7 +79,7 @@ def parse_funding(row) -> dict:
                                f"{', '.join(t.capitalize() for t in FUNDING_TYPES)}")
     kind, label = kind_label
     record_id = _text(row, "ID", "okx's deposit, withdrawal or bill id")
-    currency = _text(row, "Currency", "a currency such as BTC").upper()
+    currency = rows.asset(_text(row, "Currency", "a currency such as BTC"), "Currency")
     _text(row, "Amount", "the amount that moved, such as 0.5")
     leg = Leg(currency, _unsigned(row, "Amount"))
     fee = _unsigned(row, "Fee", allow_zero=True)

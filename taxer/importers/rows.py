@@ -1,4 +1,8 @@
-"""Strict field parsers shared by the CSV formats. Each raises RowError naming the column and what was expected."""
+"""Strict field parsers shared by the CSV formats. Each raises RowError naming the column and what was expected.
+
+Asset codes are checked where they enter (taxer.model.names.check_asset): a cell such as `=HYPERLINK(...)`,
+`@SUM(A1)` or `-2+3` is refused naming its file, line and column, not later by the store with the line alone.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from taxer.model import UTC, Kind, Leg
+from taxer.model.names import NameProblem, check_asset
 
 # Years a ledger time may have: older or later ones are typing errors, and near year 1 or 9999 a time zone
 # shift leaves the calendar (datetime overflows).
@@ -96,21 +101,61 @@ def amount(value: str, column: str, *, allow_zero: bool = False) -> Decimal | No
     return number
 
 
+def asset(value: str, column: str | None, *, upper: bool = True) -> str:
+    """The asset code a cell holds (upper-cased unless `upper` is False), if it is one taxer accepts
+    (taxer.model.names), else a RowError naming the column; "" for an empty cell (the caller says what it needs)."""
+    code = value.strip().upper() if upper else value.strip()
+    if not code:
+        return ""
+    try:
+        return check_asset(code)
+    except NameProblem as exc:
+        raise RowError(column, str(exc)) from None
+
+
+def _column_of(code: str, row) -> str | None:
+    """The column whose cell holds `code`: the cell that is it, else the first that contains it."""
+    cells = [(name, (text or "").strip()) for name, text in row.items()]
+    wanted = code.strip().upper()
+    exact = [name for name, text in cells if text.upper() == wanted]
+    if exact:
+        return exact[0]
+    return next((name for name, text in cells if wanted and wanted in text.upper()), None)
+
+
+def check_assets(fields: object, row) -> None:
+    """Every asset code of a parsed row's legs (a record's fields, or a Part's), checked: a row parser that read
+    its asset without `asset` still has a bad code refused naming the column it came from."""
+    if isinstance(fields, Part):
+        values = [fields.leg, *fields.fields.values()]
+    elif isinstance(fields, dict):
+        values = list(fields.values())
+    else:
+        return
+    for value in values:
+        if isinstance(value, Leg):
+            try:
+                check_asset(value.asset)
+            except NameProblem as exc:
+                raise RowError(_column_of(value.asset, row), str(exc)) from None
+
+
 def leg(row, amount_col: str, currency_col: str, *, allow_zero: bool = False) -> Leg | None:
-    """An (asset, amount) pair from two columns; both or neither must be filled."""
+    """An (asset, amount) pair from two columns; both or neither must be filled; the asset a valid code."""
     qty = amount(row.get(amount_col) or "", amount_col, allow_zero=allow_zero)
-    asset = (row.get(currency_col) or "").strip().upper()
-    if qty is None and not asset:
+    code = (row.get(currency_col) or "").strip()
+    if qty is None and not code:
         return None
+    asset_ = asset(code, currency_col)
     if qty is None:
-        raise RowError(amount_col, f"currency {asset} is given in {currency_col!r} but no amount; fill in the "
+        raise RowError(amount_col, f"currency {asset_} is given in {currency_col!r} but no amount; fill in the "
                                    "amount or clear the currency")
-    if not asset:
+    if not asset_:
         raise RowError(currency_col, f"amount {qty} in {amount_col!r} has no currency; fill in the currency "
                                      "symbol (e.g. BTC)")
     if qty == 0:
         return None
-    return Leg(asset, qty)
+    return Leg(asset_, qty)
 
 
 # How the user says a file's day-first or month-first dates read (`taxer import csv --date-format`): set for the
@@ -229,24 +274,24 @@ def amount_with_unit(value: str, column: str, *, allow_zero: bool = False, asset
     if re.match(r"^[+-]?0X[0-9A-F]", text):  # '0x10BTC' is no amount (else read as 0 of asset 'X10BTC')
         raise RowError(column, f"{value.strip()!r} is not an amount with its asset; expected a decimal number "
                                "followed by the asset symbol, such as 0.001BTC")
-    number_text = asset = None
+    number_text = unit = None
     for candidate in sorted(assets, key=len, reverse=True):
         head = text[:-len(candidate)].strip() if candidate and text.endswith(candidate) else ""
         if _NUMBER.match(head):
-            number_text, asset = head, candidate
+            number_text, unit = head, candidate
             break
-    if asset is None:
+    if unit is None:
         match = _UNIT.match(text)
         if match is None:
             raise RowError(column, f"{value.strip()!r} is not an amount with its asset; expected a number followed "
                                    "by the asset symbol, such as 0.001BTC")
-        number_text, asset = match.groups()
+        number_text, unit = match.groups()
     number = _decimal(grouped_number(number_text, column), column, "0.001")
     if number == 0:
         if allow_zero:
             return None
         raise RowError(column, f"{value.strip()!r} is zero; a trade moves a positive amount")
-    return Leg(asset, number)
+    return Leg(asset(unit, column), number)
 
 
 def plain_datetime(value: str, column: str, formats: tuple[str, ...], zone: tzinfo = UTC) -> datetime:

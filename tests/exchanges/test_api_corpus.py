@@ -97,12 +97,13 @@ def test_okx_funding_bills():
 
 def test_kraken_ledger_types_and_subtypes():
     rows = {k: dict(v, id=k) for k, v in answer("kraken/ledgers--income-and-transfers")["result"]["ledger"].items()}
-    got = {k: kraken._ledger_income(r, "a", "kraken") for k, r in rows.items()}
+    got = {k: kraken._ledger_record(r, "a", "kraken") for k, r in rows.items()}
     income = {k: (t.received, t.label) for k, t in got.items() if t is not None}
     assert income == {"LWAAAA-AAAAA-AAAAA1": (Leg("DOT", D("0.0538620000")), "staking"),
                       "LWAAAA-AAAAA-AAAAA2": (Leg("USDC", D("0.01230000")), "staking"),
                       "LWAAAA-AAAAA-AAAAA4": (Leg("FLR", D("15.0000")), "airdrop")}
     assert kraken.coin("XBT.M") == "BTC" and kraken.coin("XXBT") == "BTC" and kraken.coin("ETH.F") == "ETH"
+    assert kraken.coin("ETH2.S") == kraken.coin("XETH") == "ETH"    # entries 5 and 6: one coin, moved
 
 
 def test_kraken_fee_paid_in_kfee_is_not_a_coin_fee():

@@ -132,3 +132,46 @@ def test_exports_of_a_synced_account_add_nothing(tmp_path, monkeypatch):
         result = api.import_csv_file(engine, path, "main")
         assert result.rows > 0 and result.inserted == 0, (name, result)
     assert len(list(api.transactions(engine))) == synced
+
+
+def test_exports_first_then_a_sync_adds_nothing_twice(tmp_path, monkeypatch):
+    """ledgers.csv and trades.csv imported, then the account synced with a read-only key: the sync's deposits and
+    withdrawals (from the Ledgers stream) and trades carry the ids the files gave them."""
+    history = generate_history(seed=6, trades=200, start="2023-01-01", end="2024-06-30")
+    secret = base64.b64encode(b"overlap-test-secret").decode()
+    for var, value in (("API_KEY", "k-overlap"), ("SECRET", secret)):
+        monkeypatch.setenv(f"TAXER_MAIN_{var}", value)
+    engine = api.workspace(str(tmp_path / "w.db"))
+    with Replica("kraken", history, api_key="k-overlap", secret=secret, permissions=Permissions.READ_ONLY) as rep:
+        api.add_account(engine, "main", exchange="kraken", api_url=rep.url)
+        for name, text in export_csv(history).items():
+            (tmp_path / name).write_text(text)
+            api.import_csv_file(engine, tmp_path / name, "main")
+        from_files = {t.external_id for t in api.transactions(engine)}
+        (acct,) = api.accounts(engine)
+        fast = functools.partial(Gateway, retry=RetryPolicy(attempts=4, base_delay=0.001))
+        report = AccountSync(engine, acct, gateway_factory=fast).run()
+    assert report.error is None, report.error
+    assert report.records > 0 and report.inserted == 0
+    assert {t.external_id for t in api.transactions(engine)} == from_files
+    assert {f"deposit:{d.id}" for d in history.deposits} | {f"withdrawal:{w.id}" for w in history.withdrawals} \
+        <= from_files
+
+
+@pytest.mark.parametrize("asset, coin", [("XBT.M", "BTC"), ("XXBT", "BTC"), ("ETH2.S", "ETH"), ("DOT.S", "DOT"),
+                                         ("USDC.F", "USDC"), ("SOL.B", "SOL"), ("DOT.P", "DOT"), ("ETH.M", "ETH"),
+                                         ("XETH", "ETH"), ("AAPLX.T", "AAPLX.T")])
+def test_wallet_suffixed_assets_are_the_coin_the_sync_gives(tmp_path, sqlite_url, asset, coin):
+    from taxer.exchanges.kraken import coin as sync_coin
+
+    lines = (DATA / "ledgers.csv").read_text().splitlines()
+    reward = next(n for n, line in enumerate(lines) if '"staking"' in line or '"reward"' in line)
+    cells = lines[reward].split('","')
+    header = lines[0].replace('"', "").split(",")
+    cells[header.index("asset")] = asset
+    path = tmp_path / "ledgers.csv"
+    path.write_text("\n".join([lines[0], '","'.join(cells)]) + "\n")
+    engine = api.workspace(sqlite_url)
+    api.import_csv_file(engine, path, "k")
+    (tx,) = api.transactions(engine)
+    assert tx.received.asset == coin == sync_coin(asset)

@@ -34,7 +34,7 @@ CORPUS = Path(__file__).parent / "api"
 CALLS = {
     "binance": ("sapi_get_simple_earn_flexible_history_rewardsrecord", {"type": "ALL"}, "/simple-earn/"),
     "bitget": ("private_spot_get_v2_spot_account_bills", {}, "/account/bills"),
-    "kraken": ("private_post_depositstatus", {}, "/DepositStatus"),
+    "kraken": ("private_post_ledgers", {}, "/0/private/Ledgers"),   # DepositStatus: not for a read-only key
     "coinbase": ("v2PrivateGetAccounts", {}, "/v2/accounts"),
     "okx": ("private_get_asset_bills", {}, "/asset/bills"),
 }
@@ -256,7 +256,7 @@ def test_kraken_query_ledgers_entry_gives_the_trade_its_fee():
     assert kraken._charged_fee(record) == (Leg("GBP", D("0.0490")), D(0))
     assert kraken.time_ms(leg["time"]) == 1688464484178
     assert from_ms(kraken.time_ms(leg["time"])).replace(microsecond=0) == at("2023-07-04T09:54:44")
-    assert kraken._ledger_income(dict(entry, id=entry_id), "a", "kraken") is None    # a trade leg, not income
+    assert kraken._ledger_record(dict(entry, id=entry_id), "a", "kraken") is None    # a trade leg, not income
 
 
 def test_coinbase_advanced_trade_fill_is_left_to_the_fills_stream():

@@ -11,6 +11,7 @@ import pytest
 
 from taxer.exchanges.credentials import Credentials
 from taxer.exchanges.gateway import Gateway
+from taxer_replica import KeyFacts, Permissions
 from tests.sync.streams_helpers import KEY, PASSPHRASE, SECRET, replica, small_history
 
 CORPUS = Path(__file__).resolve().parents[1] / "real" / "api"
@@ -94,11 +95,17 @@ def _gateway(rep):
                    options=spec_for(rep.exchange).options, rate_limit=False)
 
 
+# kraken answers these only to a key with the Deposit Funds / Withdraw Funds permissions (tests/real/api/PERMISSIONS.md)
+FUNDS = {"private_post_depositstatus", "private_post_withdrawstatus"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[3]}:{c[1]}")
 def test_replica_answer_has_the_documented_shape(history, case):
     exchange, method, params, name, rows_at, optional = case
     documented = json.loads((CORPUS / f"{name}.json").read_text())
-    with replica(exchange, history) as rep:
+    with replica(exchange, history, **({"key": KeyFacts(deposit_funds=True)} if method in FUNDS else {})) as rep:
+        if method in FUNDS:
+            rep.api.permissions = Permissions.WITHDRAW
         gw = _gateway(rep)
         try:
             served = gw.call(method, dict(params))

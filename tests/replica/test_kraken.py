@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import ccxt
 import pytest
 
-from taxer_replica import Permissions, Replica
+from taxer_replica import KeyFacts, Permissions, Replica
 from tests.replica.helpers import DAY, client
 
+CORPUS = Path(__file__).resolve().parents[1] / "real" / "api" / "kraken"
 SECRET = base64.b64encode(b"kraken replica secret, 32 bytes!").decode()
 
 
@@ -102,17 +105,32 @@ def test_ledgers_page_by_ofs_and_hold_every_balance_change_and_the_rewards(krake
     assert all(e["type"] == "staking" for e in staking["ledger"].values()) and 0 < staking["count"] < len(rewards)
 
 
-def test_deposits_and_withdrawals_answer_the_newest_25_of_the_range(kraken, history):
-    newest = kraken.fetch_deposits()
-    assert len(newest) == 25
-    assert [d["id"] for d in newest] == [d.id for d in history.deposits[::-1][:25]]
-    d = history.deposits[0]
-    (got,) = kraken.fetch_deposits(None, d.timestamp // 1000 * 1000 - 1000, None, {"until": d.timestamp})
-    assert (got["currency"], Decimal(got["info"]["amount"]), got["txid"]) == (d.currency, d.amount, d.txid)
-    w = history.withdrawals[0]
-    (got,) = kraken.fetch_withdrawals(None, w.timestamp - 1000, None, {"until": w.timestamp})
-    assert (got["id"], Decimal(got["info"]["amount"]), Decimal(got["info"]["fee"]), got["address"]) == (
-        w.id, w.amount, w.fee, w.address)
+def test_deposits_and_withdrawals_answer_the_newest_25_of_the_range(history):
+    # a key with the Deposit Funds and Withdraw Funds permissions: the only keys kraken answers these for
+    with kraken_replica(history, permissions=Permissions.WITHDRAW, key=KeyFacts(deposit_funds=True)) as replica:
+        kraken = client(replica, apiKey="kraken-key", secret=SECRET)
+        kraken.load_markets()
+        newest = kraken.fetch_deposits()
+        assert len(newest) == 25
+        assert [d["id"] for d in newest] == [d.id for d in history.deposits[::-1][:25]]
+        d = history.deposits[0]
+        (got,) = kraken.fetch_deposits(None, d.timestamp // 1000 * 1000 - 1000, None, {"until": d.timestamp})
+        assert (got["currency"], Decimal(got["info"]["amount"]), got["txid"]) == (d.currency, d.amount, d.txid)
+        w = history.withdrawals[0]
+        (got,) = kraken.fetch_withdrawals(None, w.timestamp - 1000, None, {"until": w.timestamp})
+        assert (got["id"], Decimal(got["info"]["amount"]), Decimal(got["info"]["fee"]), got["address"]) == (
+            w.id, w.amount, w.fee, w.address)
+
+
+def test_a_read_only_key_is_denied_deposit_and_withdraw_status_as_kraken_does(kraken):
+    # kraken's guide puts DepositStatus under "Deposit Funds" and WithdrawStatus under "Withdraw Funds"; the
+    # answer is tests/real/api/kraken/error--permission-denied.json (HTTP 200)
+    documented = json.loads((CORPUS / "error--permission-denied.json").read_text())
+    for call in (kraken.private_post_depositstatus, kraken.private_post_withdrawstatus):
+        with pytest.raises(ccxt.PermissionDenied, match="EGeneral:Permission denied"):
+            call()
+        assert json.loads(kraken.last_http_response) == documented
+    assert kraken.private_post_ledgers()["result"]["count"] > 0      # the ledger is the read-only key's
 
 
 def test_balance_and_candles(kraken, history):

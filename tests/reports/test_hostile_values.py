@@ -89,12 +89,13 @@ def test_real_asset_codes_pass(asset):
     assert check_asset(asset) == asset
 
 
-def test_a_formula_asset_is_refused_at_import_with_file_and_line(tmp_path, write_koinly):
+def test_a_formula_asset_is_refused_at_import_with_file_line_and_column(tmp_path, write_koinly):
     db = str(tmp_path / "t.db")
     path = write_koinly(["2024-01-02 00:00:00 UTC,100,USD,1,BTC,,,100,USD,,,",
                          "2024-01-03 00:00:00 UTC,100,USD,1,=HYPERLINK(1),,,100,USD,,,"])
     result = _invoke("--db", db, "import", "csv", str(path), "--account", "main", code=1)
-    assert "koinly.csv, line 3" in result.output and "is not an asset code" in result.output
+    assert "koinly.csv, line 3, column 'Received Currency'" in result.output
+    assert "is not an asset code" in result.output
     assert "Traceback" not in result.output
     assert json.loads(_invoke("--db", db, "ledger", "--json").output) == []
 

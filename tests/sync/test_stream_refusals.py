@@ -15,7 +15,7 @@ from tests.sync.streams_helpers import replica, set_keys, small_history
 CASES = {
     "binance": ("/sapi/v1/simple-earn/flexible/", "not_authorized", "earn-flexible", "Simple Earn"),
     "bitget": ("/api/v2/spot/account/bills", "unknown_endpoint", "ledger", "taxer import csv"),
-    "kraken": ("/0/private/DepositStatus", "not_authorized", "deposits", "Deposit/Withdraw Funds"),
+    "kraken": ("/0/private/Ledgers", "not_authorized", "ledgers", "Query Ledger Entries"),
     "coinbase": ("/transactions", "not_authorized", "transactions:", "Transaction history"),
     "okx": ("/api/v5/asset/bills", "unknown_endpoint", "funding-bills", "funding account statement"),
 }
