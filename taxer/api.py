@@ -2,7 +2,10 @@
 
 A facade: each function opens what it needs and hands the work to the package that owns it (importers and the
 store, the sync run, pricing, the tax year in taxer.year, corrections, review). Modules whose import costs
-start-up time (ccxt, WeasyPrint) are imported where they are used, so a command loads only what it runs.
+start-up time are imported where they are used, so a command loads only what it runs: ccxt and WeasyPrint, and
+also the importers, the tax year (engine, countries, pricing, reports) and corrections, which `taxer accounts`
+and `taxer ledger` never need (issue 17: they answer in a fraction of a second). Only the ledger store is
+imported at the top.
 """
 
 from __future__ import annotations
@@ -14,27 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from taxer import config
-from taxer.corrections import Correction, CorrectionProblem, apply, from_row
-from taxer.corrections.batch import read_rows as read_correction_rows
-from taxer.countries import country as country_named
 from taxer.errors import ConfigError, InputError, NotFoundError, TaxerError
-from taxer.exchanges.registry import names as exchange_names
-from taxer.files import csv_bytes, write_bytes_atomic
-from taxer.importers.csvfile import read_records, read_rows
-from taxer.model import Transaction
-from taxer.money import number
-from taxer.reports.package import FORMATS, Package, write_package
-from taxer.runtime import gc_paused, gc_running
-from taxer.store import corrections as stored_corrections
-from taxer.store import ledger, matching, prices
-from taxer.store import settings as stored_settings
+from taxer.files import write_bytes_atomic
+from taxer.runtime import gc_paused
+from taxer.store import ledger
 from taxer.store.db import database_error, open_engine, when_free  # noqa: F401  (database_error: for the CLI)
-from taxer.year import load as load_year
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from taxer.corrections import Correction
+    from taxer.model import Transaction
+    from taxer.reports.package import Package
 
 
 @dataclass(frozen=True)
@@ -90,6 +86,10 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
     `date_format` ("DD/MM/YYYY" or "MM/DD/YYYY") says how the file's day/month dates read where they could be
     either. Rows the format skips are counted by reason and kept in the raw records.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from taxer.importers.csvfile import read_rows
+
     path = Path(path)
     skipped: list = []
     fmt, rows = read_rows(path, account, skipped=skipped, date_format=date_format)  # detects the format first
@@ -120,6 +120,9 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
 def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skipped: list, target: str,
                      date_format: str | None) -> FileImport:
     """One attempt at importing a file, in one database transaction."""
+    from taxer.importers.csvfile import read_records
+    from taxer.store import matching
+
     with gc_paused(), engine.begin() as conn:
         acct = ledger.ensure_account(conn, account)
         run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
@@ -244,12 +247,14 @@ def transactions(engine: Engine, *, account: str | None = None, asset: str | Non
 
 def parse_tax_year(text: str | int, country: str = "us") -> int:
     """'2024' (or, where the country's tax year straddles two calendar years, '2024/25') -> 2024."""
+    from taxer.countries import country as country_named
+
     return country_named(country).parse_year(text)
 
 
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
-           pool: str | None = None, formats: Sequence[str] = FORMATS,
+           pool: str | None = None, formats: Sequence[str] | None = None,
            progress: Callable[[int, int], None] | None = None, force: bool = False,
            archive: bool = False) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
@@ -258,6 +263,11 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
     adds package.zip of the package.
     """
+    from taxer.reports.package import FORMATS, write_package
+    from taxer.runtime import gc_running
+    from taxer.year import load as load_year
+
+    formats = FORMATS if formats is None else formats   # None: every format
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use "
@@ -287,6 +297,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:
     """Register an exchange account (no credentials: those live in the environment or the keyring)."""
     from taxer.exchanges.gateway import supported_exchanges  # ccxt's list of ids
+    from taxer.exchanges.registry import names as exchange_names
 
     exchange = exchange.lower().strip()
     if exchange not in supported_exchanges():
@@ -345,6 +356,7 @@ def key_variables(name: str) -> str:
 def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str, int]]:
     """Import user price files (timestamp, asset, quote, price); each file whole or not at all. User prices win."""
     from taxer.pricing.userfile import read_prices
+    from taxer.store import prices
 
     done = []
     for path in paths:
@@ -357,6 +369,10 @@ def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str
 
 def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) -> int:
     """Write the price cache as CSV (timestamp, asset, quote, price, resolution, source); returns the row count."""
+    from taxer.files import csv_bytes
+    from taxer.money import number
+    from taxer.store import prices
+
     with engine.connect() as conn:
         rows = prices.load(conn, quote=quote.upper() if quote else None)
     data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
@@ -379,7 +395,10 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
     only: no API key is used. A source that fails is listed in the report's `failed` (what it gave is kept);
     the other sources are still asked. A report afterwards runs offline from the cache.
     """
+    from taxer import config
+    from taxer.corrections import apply
     from taxer.pricing.job import fetch_year_prices  # ccxt
+    from taxer.year import load as load_year
 
     tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                          pool=pool, background_fingerprint=False)
@@ -395,6 +414,9 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
 
 def settings(engine: Engine) -> list[tuple[str, str, str]]:
     """Every workspace setting as (key, value, "set" or "default"), then each account's settings."""
+    from taxer import config
+    from taxer.store import settings as stored_settings
+
     with engine.connect() as conn:
         rows = config.shown(stored_settings.load(conn))
         accts = ledger.list_accounts(conn)
@@ -407,6 +429,9 @@ def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
 
     ConfigError names the key and the allowed values when `value` is not one of them.
     """
+    from taxer import config
+    from taxer.store import settings as stored_settings
+
     account, name = config.split_key(key)
     parsed = config.parse(key, value) if value is not None else None
     with engine.begin() as conn:
@@ -458,12 +483,20 @@ def import_corrections(engine: Engine, path: str | Path, *, by: str | None = Non
     Every line is checked before anything is stored: one bad line raises InputError (file, line, column) and
     no correction of the file is recorded.
     """
+    from taxer.corrections.batch import read_rows as read_correction_rows
+
     return import_corrections_rows(engine, read_correction_rows(Path(path)), default_by=by, file=str(path))
 
 
 def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None,
                             file: str | None = None) -> list[Correction]:
     """Check then store corrections given as dicts (one per command or file line), all or none."""
+    from taxer import config
+    from taxer.corrections import CorrectionProblem, from_row
+    from taxer.countries import country as country_named
+    from taxer.store import corrections as stored_corrections
+    from taxer.store import settings as stored_settings
+
     made = []
     with engine.begin() as conn:
         workspace_settings = stored_settings.load(conn)
@@ -491,6 +524,8 @@ def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = No
 
 def corrections(engine: Engine, *, include_revoked: bool = True) -> list[Correction]:
     """Every correction made, in order (revoked ones kept, marked)."""
+    from taxer.store import corrections as stored_corrections
+
     with engine.connect() as conn:
         return stored_corrections.load(conn, include_revoked=include_revoked)
 
@@ -506,6 +541,8 @@ def correction_records(engine: Engine, made: Sequence[Correction]) -> dict:
 
 def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None) -> Correction:
     """Revoke a correction: it stops applying but stays in the history with who, when and why."""
+    from taxer.store import corrections as stored_corrections
+
     if not (note or "").strip():
         raise ConfigError("revoking a correction needs a note saying why (--note \"...\")")
     with engine.begin() as conn:
