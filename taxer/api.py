@@ -78,13 +78,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_format: str | None = None
-                    ) -> FileImport:
+def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_format: str | None = None,
+                    on_rows: Callable[[int], None] | None = None) -> FileImport:
     """Import one CSV file into `account` in one database transaction: all of it or nothing.
 
     Raises InputError (file, line, column) for a bad file; the failed attempt is recorded as an import run.
     `date_format` ("DD/MM/YYYY" or "MM/DD/YYYY") says how the file's day/month dates read where they could be
-    either. Rows the format skips are counted by reason and kept in the raw records.
+    either. Rows the format skips are counted by reason and kept in the raw records. `on_rows(n)`: the rows read so
+    far, every few thousand rows (for a progress display).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -102,7 +103,8 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
         else:  # a retry (the ledger was busy) parses the file again
             skipped_now = []
             rows_now = read_rows(path, account, skipped=skipped_now, date_format=date_format)[1]
-        return _import_csv_once(engine, path, account, fmt, rows_now, skipped_now, target, date_format)
+        return _import_csv_once(engine, path, account, fmt, rows_now, skipped_now, target, date_format,
+                                on_rows or (lambda n: None))
 
     try:
         return when_free(engine, attempt, str(path))
@@ -118,7 +120,7 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
 
 
 def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skipped: list, target: str,
-                     date_format: str | None) -> FileImport:
+                     date_format: str | None, on_rows: Callable[[int], None]) -> FileImport:
     """One attempt at importing a file, in one database transaction."""
     from taxer.importers.csvfile import read_records
     from taxer.store import matching
@@ -132,11 +134,12 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
             records = [(r.transaction, r.origin, r.payload) for r in
                        read_records(path, account, skipped=skipped, date_format=date_format)[1]]
             read = len(records)
+            on_rows(read)
             _, inserted = ledger.insert_records(conn, acct.id, run_id,
                                                 matching.drop_held(conn, acct.id, source, records))
         else:
             read, inserted = ledger.insert_rows(conn, acct.id, run_id,
-                                                _same_as_held(conn, acct.id, source, path, rows))
+                                                _same_as_held(conn, acct.id, source, path, rows, on_rows))
         ledger.insert_raw(conn, acct.id, run_id, [(source, s.raw_id, s.origin, s.payload) for s in skipped])
         ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     counts: dict[str, int] = {}
@@ -145,10 +148,12 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
     return FileImport(str(path), fmt.name, read, inserted, skipped=tuple(sorted(counts.items())))
 
 
-def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator) -> Iterator:
+def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator,
+                  on_rows: Callable[[int], None] = lambda n: None) -> Iterator:
     """`rows`, refusing one whose exchange id the ledger holds with other content (an edited or wrong file: the
-    insert would keep the old record and drop this one silently)."""
+    insert would keep the old record and drop this one silently); `on_rows(rows so far)` after each chunk."""
     chunk: list = []
+    read = 0
 
     def check():
         found = ledger.conflicting_row(conn, account_id, source, [row for row, _origin, _payload in chunk])
@@ -158,8 +163,11 @@ def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator
             raise InputError(f"has the id {_row[14].rpartition(':')[2]!r} of a record already in the ledger "
                              f"({held}) but other amounts, kind or time; one id is one record: check that the "
                              "file was not edited", file=str(path), line=int(origin.rpartition(":")[2]))
+        nonlocal read
+        read += len(chunk)
         yield from chunk
         chunk.clear()
+        on_rows(read)
 
     for item in rows:
         chunk.append(item)
@@ -168,13 +176,15 @@ def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator
     yield from check()
 
 
-def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None
-               ) -> list[FileImport]:
-    """Import several files; each is all-or-nothing on its own, and a bad file does not stop the others."""
+def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None,
+               on_rows: Callable[[str, int], None] | None = None) -> list[FileImport]:
+    """Import several files; each is all-or-nothing on its own, and a bad file does not stop the others.
+    `on_rows(path, n)`: the rows of `path` read so far (for a progress display)."""
     results = []
     for path in paths:
+        counted = (lambda n, path=str(path): on_rows(path, n)) if on_rows else None
         try:
-            results.append(import_csv_file(engine, path, account, date_format=date_format))
+            results.append(import_csv_file(engine, path, account, date_format=date_format, on_rows=counted))
         except InputError as exc:
             results.append(FileImport(str(path), None, 0, 0, error=str(exc)))
     return results
@@ -252,16 +262,23 @@ def parse_tax_year(text: str | int, country: str = "us") -> int:
     return country_named(country).parse_year(text)
 
 
+# What `report` does, in order: read the ledger (settings, transactions, prices, corrections), run the engine,
+# build the view-model, write the CSV/JSON files, render the PDF.
+REPORT_STAGES = ("ledger", "engine", "view", "files", "pdf")
+
+
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
            pool: str | None = None, formats: Sequence[str] | None = None,
            progress: Callable[[int, int], None] | None = None, force: bool = False,
-           archive: bool = False) -> Package:
+           archive: bool = False, on_stage: Callable[[str], None] | None = None) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
     Options left None come from the workspace settings (`taxer config`), else taxer's defaults. The package
     replaces `out` whole (taxer.reports.folder); `force` writes it beside files no taxer report wrote; `archive`
-    adds package.zip of the package.
+    adds package.zip of the package. `on_stage(name)` is called as each of REPORT_STAGES begins (the PDF's only when
+    one is written), and `progress(done, total)` as the PDF's pages are rendered: for a progress display, which
+    the library never prints itself.
     """
     from taxer.reports.package import FORMATS, write_package
     from taxer.runtime import gc_running
@@ -272,10 +289,13 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use "
                           f"{' or '.join(FORMATS)} or a comma list of them")
+    stage = on_stage or (lambda name: None)
     with gc_paused():
+        stage("ledger")
         tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                              pool=pool)
-        view = tax_year.view()
+        view = tax_year.view(on_stage=stage)
+        stage("files")
         refs = tax_year.audit_refs(engine, view)
         render = None
         if "pdf" in formats:
@@ -286,6 +306,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
                                  transactions=fingerprint.transactions, taxpayer=tax_year.options.taxpayer)
 
             def render(v, path):
+                stage("pdf")
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
@@ -387,13 +408,14 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
 
 def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None, api_url: str | None = None,
                  currency: str | None = None, timezone: str | None = None, method: str | None = None,
-                 pool: str | None = None, country: str | None = None):
+                 pool: str | None = None, country: str | None = None, on_progress: Callable | None = None):
     """Fetch and cache the candles tax year `year` needs to value its events; returns a FetchReport.
 
     Options left None come from the workspace settings like a report's (`price_exchange` is the default price
     source; an account's `price_source` fetches its events' candles from that exchange). Public market data
     only: no API key is used. A source that fails is listed in the report's `failed` (what it gave is kept);
-    the other sources are still asked. A report afterwards runs offline from the cache.
+    the other sources are still asked. A report afterwards runs offline from the cache. `on_progress` is given a
+    taxer.pricing.fetch.FetchProgress (values needed, pages planned and fetched) as it changes.
     """
     from taxer import config
     from taxer.corrections import apply
@@ -407,7 +429,7 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
     return fetch_year_prices(engine, corrected, overrides, tax_year.settings, tax_year.params.period_end,
                              candle=tax_year.options.candle_price, sources=config.price_sources(known),
                              default=(exchange or tax_year.options.price_exchange).lower(), api_url=api_url,
-                             accounts=known)
+                             accounts=known, on_progress=on_progress)
 
 
 # --- workspace settings ------------------------------------------------------------------------------------

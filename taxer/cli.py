@@ -25,9 +25,11 @@ from taxer.views import (
     account_json,
     correction_json,
     describe_record,
-    progress_bar,
+    import_progress,
+    prices_progress,
     render_review,
     render_summary,
+    report_progress,
     sync_status,
     transaction_json,
     transaction_line,
@@ -130,7 +132,8 @@ def import_csv(ctx: click.Context, files: tuple[str, ...], account: str, date_fo
     Each file is imported whole or not at all; importing a file again adds nothing twice. Rows that hold nothing
     for the ledger (moves between an exchange's own wallets, pending transfers) are counted by reason.
     """
-    results = api.import_csv(_engine(ctx), files, account, date_format=date_format)
+    with import_progress() as on_rows:
+        results = api.import_csv(_engine(ctx), files, account, date_format=date_format, on_rows=on_rows)
     for r in results:
         if r.error:
             click.echo(f"FAILED {r.path}: nothing imported from this file.", err=True)
@@ -250,10 +253,10 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
     of an earlier report there are replaced.
     """
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    with progress_bar("Rendering report.pdf") as progress:
+    with report_progress() as (on_stage, on_pages):
         package = api.report(_ledger(ctx), year=year, out=out, method=method, country=country, currency=currency,
-                             timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
-                             archive=archive)
+                             timezone=timezone, pool=pool, formats=wanted, progress=on_pages, force=force,
+                             archive=archive, on_stage=on_stage)
     click.echo(render_summary(package.summary))
     click.echo(f"Reports written to {package.folder}")
 
@@ -370,8 +373,9 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
 @click.pass_context
 def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone) -> None:
     """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
-    r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
-                         currency=currency, timezone=timezone)
+    with prices_progress() as on_progress:
+        r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
+                             currency=currency, timezone=timezone, on_progress=on_progress)
     click.echo(f"{r.needed} values needed, {r.candles} candles cached in {r.requests} requests")
     for symbol, count in r.unavailable.items():
         click.echo(f"  no {symbol} for {count} moments: import them with `taxer prices import`")

@@ -6,7 +6,7 @@ correction to show what the correction would change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,14 +48,19 @@ class TaxYear:
     rules: Country
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
 
-    def view(self, extra: Sequence[Correction] = ()) -> ReportView:
-        """The year's view-model with the stored corrections (and `extra` candidates) applied."""
+    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None) -> ReportView:
+        """The year's view-model with the stored corrections (and `extra` candidates) applied; `on_stage("engine")`
+        and `on_stage("view")` as those steps begin."""
         p, s = self.params, self.settings
+        if on_stage:
+            on_stage("engine")
         placeable, misdated = _placeable(self.transactions, p.timezone)
         corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
         result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
                          overrides=overrides)
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
+        if on_stage:
+            on_stage("view")
         return build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
