@@ -27,10 +27,12 @@ SAMPLES = ROOT / "sample_data"
 
 
 def run(args: list[str], env: dict, program: tuple[str, ...] = ("-m", "taxer.cli")) -> tuple[float, float]:
-    """(wall, cpu) seconds of one `python -m taxer.cli ARGS` process."""
+    """(wall, cpu) seconds of one `python -m taxer.cli ARGS` process, run in the ledger's folder (`-m` puts the
+    current folder first on sys.path: this checkout's taxer, from PYTHONPATH, is the one measured)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, *program, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, *program, *args], env=env, check=True, stdout=subprocess.DEVNULL,
+                   cwd=env["TAXER_BENCH_FOLDER"])
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -42,7 +44,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="taxer-bench-cli-"))
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "PYTHONPATH": path, "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONPYCACHEPREFIX": str(folder / "pycache"),
+           "TAXER_BENCH_FOLDER": str(folder)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("TAXER_DB", None)
     db = str(folder / "sample.db")
