@@ -37,7 +37,8 @@ from taxer.views import (
 
 
 class _Library:
-    """taxer.api, imported when a command first calls it (it loads SQLAlchemy and the engine)."""
+    """taxer.api, imported when a command first calls it (it loads SQLAlchemy and the ledger store; each of its
+    functions imports the rest of what it runs)."""
 
     _module: ModuleType | None = None
 
