@@ -100,7 +100,9 @@ def live_progress(*, delay: float = 1.0, console=None, eta: bool = False):
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn() if eta else TimeElapsedColumn()]
-    bar = Progress(*columns, console=console or Console(stderr=True), transient=True)
+    # No redirection of stdout: what a command prints there while the bar is drawn stays on stdout (a pipe).
+    bar = Progress(*columns, console=console or Console(stderr=True), transient=True, redirect_stdout=False,
+                   redirect_stderr=False)
     lock, state = threading.Lock(), {"started": False, "done": False}
 
     def show() -> None:
