@@ -133,7 +133,7 @@ def head_revision() -> str:
     when they do not make one plain line of revisions)."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict((key, value) for key, value in _REVISION.findall(path.read_text()))
+        found = dict(_REVISION.findall(path.read_text()))
         if "revision" in found:
             revisions.add(found["revision"])
             parents.add(found.get("down_revision"))
