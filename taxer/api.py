@@ -2,7 +2,10 @@
 
 A facade: each function opens what it needs and hands the work to the package that owns it (importers and the
 store, the sync run, pricing, the tax year in taxer.year, corrections, review). Modules whose import costs
-start-up time (ccxt, WeasyPrint) are imported where they are used, so a command loads only what it runs.
+start-up time are imported where they are used, so a command loads only what it runs: ccxt and WeasyPrint, and
+also the importers, the tax year (engine, countries, pricing, reports) and corrections, which `taxer accounts`
+and `taxer ledger` never need (issue 17: they answer in a fraction of a second). Only the ledger store is
+imported at the top.
 """
 
 from __future__ import annotations
@@ -14,28 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from taxer import config
-from taxer.corrections import Correction, CorrectionProblem, apply, from_row
-from taxer.corrections.batch import read_rows as read_correction_rows
-from taxer.countries import country as country_named
 from taxer.errors import ConfigError, InputError, NotFoundError, TaxerError
-from taxer.exchanges.registry import names as exchange_names
-from taxer.files import csv_bytes, write_bytes_atomic
-from taxer.importers.csvfile import read_records, read_rows
-from taxer.model import Transaction
-from taxer.money import number
-from taxer.reports.package import DEFAULT_FORMATS, FORMATS, Package, check_exports, write_package
-from taxer.reports.summary_text import Taxpayer
-from taxer.runtime import gc_paused, gc_running
-from taxer.store import corrections as stored_corrections
-from taxer.store import ledger, matching, prices
-from taxer.store import settings as stored_settings
+from taxer.files import write_bytes_atomic
+from taxer.runtime import gc_paused
+from taxer.store import ledger
 from taxer.store.db import database_error, open_engine, when_free  # noqa: F401  (database_error: for the CLI)
-from taxer.year import load as load_year
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from taxer.corrections import Correction
+    from taxer.model import Transaction
+    from taxer.reports.package import Package
 
 
 @dataclass(frozen=True)
@@ -83,14 +78,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_format: str | None = None
-                    ) -> FileImport:
+def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_format: str | None = None,
+                    on_rows: Callable[[int], None] | None = None) -> FileImport:
     """Import one CSV file into `account` in one database transaction: all of it or nothing.
 
     Raises InputError (file, line, column) for a bad file; the failed attempt is recorded as an import run.
     `date_format` ("DD/MM/YYYY" or "MM/DD/YYYY") says how the file's day/month dates read where they could be
-    either. Rows the format skips are counted by reason and kept in the raw records.
+    either. Rows the format skips are counted by reason and kept in the raw records. `on_rows(n)`: the rows read so
+    far, every few thousand rows (for a progress display).
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from taxer.importers.csvfile import read_rows
+
     path = Path(path)
     skipped: list = []
     fmt, rows = read_rows(path, account, skipped=skipped, date_format=date_format)  # detects the format first
@@ -103,7 +103,8 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
         else:  # a retry (the ledger was busy) parses the file again
             skipped_now = []
             rows_now = read_rows(path, account, skipped=skipped_now, date_format=date_format)[1]
-        return _import_csv_once(engine, path, account, fmt, rows_now, skipped_now, target, date_format)
+        return _import_csv_once(engine, path, account, fmt, rows_now, skipped_now, target, date_format,
+                                on_rows or (lambda n: None))
 
     try:
         return when_free(engine, attempt, str(path))
@@ -119,8 +120,11 @@ def import_csv_file(engine: Engine, path: str | Path, account: str, *, date_form
 
 
 def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skipped: list, target: str,
-                     date_format: str | None) -> FileImport:
+                     date_format: str | None, on_rows: Callable[[int], None]) -> FileImport:
     """One attempt at importing a file, in one database transaction."""
+    from taxer.importers.csvfile import read_records
+    from taxer.store import matching
+
     with gc_paused(), engine.begin() as conn:
         acct = ledger.ensure_account(conn, account)
         run_id = ledger.start_run(conn, kind="csv", target=target, account_id=acct.id)
@@ -130,11 +134,12 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
             records = [(r.transaction, r.origin, r.payload) for r in
                        read_records(path, account, skipped=skipped, date_format=date_format)[1]]
             read = len(records)
+            on_rows(read)
             _, inserted = ledger.insert_records(conn, acct.id, run_id,
                                                 matching.drop_held(conn, acct.id, source, records))
         else:
             read, inserted = ledger.insert_rows(conn, acct.id, run_id,
-                                                _same_as_held(conn, acct.id, source, path, rows))
+                                                _same_as_held(conn, acct.id, source, path, rows, on_rows))
         ledger.insert_raw(conn, acct.id, run_id, [(source, s.raw_id, s.origin, s.payload) for s in skipped])
         ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     counts: dict[str, int] = {}
@@ -143,10 +148,12 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
     return FileImport(str(path), fmt.name, read, inserted, skipped=tuple(sorted(counts.items())))
 
 
-def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator) -> Iterator:
+def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator,
+                  on_rows: Callable[[int], None] = lambda n: None) -> Iterator:
     """`rows`, refusing one whose exchange id the ledger holds with other content (an edited or wrong file: the
-    insert would keep the old record and drop this one silently)."""
+    insert would keep the old record and drop this one silently); `on_rows(rows so far)` after each chunk."""
     chunk: list = []
+    read = 0
 
     def check():
         found = ledger.conflicting_row(conn, account_id, source, [row for row, _origin, _payload in chunk])
@@ -156,8 +163,11 @@ def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator
             raise InputError(f"has the id {_row[14].rpartition(':')[2]!r} of a record already in the ledger "
                              f"({held}) but other amounts, kind or time; one id is one record: check that the "
                              "file was not edited", file=str(path), line=int(origin.rpartition(":")[2]))
+        nonlocal read
+        read += len(chunk)
         yield from chunk
         chunk.clear()
+        on_rows(read)
 
     for item in rows:
         chunk.append(item)
@@ -166,13 +176,15 @@ def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator
     yield from check()
 
 
-def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None
-               ) -> list[FileImport]:
-    """Import several files; each is all-or-nothing on its own, and a bad file does not stop the others."""
+def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None,
+               on_rows: Callable[[str, int], None] | None = None) -> list[FileImport]:
+    """Import several files; each is all-or-nothing on its own, and a bad file does not stop the others.
+    `on_rows(path, n)`: the rows of `path` read so far (for a progress display)."""
     results = []
     for path in paths:
+        counted = (lambda n, path=str(path): on_rows(path, n)) if on_rows else None
         try:
-            results.append(import_csv_file(engine, path, account, date_format=date_format))
+            results.append(import_csv_file(engine, path, account, date_format=date_format, on_rows=counted))
         except InputError as exc:
             results.append(FileImport(str(path), None, 0, 0, error=str(exc)))
     return results
@@ -245,14 +257,22 @@ def transactions(engine: Engine, *, account: str | None = None, asset: str | Non
 
 def parse_tax_year(text: str | int, country: str = "us") -> int:
     """'2024' (or, where the country's tax year straddles two calendar years, '2024/25') -> 2024."""
+    from taxer.countries import country as country_named
+
     return country_named(country).parse_year(text)
+
+
+# What `report` does, in order: read the ledger (settings, transactions, prices, corrections), run the engine,
+# build the view-model, write the CSV/JSON files, render the PDF.
+REPORT_STAGES = ("ledger", "engine", "view", "files", "pdf")
 
 
 def report(engine: Engine, *, year: str | int, out: str | Path, method: str | None = None,
            country: str | None = None, currency: str | None = None, timezone: str | None = None,
-           pool: str | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
+           pool: str | None = None, formats: Sequence[str] | None = None,
            progress: Callable[[int, int], None] | None = None, force: bool = False,
-           archive: bool = False, allow_nonstandard: bool | None = None) -> Package:
+           archive: bool = False, allow_nonstandard: bool | None = None,
+           on_stage: Callable[[str], None] | None = None) -> Package:
     """Compute tax year `year` from the whole ledger, with the user's corrections, and write its report files.
 
     Options left None come from the workspace settings (`taxer config`), else taxer's defaults. The package
@@ -261,17 +281,29 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
     allow (refused otherwise, naming the rule); every page of the report then says so.
     `formats` are csv, pdf and the country's tax-software files (US: txf,
     turbotax, taxact); the taxpayer, TIN (masked) and preparer come from the workspace settings.
+    `on_stage(name)` is called as each of REPORT_STAGES begins (the PDF's only when
+    one is written), and `progress(done, total)` as the PDF's pages are rendered: for a progress display, which
+    the library never prints itself.
     """
+    from taxer.reports.package import DEFAULT_FORMATS, FORMATS, check_exports, write_package
+    from taxer.reports.summary_text import Taxpayer
+    from taxer.runtime import gc_running
+    from taxer.year import load as load_year
+
+    formats = DEFAULT_FORMATS if formats is None else formats   # None: the default package (csv and pdf)
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(f"unknown report format {', '.join(sorted(unknown)) or '(none)'}: use "
                           f"{', '.join(FORMATS)} or a comma list of them (txf, turbotax and taxact are US tax-software "
                           "files)")
+    stage = on_stage or (lambda name: None)
     with gc_paused():
+        stage("ledger")
         tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                              pool=pool, allow_nonstandard=allow_nonstandard)
         check_exports(tax_year.params.country, formats)  # a country without the files asked for: before any work
-        view = tax_year.view()
+        view = tax_year.view(on_stage=stage)
+        stage("files")
         opts = tax_year.options
         taxpayer = Taxpayer(opts.taxpayer, opts.taxpayer_tin, opts.preparer)
         refs = tax_year.audit_refs(engine, view)
@@ -285,6 +317,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
                                  taxpayer_tin=taxpayer.masked_tin, preparer=taxpayer.preparer)
 
             def render(v, path):
+                stage("pdf")
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
         extra = {}
@@ -301,6 +334,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
 def add_account(engine: Engine, name: str, *, exchange: str, api_url: str | None = None) -> ledger.AccountInfo:
     """Register an exchange account (no credentials: those live in the environment or the keyring)."""
     from taxer.exchanges.gateway import supported_exchanges  # ccxt's list of ids
+    from taxer.exchanges.registry import names as exchange_names
 
     exchange = exchange.lower().strip()
     if exchange not in supported_exchanges():
@@ -359,6 +393,7 @@ def key_variables(name: str) -> str:
 def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str, int]]:
     """Import user price files (timestamp, asset, quote, price); each file whole or not at all. User prices win."""
     from taxer.pricing.userfile import read_prices
+    from taxer.store import prices
 
     done = []
     for path in paths:
@@ -371,6 +406,10 @@ def import_prices(engine: Engine, paths: Sequence[str | Path]) -> list[tuple[str
 
 def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) -> int:
     """Write the price cache as CSV (timestamp, asset, quote, price, resolution, source); returns the row count."""
+    from taxer.files import csv_bytes
+    from taxer.money import number
+    from taxer.store import prices
+
     with engine.connect() as conn:
         rows = prices.load(conn, quote=quote.upper() if quote else None)
     data = csv_bytes(("timestamp", "asset", "quote", "price", "resolution", "source"),
@@ -385,15 +424,20 @@ def export_prices(engine: Engine, out: str | Path, *, quote: str | None = None) 
 
 def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None, api_url: str | None = None,
                  currency: str | None = None, timezone: str | None = None, method: str | None = None,
-                 pool: str | None = None, country: str | None = None, allow_nonstandard: bool | None = None):
+                 pool: str | None = None, country: str | None = None, allow_nonstandard: bool | None = None,
+                 on_progress: Callable | None = None):
     """Fetch and cache the candles tax year `year` needs to value its events; returns a FetchReport.
 
     Options left None come from the workspace settings like a report's (`price_exchange` is the default price
     source; an account's `price_source` fetches its events' candles from that exchange). Public market data
     only: no API key is used. A source that fails is listed in the report's `failed` (what it gave is kept);
-    the other sources are still asked. A report afterwards runs offline from the cache.
+    the other sources are still asked. A report afterwards runs offline from the cache. `on_progress` is given a
+    taxer.pricing.fetch.FetchProgress (values needed, pages planned and fetched) as it changes.
     """
+    from taxer import config
+    from taxer.corrections import apply
     from taxer.pricing.job import fetch_year_prices  # ccxt
+    from taxer.year import load as load_year
 
     tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                          pool=pool, allow_nonstandard=allow_nonstandard, background_fingerprint=False)
@@ -402,13 +446,16 @@ def fetch_prices(engine: Engine, *, year: str | int, exchange: str | None = None
     return fetch_year_prices(engine, corrected, overrides, tax_year.settings, tax_year.params.period_end,
                              candle=tax_year.options.candle_price, sources=config.price_sources(known),
                              default=(exchange or tax_year.options.price_exchange).lower(), api_url=api_url,
-                             accounts=known)
+                             accounts=known, on_progress=on_progress)
 
 
 # --- workspace settings ------------------------------------------------------------------------------------
 
 def settings(engine: Engine) -> list[tuple[str, str, str]]:
     """Every workspace setting as (key, value, "set" or "default"), then each account's settings."""
+    from taxer import config
+    from taxer.store import settings as stored_settings
+
     with engine.connect() as conn:
         rows = config.shown(stored_settings.load(conn))
         accts = ledger.list_accounts(conn)
@@ -421,6 +468,9 @@ def set_setting(engine: Engine, key: str, value: str | None) -> str | None:
 
     ConfigError names the key and the allowed values when `value` is not one of them.
     """
+    from taxer import config
+    from taxer.store import settings as stored_settings
+
     account, name = config.split_key(key)
     parsed = config.parse(key, value) if value is not None else None
     with engine.begin() as conn:
@@ -472,12 +522,20 @@ def import_corrections(engine: Engine, path: str | Path, *, by: str | None = Non
     Every line is checked before anything is stored: one bad line raises InputError (file, line, column) and
     no correction of the file is recorded.
     """
+    from taxer.corrections.batch import read_rows as read_correction_rows
+
     return import_corrections_rows(engine, read_correction_rows(Path(path)), default_by=by, file=str(path))
 
 
 def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = None,
                             file: str | None = None) -> list[Correction]:
     """Check then store corrections given as dicts (one per command or file line), all or none."""
+    from taxer import config
+    from taxer.corrections import CorrectionProblem, from_row
+    from taxer.countries import country as country_named
+    from taxer.store import corrections as stored_corrections
+    from taxer.store import settings as stored_settings
+
     made = []
     with engine.begin() as conn:
         workspace_settings = stored_settings.load(conn)
@@ -505,6 +563,8 @@ def import_corrections_rows(engine: Engine, rows, *, default_by: str | None = No
 
 def corrections(engine: Engine, *, include_revoked: bool = True) -> list[Correction]:
     """Every correction made, in order (revoked ones kept, marked)."""
+    from taxer.store import corrections as stored_corrections
+
     with engine.connect() as conn:
         return stored_corrections.load(conn, include_revoked=include_revoked)
 
@@ -520,6 +580,8 @@ def correction_records(engine: Engine, made: Sequence[Correction]) -> dict:
 
 def revoke_correction(engine: Engine, correction_id: int, *, note: str, by: str | None = None) -> Correction:
     """Revoke a correction: it stops applying but stays in the history with who, when and why."""
+    from taxer.store import corrections as stored_corrections
+
     if not (note or "").strip():
         raise ConfigError("revoking a correction needs a note saying why (--note \"...\")")
     with engine.begin() as conn:

@@ -25,9 +25,11 @@ from taxer.views import (
     account_json,
     correction_json,
     describe_record,
-    progress_bar,
+    import_progress,
+    prices_progress,
     render_review,
     render_summary,
+    report_progress,
     sync_status,
     transaction_json,
     transaction_line,
@@ -36,7 +38,8 @@ from taxer.words import mask_tin, plural
 
 
 class _Library:
-    """taxer.api, imported when a command first calls it (it loads SQLAlchemy and the engine)."""
+    """taxer.api, imported when a command first calls it (it loads SQLAlchemy and the ledger store; each of its
+    functions imports the rest of what it runs)."""
 
     _module: ModuleType | None = None
 
@@ -131,7 +134,8 @@ def import_csv(ctx: click.Context, files: tuple[str, ...], account: str, date_fo
     Each file is imported whole or not at all; importing a file again adds nothing twice. Rows that hold nothing
     for the ledger (moves between an exchange's own wallets, pending transfers) are counted by reason.
     """
-    results = api.import_csv(_engine(ctx), files, account, date_format=date_format)
+    with import_progress() as on_rows:
+        results = api.import_csv(_engine(ctx), files, account, date_format=date_format, on_rows=on_rows)
     for r in results:
         if r.error:
             click.echo(f"FAILED {r.path}: nothing imported from this file.", err=True)
@@ -265,10 +269,10 @@ def report(ctx: click.Context, year, out, method, country, currency, timezone, p
     of an earlier report there are replaced.
     """
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    with progress_bar("Rendering report.pdf") as progress:
+    with report_progress() as (on_stage, on_pages):
         package = api.report(_ledger(ctx), year=year, out=out, method=method, country=country, currency=currency,
-                             timezone=timezone, pool=pool, formats=wanted, progress=progress, force=force,
-                             archive=archive, allow_nonstandard=allow_nonstandard or None)
+                             timezone=timezone, pool=pool, formats=wanted, progress=on_pages, force=force,
+                             archive=archive, allow_nonstandard=allow_nonstandard or None, on_stage=on_stage)
     click.echo(render_summary(package.summary))
     for note in package.notes:
         click.echo(f"Note: {note}", err=True)
@@ -389,8 +393,10 @@ def prices_import(ctx: click.Context, files: tuple[str, ...]) -> None:
 def prices_fetch(ctx: click.Context, year, exchange, api_url, country, currency, timezone,
                  allow_nonstandard) -> None:
     """Fetch and cache the candle prices a tax year needs, in as few requests as the exchange allows."""
-    r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
-                         currency=currency, timezone=timezone, allow_nonstandard=allow_nonstandard or None)
+    with prices_progress() as on_progress:
+        r = api.fetch_prices(_engine(ctx), year=year, exchange=exchange, api_url=api_url, country=country,
+                             currency=currency, timezone=timezone, allow_nonstandard=allow_nonstandard or None,
+                             on_progress=on_progress)
     click.echo(f"{r.needed} values needed, {r.candles} candles cached in {r.requests} requests")
     for symbol, count in r.unavailable.items():
         click.echo(f"  no {symbol} for {count} moments: import them with `taxer prices import`")

@@ -72,19 +72,111 @@ def render_summary(summary: dict) -> str:
     return "\n".join(rows)
 
 
+def on_terminal() -> bool:
+    """Whether progress may be drawn: only when stderr is a terminal (a pipe, a file or a test gets the final
+    lines alone)."""
+    return sys.stderr.isatty()
+
+
 @contextmanager
-def progress_bar(label: str):
-    """A progress callback (done, total) that draws a bar on a terminal and stays silent otherwise."""
-    if not sys.stderr.isatty():
+def live_progress(*, delay: float = 1.0, console=None, eta: bool = False):
+    """A rich Progress on stderr, drawn only on a terminal and only once the work has taken `delay` seconds (a
+    quick command shows nothing); None elsewhere. It disappears when the work ends, leaving the final lines."""
+    if console is None and not on_terminal():
         yield None
         return
-    from rich.progress import Progress
+    import threading
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-        def update(done: int, total: int) -> None:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn() if eta else TimeElapsedColumn()]
+    # No redirection of stdout: what a command prints there while the bar is drawn stays on stdout (a pipe).
+    bar = Progress(*columns, console=console or Console(stderr=True), transient=True, redirect_stdout=False,
+                   redirect_stderr=False)
+    lock, state = threading.Lock(), {"started": False, "done": False}
+
+    def show() -> None:
+        with lock:
+            if not state["done"]:
+                bar.start()
+                state["started"] = True
+
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield bar
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+            if state["started"]:
+                bar.stop()
+
+
+# What the user reads while `taxer report` works on each of taxer.api.REPORT_STAGES.
+REPORT_STAGE_TEXT = {"ledger": "Reading the ledger", "engine": "Computing lots and gains",
+                     "view": "Assembling the report", "files": "Writing the CSV and JSON files",
+                     "pdf": "Rendering report.pdf (pages)"}
+
+
+@contextmanager
+def report_progress(**options):
+    """(on_stage, on_pages) for `taxer.api.report`: the stage under way, and the PDF's pages as a bar; (None,
+    None) when not on a terminal."""
+    with live_progress(**options) as bar:
+        if bar is None:
+            yield None, None
+            return
+        task = bar.add_task("Starting", total=None)
+
+        def on_stage(name: str) -> None:
+            bar.reset(task, description=REPORT_STAGE_TEXT.get(name, name), total=None)
+
+        def on_pages(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+
+        yield on_stage, on_pages
+
+
+@contextmanager
+def prices_progress(**options):
+    """on_progress for `taxer.api.fetch_prices`: values needed, candle pages fetched of those planned, and the
+    time left; None when not on a terminal."""
+    with live_progress(eta=True, **options) as bar:
+        if bar is None:
+            yield None
+            return
+        task = bar.add_task("Finding the values the year needs", total=None)
+
+        def update(progress) -> None:
+            bar.update(task, description=f"{progress.needed:,} values needed; candle pages",
+                       completed=progress.pages, total=progress.planned or None)
+
+        yield update
+
+
+@contextmanager
+def import_progress(**options):
+    """on_rows(path, rows read) for `taxer.api.import_csv`; None when not on a terminal."""
+    with live_progress(**options) as bar:
+        if bar is None:
+            yield None
+            return
+        task = bar.add_task("Reading", total=None)
+
+        def update(path: str, rows: int) -> None:
+            bar.update(task, description=f"{path}: {rows:,} rows read")
 
         yield update
 

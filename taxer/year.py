@@ -7,7 +7,7 @@ correction to show what the correction would change.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,12 +50,15 @@ class TaxYear:
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
     law: YearLaw = YearLaw()                 # losses brought in, filing status, nonstandard options, election
 
-    def view(self, extra: Sequence[Correction] = ()) -> ReportView:
-        """The year's view-model with the stored corrections (and `extra` candidates) applied.
+    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None) -> ReportView:
+        """The year's view-model with the stored corrections (and `extra` candidates) applied; `on_stage("engine")`
+        and `on_stage("view")` as those steps begin.
 
         Where the country carries losses across years, one run over the whole ledger also gives every earlier
         tax year the ledger holds (its lines cut by the country's bounds), which the carryover reads."""
         p, s = self.params, self.settings
+        if on_stage:
+            on_stage("engine")
         placeable, misdated = _placeable(self.transactions, p.timezone)
         corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
         first = self.first_year(corrected)
@@ -66,6 +69,8 @@ class TaxYear:
         if carry:
             earlier, result = self._earlier_years(first, result)
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
+        if on_stage:
+            on_stage("view")
         view = build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},

@@ -151,3 +151,16 @@ def test_taxer_help_loads_no_heavy_library():
             "'taxer.api', 'taxer.store', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out, out
+
+
+def test_taxer_accounts_on_a_current_ledger_loads_no_heavy_library(tmp_path):
+    # Issue 17: `taxer accounts` (and the other read-only commands) open a ledger whose schema is current without
+    # Alembic, and query it with SQLAlchemy Core: no SQLModel/pydantic, ccxt or WeasyPrint, nor the engine's users.
+    db = tmp_path / "ledger.db"
+    subprocess.run([sys.executable, "-c", f"from taxer import api; api.workspace({str(db)!r})"], check=True)
+    code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--db', sys.argv[1], 'accounts'])\n"
+            "except SystemExit:\n    pass\nheavy = sorted(m for m in ('ccxt', 'weasyprint', 'pandas', 'sqlmodel', "
+            "'pydantic', 'alembic', 'sqlalchemy.orm', 'taxer.year', 'taxer.importers', 'taxer.reports', "
+            "'taxer.pricing', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True).stdout
+    assert "No accounts yet" in out and "HEAVY []" in out, out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,16 @@ class FetchReport:
     requests: int = 0
     unavailable: dict[str, int] = field(default_factory=dict)  # "SOL/USD" (api: "SOL/USD prices on kraken") -> moments
     failed: dict[str, str] = field(default_factory=dict)       # price source -> why it could not be asked
+
+
+@dataclass
+class FetchProgress:
+    """How far a price fetch has got, for a progress display: `notify(self)` after each page."""
+
+    notify: Callable[[FetchProgress], None]
+    needed: int = 0       # values asked for so far (a later pass adds the fallbacks the first one revealed)
+    pages: int = 0        # candle pages fetched
+    planned: int = 0      # pages planned so far (grows when a coarser timeframe fills what finer candles lacked)
 
 
 class NeedRecorder:
@@ -103,9 +114,14 @@ def route(markets, asset: str, quote: str) -> list[str] | None:
     return None
 
 
-def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *, limit: int) -> FetchReport:
-    """Fetch candles for every need and `save(rows)` each page as it arrives (a crash keeps what was saved)."""
+def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *, limit: int,
+                  progress: FetchProgress | None = None) -> FetchReport:
+    """Fetch candles for every need and `save(rows)` each page as it arrives (a crash keeps what was saved);
+    `progress` is told the values needed, the pages planned and each page fetched."""
     report = FetchReport(needed=sum(len(v) for v in needs.values()))
+    if progress is not None:
+        progress.needed += report.needed
+        progress.notify(progress)
     markets = gateway.markets()
     by_symbol: dict[str, set[datetime]] = defaultdict(set)
     for (asset, quote), moments in sorted(needs.items()):
@@ -115,6 +131,11 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
             continue
         for symbol in symbols:
             by_symbol[symbol] |= moments
+    first_step = TIMEFRAMES[0][1]
+    if progress is not None:  # every symbol's pages at the finest timeframe, so the total is known up front
+        progress.planned += sum(len(plan_pages(sorted(_ms(m) for m in moments), first_step, limit))
+                                for moments in by_symbol.values())
+        progress.notify(progress)
     for symbol, moments in sorted(by_symbol.items()):
         base, quote = symbol.split("/")
         left = sorted(_ms(m) for m in moments)
@@ -122,9 +143,15 @@ def fetch_candles(gateway, needs: dict[tuple[str, str], set[datetime]], save, *,
             if not left:
                 break
             covered: set[int] = set()
-            for since in plan_pages(left, step, limit):
+            pages = plan_pages(left, step, limit)
+            if progress is not None and step != first_step:
+                progress.planned += len(pages)
+            for since in pages:
                 candles = gateway.call("fetch_ohlcv", symbol, timeframe, since, limit)
                 report.requests += 1
+                if progress is not None:
+                    progress.pages += 1
+                    progress.notify(progress)
                 page = left[bisect_left(left, since):bisect_left(left, since + limit * step)]
                 wanted = {t - t % step for t in page}
                 # Only the candles holding a needed moment are kept: a page of 1,000 minutes for one reward

@@ -19,22 +19,24 @@ from taxer.exchanges.gateway import Gateway, is_loopback
 from taxer.exchanges.registry import candle_limit
 from taxer.model import Transaction
 from taxer.pricing.book import PriceBook
-from taxer.pricing.fetch import FetchReport, NeedRecorder, fetch_candles
+from taxer.pricing.fetch import FetchProgress, FetchReport, NeedRecorder, fetch_candles
 from taxer.store import ledger, prices
 
 PASSES = 3
 
 def fetch_year_prices(engine: Engine, transactions: Sequence[Transaction], overrides: Overrides,
                       settings: EngineSettings, end: datetime, *, candle: str, sources: dict[str, str],
-                      default: str, api_url: str | None, accounts: Iterable[ledger.AccountInfo]) -> FetchReport:
+                      default: str, api_url: str | None, accounts: Iterable[ledger.AccountInfo],
+                      on_progress: Callable[[FetchProgress], None] | None = None) -> FetchReport:
     """Fetch and cache the candles that value the corrected `transactions` up to `end`; a FetchReport.
 
     `sources` maps an account to its price exchange; `default` is the exchange asked for everything else
     (through `api_url` when given). A source that fails is listed in the report's `failed`; the others are
-    still asked.
+    still asked. `on_progress(FetchProgress)`: values needed, pages planned and fetched, as they change.
     """
     known = list(accounts)
     total, gateways, tried = FetchReport(), {}, set()  # tried: (source, asset, quote, moment) already asked for
+    progress = FetchProgress(on_progress) if on_progress else None
 
     def gateway_for(source: str) -> Gateway:
         if source not in gateways:
@@ -63,7 +65,8 @@ def fetch_year_prices(engine: Engine, transactions: Sequence[Transaction], overr
             for source, wanted in sorted(by_source.items()):
                 try:
                     gateway = gateway_for(source)
-                    found = fetch_candles(gateway, wanted, save, limit=candle_limit(gateway.exchange_id))
+                    found = fetch_candles(gateway, wanted, save, limit=candle_limit(gateway.exchange_id),
+                                          progress=progress)
                 except TaxerError as exc:
                     total.failed[source] = str(exc)
                     continue

@@ -8,17 +8,16 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from taxer.store.tables import (
-    Account,
-    ApiKeySeen,
-    CorrectionRecord,
-    ImportRun,
-    LedgerTransaction,
-    RawRecord,
-    SyncCursor,
+    ACCOUNTS,
+    API_KEYS_SEEN,
+    CORRECTIONS,
+    IMPORT_RUNS,
+    RAW_RECORDS,
+    SYNC_CURSORS,
+    TRANSACTIONS,
 )
 
-ACCOUNTS, TX, RAW, CURSORS = Account.__table__, LedgerTransaction.__table__, RawRecord.__table__, SyncCursor.__table__
-RUNS, CORRECTIONS, KEYS = ImportRun.__table__, CorrectionRecord.__table__, ApiKeySeen.__table__
+TX, RAW, CURSORS, RUNS, KEYS = TRANSACTIONS, RAW_RECORDS, SYNC_CURSORS, IMPORT_RUNS, API_KEYS_SEEN
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from taxer.corrections.records import Correction, Target
-from taxer.store.tables import CorrectionRecord
-
-TABLE = CorrectionRecord.__table__
+from taxer.store.tables import CORRECTIONS as TABLE
 
 
 def add(conn: Connection, corrections: Iterable[Correction]) -> list[int]:

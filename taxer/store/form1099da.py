@@ -10,10 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from taxer.model.form1099da import BrokerRow
-from taxer.store.tables import Account, BrokerFormRow
+from taxer.store.tables import ACCOUNTS
+from taxer.store.tables import FORM1099DA_ROWS as TABLE
 
-TABLE = BrokerFormRow.__table__
-ACCOUNTS = Account.__table__
 _FIELDS = ("asset", "asset_name", "units", "various", "proceeds", "cost_basis", "term", "basis_reported",
            "proceeds_type", "noncovered", "form8949_code", "market_discount", "wash_sale_disallowed",
            "federal_tax_withheld", "layout", "external_id", "origin", "payload")

@@ -15,12 +15,11 @@ from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
 from taxer.model.names import NameProblem, check_account, check_asset
 from taxer.model.stored import stored_row, stored_values  # noqa: F401  (the bulk path's row shape)
-from taxer.store.tables import Account, ImportRun, LedgerTransaction, RawRecord, SyncCursor
+from taxer.store.tables import ACCOUNTS, IMPORT_RUNS, RAW_RECORDS, SYNC_CURSORS, TRANSACTIONS
 
-TX = LedgerTransaction.__table__
-RAW = RawRecord.__table__
-ACCOUNTS = Account.__table__
-RUNS = ImportRun.__table__
+TX = TRANSACTIONS
+RAW = RAW_RECORDS
+RUNS = IMPORT_RUNS
 CHUNK = 5000
 
 
@@ -336,7 +335,7 @@ def raw_records(conn: Connection, transaction_ids: Sequence[int], *, payload: bo
     return out
 
 
-CURSORS = SyncCursor.__table__
+CURSORS = SYNC_CURSORS
 
 
 def get_cursor(conn: Connection, account_id: int, stream: str) -> dict | None:

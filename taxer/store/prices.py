@@ -9,9 +9,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from taxer.model.prices import PriceRow
-from taxer.store.tables import Price
-
-PRICES = Price.__table__
+from taxer.store.tables import PRICES
 
 
 def upsert(conn: Connection, rows: Iterable[PriceRow], recorded_at: datetime) -> int:

@@ -6,9 +6,7 @@ import json
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from taxer.store.tables import Setting
-
-TABLE = Setting.__table__
+from taxer.store.tables import SETTINGS as TABLE
 
 
 def load(conn: Connection) -> dict[str, object]:

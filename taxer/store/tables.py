@@ -1,220 +1,221 @@
-"""The ledger's SQLModel tables. Schema changes go through an Alembic migration in `migrations/versions/`.
+"""The ledger's tables. Schema changes go through an Alembic migration in `migrations/versions/`
+(tests/store/test_schema.py fails when these tables and the migrations differ).
+
+SQLAlchemy Core tables, not SQLModel classes: the store only ever queried the classes' `__table__`, and importing
+SQLModel (pydantic) to build them cost every command 0.3-0.8 s of start-up (issue 17). The migrations keep their
+SQLModel column types, which create the same columns.
 
 Credentials are never a column anywhere: they live in the environment or the OS keyring only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from taxer.store.types import ExactDecimal, UTCDateTime
 
-
-class Account(SQLModel, table=True):
-    """A place that holds assets: an exchange account (synced through ccxt) or a wallet/file account."""
-
-    __tablename__ = "accounts"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=True, max_length=100)
-    kind: str = Field(default="file", max_length=20)           # exchange | wallet | file
-    exchange_id: str | None = Field(default=None, max_length=50)  # ccxt id, e.g. "bitget"
-    api_url: str | None = Field(default=None, max_length=500)      # base-URL override for every API call
-    settings: str = Field(default="{}", sa_type=Text)              # JSON object: per-account options
-    created_at: datetime = Field(sa_type=UTCDateTime)
+METADATA = MetaData()
 
 
-class ImportRun(SQLModel, table=True):
-    """One import or sync: what was read, how many records, how it ended."""
-
-    __tablename__ = "import_runs"
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=True))
-    kind: str = Field(max_length=20)                # csv | sync
-    target: str = Field(sa_type=Text)               # file path (and its sha256) or exchange streams
-    started_at: datetime = Field(sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    rows_read: int = 0
-    inserted: int = 0
-    duplicates: int = 0
-    outcome: str = Field(default="running", max_length=20)  # running | ok | failed
-    message: str | None = Field(default=None, sa_type=Text)
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
 
 
-class LedgerTransaction(SQLModel, table=True):
-    """One normalized transaction (see `taxer.model.Transaction`), unique per account, source and external id."""
-
-    __tablename__ = "transactions"
-    __table_args__ = (
-        UniqueConstraint("account_id", "source", "external_id", name="uq_transactions_account_source_external"),
-        Index("ix_transactions_account_time", "account_id", "timestamp"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
-    timestamp: datetime = Field(sa_type=UTCDateTime, index=True)
-    kind: str = Field(max_length=20)
-    sent_asset: str | None = Field(default=None, max_length=40)
-    sent_amount: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    received_asset: str | None = Field(default=None, max_length=40)
-    received_amount: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    fee_asset: str | None = Field(default=None, max_length=40)
-    fee_amount: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    fair_value: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    fair_value_currency: str | None = Field(default=None, max_length=10)
-    label: str | None = Field(default=None, max_length=40)
-    description: str | None = Field(default=None, sa_type=Text)
-    tx_hash: str | None = Field(default=None, max_length=200)
-    source: str = Field(max_length=40)
-    external_id: str = Field(max_length=200)
-    import_run_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_runs.id")))
+def _account_id(nullable: bool = False) -> Column:
+    return Column("account_id", Integer, ForeignKey("accounts.id"), nullable=nullable)
 
 
-class RawRecord(SQLModel, table=True):
-    """The source record a transaction was made from, verbatim, for the audit trail."""
-
-    __tablename__ = "raw_records"
-    __table_args__ = (
-        UniqueConstraint("account_id", "source", "external_id", name="uq_raw_records_account_source_external"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
-    source: str = Field(max_length=40)
-    external_id: str = Field(max_length=200)
-    origin: str = Field(sa_type=Text)     # where it was read: "file.csv:12" or "bitget GET /api/v2/spot/trade/fills"
-    payload: str = Field(sa_type=Text)    # JSON of the record as the source gave it
-    import_run_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_runs.id")))
+def _import_run_id() -> Column:
+    return Column("import_run_id", Integer, ForeignKey("import_runs.id"), nullable=True)
 
 
-class SyncCursor(SQLModel, table=True):
-    """How far an incremental import of one account's stream has got (saved with the data it covers)."""
-
-    __tablename__ = "sync_cursors"
-    __table_args__ = (UniqueConstraint("account_id", "stream", name="uq_sync_cursors_account_stream"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
-    stream: str = Field(max_length=100)   # e.g. "trades:BTC/USDT", "deposits"
-    cursor: str = Field(sa_type=Text)     # JSON: the position to resume from
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+def _required(name: str, type_) -> Column:
+    return Column(name, type_, nullable=False)
 
 
-class Setting(SQLModel, table=True):
-    """A workspace setting (taxpayer name, country, method ...), as JSON text."""
-
-    __tablename__ = "settings"
-
-    key: str = Field(primary_key=True, max_length=100)
-    value: str = Field(sa_type=Text)
+def _optional(name: str, type_) -> Column:
+    return Column(name, type_, nullable=True)
 
 
-class Price(SQLModel, table=True):
-    """A cached or user-supplied price of one asset in a quote currency for a time bucket.
+# A place that holds assets: an exchange account (synced through ccxt) or a wallet/file account.
+ACCOUNTS = Table(
+    "accounts", METADATA,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True, index=True),
+    Column("kind", String(20), nullable=False, default="file"),   # exchange | wallet | file
+    _optional("exchange_id", String(50)),                          # ccxt id, e.g. "bitget"
+    _optional("api_url", String(500)),                             # base-URL override for every API call
+    Column("settings", Text, nullable=False, default="{}"),        # JSON object: per-account options
+    _required("created_at", UTCDateTime),
+)
 
-    `resolution` is the bucket's length ("1m", "1h", "1d" for exchange candles, "point" for a user's price at an
-    instant); `source` is "user" or the exchange it came from. User prices win over fetched ones. Candles keep
-    open, high and low too, so the report's candle price is a setting (`candle_price`).
-    """
+# One import or sync: what was read, how many records, how it ended.
+IMPORT_RUNS = Table(
+    "import_runs", METADATA,
+    _id(),
+    _account_id(nullable=True),
+    _required("kind", String(20)),                  # csv | sync
+    _required("target", Text),                      # file path (and its sha256) or exchange streams
+    _required("started_at", UTCDateTime),
+    _optional("finished_at", UTCDateTime),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("outcome", String(20), nullable=False, default="running"),  # running | ok | failed
+    _optional("message", Text),
+)
 
-    __tablename__ = "prices"
-    __table_args__ = (
-        UniqueConstraint("asset", "quote", "resolution", "bucket_start", "source", name="uq_prices_bucket"),
-        Index("ix_prices_lookup", "asset", "quote", "bucket_start"),
-    )
+# One normalized transaction (see `taxer.model.Transaction`), unique per account, source and external id.
+TRANSACTIONS = Table(
+    "transactions", METADATA,
+    _id(),
+    _account_id(),
+    Column("timestamp", UTCDateTime, nullable=False, index=True),
+    _required("kind", String(20)),
+    _optional("sent_asset", String(40)),
+    _optional("sent_amount", ExactDecimal),
+    _optional("received_asset", String(40)),
+    _optional("received_amount", ExactDecimal),
+    _optional("fee_asset", String(40)),
+    _optional("fee_amount", ExactDecimal),
+    _optional("fair_value", ExactDecimal),
+    _optional("fair_value_currency", String(10)),
+    _optional("label", String(40)),
+    _optional("description", Text),
+    _optional("tx_hash", String(200)),
+    _required("source", String(40)),
+    _required("external_id", String(200)),
+    _import_run_id(),
+    UniqueConstraint("account_id", "source", "external_id", name="uq_transactions_account_source_external"),
+    Index("ix_transactions_account_time", "account_id", "timestamp"),
+)
 
-    id: int | None = Field(default=None, primary_key=True)
-    asset: str = Field(max_length=40)
-    quote: str = Field(max_length=40)
-    resolution: str = Field(max_length=10)
-    bucket_start: datetime = Field(sa_type=UTCDateTime)
-    price: Decimal = Field(sa_type=ExactDecimal)          # a candle's close, or the user's price
-    source: str = Field(max_length=40)
-    recorded_at: datetime = Field(sa_type=UTCDateTime)
-    open: Decimal | None = Field(default=None, sa_type=ExactDecimal)   # the candle's other prices (None: unknown)
-    high: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    low: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+# The source record a transaction was made from, verbatim, for the audit trail.
+RAW_RECORDS = Table(
+    "raw_records", METADATA,
+    _id(),
+    _account_id(),
+    _required("source", String(40)),
+    _required("external_id", String(200)),
+    _required("origin", Text),     # where it was read: "file.csv:12" or "bitget GET /api/v2/spot/trade/fills"
+    _required("payload", Text),    # JSON of the record as the source gave it
+    _import_run_id(),
+    UniqueConstraint("account_id", "source", "external_id", name="uq_raw_records_account_source_external"),
+)
 
+# How far an incremental import of one account's stream has got (saved with the data it covers).
+SYNC_CURSORS = Table(
+    "sync_cursors", METADATA,
+    _id(),
+    _account_id(),
+    _required("stream", String(100)),   # e.g. "trades:BTC/USDT", "deposits"
+    _required("cursor", Text),          # JSON: the position to resume from
+    _required("updated_at", UTCDateTime),
+    UniqueConstraint("account_id", "stream", name="uq_sync_cursors_account_stream"),
+)
 
-class CorrectionRecord(SQLModel, table=True):
-    """A user's correction of the imported ledger: who, when, why, what kind, which record(s), the value.
+# A workspace setting (taxpayer name, country, method ...), as JSON text.
+SETTINGS = Table(
+    "settings", METADATA,
+    Column("key", String(100), primary_key=True),
+    _required("value", Text),
+)
 
-    Targets are (account, source, external id), stable across re-imports and re-syncs, never row ids. A
-    revoked correction stays in the table (`revoked_*`) for the audit trail.
-    """
+# A cached or user-supplied price of one asset in a quote currency for a time bucket.
+# `resolution` is the bucket's length ("1m", "1h", "1d" for exchange candles, "point" for a user's price at an
+# instant); `source` is "user" or the exchange it came from. User prices win over fetched ones. Candles keep
+# open, high and low too, so the report's candle price is a setting (`candle_price`).
+PRICES = Table(
+    "prices", METADATA,
+    _id(),
+    _required("asset", String(40)),
+    _required("quote", String(40)),
+    _required("resolution", String(10)),
+    _required("bucket_start", UTCDateTime),
+    _required("price", ExactDecimal),        # a candle's close, or the user's price
+    _required("source", String(40)),
+    _required("recorded_at", UTCDateTime),
+    _optional("open", ExactDecimal),         # the candle's other prices (None: unknown)
+    _optional("high", ExactDecimal),
+    _optional("low", ExactDecimal),
+    UniqueConstraint("asset", "quote", "resolution", "bucket_start", "source", name="uq_prices_bucket"),
+    Index("ix_prices_lookup", "asset", "quote", "bucket_start"),
+)
 
-    __tablename__ = "corrections"
-    __table_args__ = (Index("ix_corrections_target", "account", "source", "external_id"),)
+# A user's correction of the imported ledger: who, when, why, what kind, which record(s), the value.
+# Targets are (account, source, external id), stable across re-imports and re-syncs, never row ids. A revoked
+# correction stays in the table (`revoked_*`) for the audit trail.
+CORRECTIONS = Table(
+    "corrections", METADATA,
+    _id(),
+    _required("kind", String(20)),               # relabel | basis | match | unmatch | value | split | merge
+    _required("account", String(100)),
+    _required("source", String(40)),
+    _required("external_id", String(200)),
+    _optional("other_account", String(100)),     # the second record of match/unmatch/merge
+    _optional("other_source", String(40)),
+    _optional("other_external_id", String(200)),
+    Column("value", Text, nullable=False, default="{}"),  # JSON object, amounts as decimal strings
+    _required("note", Text),
+    _required("author", String(100)),
+    _required("created_at", UTCDateTime),
+    _optional("revoked_at", UTCDateTime),
+    _optional("revoked_by", String(100)),
+    _optional("revoke_note", Text),
+    Index("ix_corrections_target", "account", "source", "external_id"),
+)
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)               # relabel | basis | match | unmatch | value | split | merge
-    account: str = Field(max_length=100)
-    source: str = Field(max_length=40)
-    external_id: str = Field(max_length=200)
-    other_account: str | None = Field(default=None, max_length=100)   # the second record of match/unmatch/merge
-    other_source: str | None = Field(default=None, max_length=40)
-    other_external_id: str | None = Field(default=None, max_length=200)
-    value: str = Field(default="{}", sa_type=Text)  # JSON object, amounts as decimal strings
-    note: str = Field(sa_type=Text)
-    author: str = Field(max_length=100)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    revoked_by: str | None = Field(default=None, max_length=100)
-    revoke_note: str | None = Field(default=None, sa_type=Text)
+# When taxer first saw an account's API key, for exchanges that do not say when a key was made.
+# The key is named by the SHA-256 of its public id only: no secret, and not the id itself.
+API_KEYS_SEEN = Table(
+    "api_keys_seen", METADATA,
+    _id(),
+    _account_id(),
+    _required("fingerprint", String(64)),
+    _required("first_seen", UTCDateTime),
+    UniqueConstraint("account_id", "fingerprint", name="uq_api_keys_seen_account_fingerprint"),
+)
 
-
-class ApiKeySeen(SQLModel, table=True):
-    """When taxer first saw an account's API key, for exchanges that do not say when a key was made.
-
-    The key is named by the SHA-256 of its public id only: no secret, and not the id itself.
-    """
-
-    __tablename__ = "api_keys_seen"
-    __table_args__ = (UniqueConstraint("account_id", "fingerprint", name="uq_api_keys_seen_account_fingerprint"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
-    fingerprint: str = Field(max_length=64)
-    first_seen: datetime = Field(sa_type=UTCDateTime)
-class BrokerFormRow(SQLModel, table=True):
-    """One row of a broker's Form 1099-DA for an account (taxer.model.form1099da.BrokerRow), kept as reported.
-
-    Unique per account and external id (a digest of the row and its occurrence in the file), so importing a
-    file again adds nothing twice. `origin` is "file.csv:12"; `payload` the row's cells as JSON.
-    """
-
-    __tablename__ = "form1099da_rows"
-    __table_args__ = (
-        UniqueConstraint("account_id", "external_id", name="uq_form1099da_rows_account_external"),
-        Index("ix_form1099da_rows_year", "tax_year", "account_id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False))
-    tax_year: int
-    asset: str = Field(max_length=40)
-    asset_name: str = Field(default="", max_length=200)
-    units: Decimal = Field(sa_type=ExactDecimal)
-    date_acquired: str | None = Field(default=None, max_length=10)   # ISO date; None when blank or various
-    various: bool = False
-    date_sold: str = Field(max_length=10)
-    proceeds: Decimal = Field(sa_type=ExactDecimal)
-    cost_basis: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    term: str = Field(default="", max_length=10)
-    basis_reported: bool = False
-    proceeds_type: str = Field(default="", max_length=10)
-    noncovered: bool = False
-    form8949_code: str = Field(default="", max_length=2)
-    market_discount: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    wash_sale_disallowed: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    federal_tax_withheld: Decimal | None = Field(default=None, sa_type=ExactDecimal)
-    layout: str = Field(max_length=40)
-    external_id: str = Field(max_length=200)
-    origin: str = Field(sa_type=Text)
-    payload: str = Field(sa_type=Text)
-    import_run_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("import_runs.id")))
+# One row of a broker's Form 1099-DA for an account (taxer.model.form1099da.BrokerRow), kept as reported.
+# Unique per account and external id (a digest of the row and its occurrence in the file), so importing a file
+# again adds nothing twice. `origin` is "file.csv:12"; `payload` the row's cells as JSON.
+FORM1099DA_ROWS = Table(
+    "form1099da_rows", METADATA,
+    _id(),
+    _account_id(),
+    _required("tax_year", Integer),
+    _required("asset", String(40)),
+    Column("asset_name", String(200), nullable=False, default=""),
+    _required("units", ExactDecimal),
+    _optional("date_acquired", String(10)),      # ISO date; None when blank or various
+    Column("various", Boolean, nullable=False, default=False),
+    _required("date_sold", String(10)),
+    _required("proceeds", ExactDecimal),
+    _optional("cost_basis", ExactDecimal),
+    Column("term", String(10), nullable=False, default=""),
+    Column("basis_reported", Boolean, nullable=False, default=False),
+    Column("proceeds_type", String(10), nullable=False, default=""),
+    Column("noncovered", Boolean, nullable=False, default=False),
+    Column("form8949_code", String(2), nullable=False, default=""),
+    _optional("market_discount", ExactDecimal),
+    _optional("wash_sale_disallowed", ExactDecimal),
+    _optional("federal_tax_withheld", ExactDecimal),
+    _required("layout", String(40)),
+    _required("external_id", String(200)),
+    _required("origin", Text),
+    _required("payload", Text),
+    _import_run_id(),
+    UniqueConstraint("account_id", "external_id", name="uq_form1099da_rows_account_external"),
+    Index("ix_form1099da_rows_year", "tax_year", "account_id"),
+)

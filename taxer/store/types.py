@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Numeric, String, types
-from sqlalchemy.dialects.postgresql import TIMESTAMP as PG_TIMESTAMP
 
 UTC = UTC
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
@@ -55,7 +54,9 @@ class UTCDateTime(types.TypeDecorator):
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(PG_TIMESTAMP(timezone=True))
+            from sqlalchemy.dialects.postgresql import TIMESTAMP  # only there: SQLite's open need not load it
+
+            return dialect.type_descriptor(TIMESTAMP(timezone=True))
         return dialect.type_descriptor(String(32))
 
     def process_bind_param(self, value, dialect):
