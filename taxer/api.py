@@ -321,7 +321,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
                 with gc_running():
                     render_pdf(v, path, context, progress=progress)
         extra = {}
-        if "pdf" in formats:  # the portfolio page travels with the human-readable package
+        if "html" in formats:  # the portfolio page (several engine runs: asked for, not in the default package)
             from taxer.portfolio.load import year_page
 
             extra["portfolio.html"] = year_page(tax_year)

@@ -246,10 +246,12 @@ ALLOW_NONSTANDARD = click.option(
 @click.option("--pool", type=click.Choice(["auto", "universal", "per-account"]),
               help="Basis pools: auto = one universal pool per asset before 2025, per account from 2025 "
                    "(Rev. Proc. 2024-28). Default: `taxer config` pool, else auto.")
-@click.option("--format", "formats", default="csv,pdf", show_default=True, metavar="csv,pdf,txf,turbotax,taxact",
-              help="Which files to write, a comma list: csv (all CSV and JSON files), pdf (report.pdf), and for US "
-                   "tax software txf (form8949.txf), turbotax (turbotax.csv), taxact (taxact.csv). summary.json, "
-                   "summary.txt and manifest.json are always written.")
+@click.option("--format", "formats", default="csv,pdf", show_default=True,
+              metavar="csv,pdf,html,txf,turbotax,taxact",
+              help="Which files to write, a comma list: csv (all CSV and JSON files), pdf (report.pdf), html "
+                   "(portfolio.html, the portfolio page at the year's end), and for US tax software txf "
+                   "(form8949.txf), turbotax (turbotax.csv), taxact (taxact.csv). summary.json, summary.txt and "
+                   "manifest.json are always written.")
 @click.option("--force", is_flag=True, help="Write into an OUT that holds files no taxer report wrote (they are "
                                             "left as they are); without it such a folder is refused.")
 @click.option("--zip", "archive", is_flag=True, help="Also write package.zip of the whole package, for the "

@@ -12,6 +12,7 @@ ETH 3,456.789, SOL 150.333; none for DOGE.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -269,6 +270,12 @@ def test_the_report_package_hook(tmp_path):
     assert portfolio_page(found).startswith(b"<!DOCTYPE html>")
     page = year_page(load_year(engine, 2024, background_fingerprint=False)).decode()
     assert "Portfolio at the end of tax year 2024" in page and 'id="networth"' in page
+    # `--format csv,html`: the page in the package, listed in its manifest with its SHA-256.
+    package = api.report(engine, year=2024, out=tmp_path / "pkg", formats=("csv", "html"))
+    manifest = json.loads((package.folder / "manifest.json").read_text())
+    written = (package.folder / "portfolio.html").read_bytes()
+    assert "portfolio.html" in manifest["files"] and b"Portfolio at the end of tax year 2024" in written
+    assert manifest["files"]["portfolio.html"]["sha256"] == hashlib.sha256(written).hexdigest()
 
 
 # --- the page in a real browser, offline -------------------------------------------------------------------------

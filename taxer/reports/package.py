@@ -19,7 +19,7 @@ from taxer.reports import folder
 from taxer.reports.summary_text import Taxpayer, summary_text
 from taxer.reports.view import ReportView
 
-FORMATS = ("csv", "pdf", "txf", "turbotax", "taxact")  # every --format name
+FORMATS = ("csv", "pdf", "html", "txf", "turbotax", "taxact")  # every --format name (html: portfolio.html)
 DEFAULT_FORMATS = ("csv", "pdf")
 EXPORTS = ("txf", "turbotax", "taxact")  # files for tax software, which a country may offer (Country.exports)
 

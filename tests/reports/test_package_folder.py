@@ -166,7 +166,7 @@ def test_an_earlier_report_is_replaced_and_fewer_formats_leave_fewer_files(sampl
     assert {"report.pdf", "form8949.csv"} <= set(first["files"]) and (out / "package.zip").exists()
     _report(sample_db, out, "--format", "pdf")
     second = _whole(out)
-    assert set(second["files"]) == {"summary.json", "summary.txt", "report.pdf", "portfolio.html"}
+    assert set(second["files"]) == {"summary.json", "summary.txt", "report.pdf"}
     assert not (out / "package.zip").exists()
     _report(sample_db, out, "--format", "csv")
     assert "report.pdf" not in _whole(out)["files"]
@@ -213,7 +213,7 @@ def test_in_place_when_out_is_the_current_folder(sample_db, tmp_path, monkeypatc
     monkeypatch.chdir(out)
     _report(sample_db, ".", "--format", "csv")
     _report(sample_db, ".", "--format", "pdf")
-    assert set(_whole(out)["files"]) == {"summary.json", "summary.txt", "report.pdf", "portfolio.html"}
+    assert set(_whole(out)["files"]) == {"summary.json", "summary.txt", "report.pdf"}
 
 
 def test_the_fallback_swap_without_renameat2(sample_db, tmp_path, monkeypatch):
