@@ -57,9 +57,10 @@ def test_read_only_commands_create_no_ledger(tmp_path, monkeypatch, command):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_empty_postgresql_database_is_no_ledger(db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the SQLite case is above")
+def test_an_empty_postgresql_database_is_no_ledger(pg_server_url):
+    from tests.conftest import _fresh_pg_database
+
+    db_url = _fresh_pg_database(pg_server_url)  # the SQLite case is the test above
     result = _invoke("--db", db_url, "accounts", code=1)
     assert "there is no ledger at" in result.output
     assert store_db.current_revision(create_engine(db_url)) is None  # nothing was created
