@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.message import Message
 from typing import ClassVar
 
-from taxer_replica.history import History
+from taxer_replica.history import History, Transfer
 
 DAY_MS = 86_400_000
 
@@ -124,6 +124,16 @@ class Exchange:
         """What the key-permission endpoint answers: the crafted `key_answer` if set, else `computed`."""
         return computed if self.key_answer is COMPUTED else self.key_answer
 
+    def deposits(self, request: Request) -> object:
+        """The deposit history endpoint: `_transfers` of the history's deposits (each exchange pages its own way)."""
+        return self._transfers(request, "deposit", self.history.deposits)
+
+    def withdrawals(self, request: Request) -> object:
+        return self._transfers(request, "withdrawal", self.history.withdrawals)
+
+    def _transfers(self, request: Request, kind: str, records: Sequence[Transfer]) -> object:
+        raise NotImplementedError(f"{self.name} serves no {kind} history")
+
     def key_created_ms(self) -> int:
         return self.key.created_ms if self.key.created_ms is not None else self.history.start - 30 * DAY_MS
 
@@ -194,3 +204,8 @@ def clamp_limit(value: int | None, default: int, maximum: int) -> int:
     if value is None or value <= 0:
         return default
     return min(value, maximum)
+
+
+def of_currency(records: Sequence[Transfer], code: str | None) -> Sequence[Transfer]:
+    """The transfers of one currency (all of them when the request names none)."""
+    return records if code is None else tuple(r for r in records if r.currency == code)

@@ -27,6 +27,7 @@ from taxer_replica.base import (
     dumps,
     int_param,
     now_ms,
+    of_currency,
     plain,
 )
 from taxer_replica.extras import Conversion, Earning, FiatMove
@@ -226,16 +227,9 @@ class Api(Exchange):
             lo = max(lo, hi - limit)     # no start: the most recent trades
         return [_trade(records[i], m) for i in range(lo, hi)]
 
-    def deposits(self, request: Request) -> object:
-        return self._transfers(request, "deposit", self.history.deposits)
-
-    def withdrawals(self, request: Request) -> object:
-        return self._transfers(request, "withdrawal", self.history.withdrawals)
-
     def _transfers(self, request: Request, kind: str, records: Sequence[Transfer]) -> object:
         coin = request.query.get("coin") or None
-        if coin is not None:
-            records = tuple(r for r in records if r.currency == coin)
+        records = of_currency(records, coin)
         start, end = self._window(request, 90)
         limit = clamp_limit(int_param(request, "limit", _bad_param), 1000, 1000)
         offset = int_param(request, "offset", _bad_param) or 0
@@ -343,8 +337,8 @@ class Api(Exchange):
         ("GET", "/sapi/v1/margin/isolated/allPairs"): (isolated_pairs, True),
         ("GET", "/api/v3/account"): (account, True),
         ("GET", "/api/v3/myTrades"): (my_trades, True),
-        ("GET", "/sapi/v1/capital/deposit/hisrec"): (deposits, True),
-        ("GET", "/sapi/v1/capital/withdraw/history"): (withdrawals, True),
+        ("GET", "/sapi/v1/capital/deposit/hisrec"): (Exchange.deposits, True),
+        ("GET", "/sapi/v1/capital/withdraw/history"): (Exchange.withdrawals, True),
         ("GET", "/sapi/v1/asset/assetDividend"): (dividends, True),
         ("GET", "/sapi/v1/account/apiRestrictions"): (api_restrictions, True),
         ("GET", "/sapi/v1/convert/tradeFlow"): (convert_trade_flow, True),

@@ -31,6 +31,7 @@ from taxer_replica.base import (
     dumps,
     int_param,
     now_ms,
+    of_currency,
     plain,
 )
 from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
@@ -243,16 +244,9 @@ class Api(Exchange):
         rows = self._page(("trade", m.symbol), self.history.trades_of(m.symbol), request, limit)
         return [_fill(t, m) for t in rows]
 
-    def deposits(self, request: Request) -> object:
-        return self._transfers(request, "deposit", self.history.deposits)
-
-    def withdrawals(self, request: Request) -> object:
-        return self._transfers(request, "withdrawal", self.history.withdrawals)
-
     def _transfers(self, request: Request, kind: str, records: Sequence[Transfer]) -> object:
         coin = request.query.get("coin") or None
-        if coin is not None:
-            records = tuple(r for r in records if r.currency == coin)
+        records = of_currency(records, coin)
         limit = clamp_limit(int_param(request, "limit", _bad_param), 20, 100)
         rows = self._page((kind, coin), records, request, limit, window_required=True)
         order_id = request.query.get("orderId")
@@ -298,8 +292,8 @@ class Api(Exchange):
         ("GET", "/api/v2/spot/account/info"): (account_info, True),
         ("GET", "/api/v2/spot/account/assets"): (assets, True),
         ("GET", "/api/v2/spot/trade/fills"): (fills, True),
-        ("GET", "/api/v2/spot/wallet/deposit-records"): (deposits, True),
-        ("GET", "/api/v2/spot/wallet/withdrawal-records"): (withdrawals, True),
+        ("GET", "/api/v2/spot/wallet/deposit-records"): (Exchange.deposits, True),
+        ("GET", "/api/v2/spot/wallet/withdrawal-records"): (Exchange.withdrawals, True),
         ("GET", "/api/v2/spot/account/bills"): (bills, True),
     }
 

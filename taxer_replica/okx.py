@@ -37,6 +37,7 @@ from taxer_replica.base import (
     dumps,
     int_param,
     now_ms,
+    of_currency,
     plain,
 )
 from taxer_replica.history import NETWORKS, WITHDRAWAL_FEES, LedgerEntry, Market, Trade, Transfer
@@ -299,16 +300,9 @@ class Api(Exchange):
         series = self._series_of(("asset", ccy, kind), records, lambda b: int(b["ts"]), lambda b: b["billId"])
         return list(self._by_time(request, series))
 
-    def deposits(self, request: Request) -> object:
-        return self._transfers(request, "deposit", self.history.deposits)
-
-    def withdrawals(self, request: Request) -> object:
-        return self._transfers(request, "withdrawal", self.history.withdrawals)
-
     def _transfers(self, request: Request, kind: str, records: Sequence[Transfer]) -> object:
         ccy = request.query.get("ccy") or None
-        if ccy is not None:
-            records = tuple(r for r in records if r.currency == ccy)
+        records = of_currency(records, ccy)
         series = self._series_of((kind, ccy), records, lambda r: r.timestamp, lambda r: r.id)
         wanted = request.query.get("depId" if kind == "deposit" else "wdId")
         return [_transfer(r) for r in self._by_time(request, series) if wanted in (None, r.id)]
@@ -343,8 +337,8 @@ class Api(Exchange):
         ("GET", "/api/v5/account/bills"): (bills, True),
         ("GET", "/api/v5/account/bills-archive"): (bills, True),
         ("GET", "/api/v5/asset/bills"): (asset_bills, True),
-        ("GET", "/api/v5/asset/deposit-history"): (deposits, True),
-        ("GET", "/api/v5/asset/withdrawal-history"): (withdrawals, True),
+        ("GET", "/api/v5/asset/deposit-history"): (Exchange.deposits, True),
+        ("GET", "/api/v5/asset/withdrawal-history"): (Exchange.withdrawals, True),
     }
 
 

@@ -14,7 +14,8 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _share(value: Decimal | None) -> float | None:
-    # A fraction, not money: a JSON number from 0 to 1.
+    # Not money: a share is a fraction of the total (INTERFACE.md: a JSON number from 0 to 1); the money beside it
+    # stays Decimal text.
     return None if value is None else float(value)
 
 

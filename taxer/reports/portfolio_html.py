@@ -322,6 +322,8 @@ def portfolio_page(p: Portfolio, history: History | None = None, title: str = "P
                   ("of which long-term", _fmt(p.long_term_gain, cur))]
     cards.append((f"Gain if sold now ({p.sell_now.year})", _fmt(p.sell_now.total_gain, cur)))
     card_html = "".join(f'<div class="card"><span>{escape(k)}</span><b>{v}</b></div>' for k, v in cards)
+    # float() below is not money: bar lengths and chart coordinates in pixels. The figures printed on the page come
+    # from the Decimals (the f-strings and the tables), never from these floats.
     assets = [(h.asset, float(h.share), f"{h.share * 100:.1f} % · {h.value:,.0f}") for h in p.assets
               if h.share is not None]
     accounts = [(a.account, float(a.share), f"{a.share * 100:.1f} % · {a.value:,.0f}") for a in p.accounts
