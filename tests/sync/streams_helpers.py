@@ -57,3 +57,15 @@ def legs(tx) -> tuple:
     def leg(x):
         return (x.asset, x.amount) if x is not None else (None, None)
     return (*leg(tx.sent), *leg(tx.received), *leg(tx.fee))
+
+
+def synced_twice(tmp_path, monkeypatch, exchange: str, history):
+    """Sync `exchange`'s replica of `history` twice: the first sync must succeed and the second add nothing.
+    Returns the ledger by external id and the second sync's report (its warnings are the caller's to check)."""
+    set_keys(monkeypatch, exchange)
+    with replica(exchange, history) as rep:
+        engine, report = sync(tmp_path, rep)
+        again = sync(tmp_path, rep)[1]
+    assert report.error is None, report.error
+    assert again.error is None and again.inserted == 0
+    return by_id(engine), again

@@ -6,19 +6,13 @@ from __future__ import annotations
 from datetime import UTC
 
 from taxer.model import Kind
-from tests.sync.streams_helpers import by_id, legs, ms, replica, set_keys, small_history, sync
+from tests.sync.streams_helpers import legs, ms, small_history, synced_twice
 
 
 def test_converts_dust_fiat_and_earn_arrive_as_the_exchange_means_them(tmp_path, monkeypatch):
     history = small_history()
     x = history.extras
-    set_keys(monkeypatch, "binance")
-    with replica("binance", history) as rep:
-        engine, report = sync(tmp_path, rep)
-        again = sync(tmp_path, rep)[1]
-    assert report.error is None, report.error
-    assert again.error is None and again.inserted == 0
-    got = by_id(engine)
+    got, again = synced_twice(tmp_path, monkeypatch, "binance", history)
     for c in x.of("convert"):
         tx = got[f"convert:{c.id}"]
         assert tx.kind is Kind.TRADE and ms(tx) == c.timestamp and tx.timestamp.tzinfo == UTC

@@ -5,19 +5,14 @@ transfers, inflation rewards are income."""
 from __future__ import annotations
 
 from taxer.model import Kind
-from tests.sync.streams_helpers import by_id, legs, ms, replica, set_keys, small_history, sync
+from tests.sync.streams_helpers import legs, ms, small_history, synced_twice
 
 
 def test_retail_buys_sells_converts_pro_moves_and_rewards(tmp_path, monkeypatch):
     history = small_history()
     x = history.extras
-    set_keys(monkeypatch, "coinbase")
-    with replica("coinbase", history) as rep:
-        engine, report = sync(tmp_path, rep)
-        again = sync(tmp_path, rep)[1]
-    assert report.error is None, report.error
-    assert again.error is None and again.inserted == 0 and not again.warnings   # no leg left waiting
-    got = by_id(engine)
+    got, again = synced_twice(tmp_path, monkeypatch, "coinbase", history)
+    assert not again.warnings   # no leg left waiting
     for c in x.of("buy"):
         tx = got[f"buy:{c.id}"]
         assert tx.kind is Kind.TRADE and ms(tx) == c.timestamp
