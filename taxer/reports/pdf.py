@@ -201,50 +201,67 @@ def _pool_in_force(pool: str, year: int) -> str:
     return pool
 
 
-def _html(front: dict, contents: Sequence[tuple[str, int, str]], total: int) -> str:
-    """The front pages' HTML: cover, summary, warnings, corrections, methodology; `total` pages in all."""
-    return environment().get_template("report.html.j2").render(front, contents=contents, total=total)
+def _html(front: dict, contents: Sequence[tuple[str, str, bool]], stubs: Sequence[tuple[str, int]]) -> str:
+    """The front pages' HTML: cover, summary, warnings, corrections, methodology, then one empty stub page per
+    listing (see _front)."""
+    return environment().get_template("report.html.j2").render(front, contents=contents, stubs=stubs,
+                                                                end=LISTINGS_END)
 
 
 FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "warnings"),
                   ("Form 1099-DA reconciliation", "reconciliation"), ("Corrections", "corrections"),
                   ("Methodology: rules and options used", "methodology"))
 
+# The stub page standing for the last listing page (the front's own last page when there are no listings).
+LISTINGS_END = "taxer-listings-end"
 
-def _contents(pages: Sequence[Page], first: int, corrections: bool = False,
-              us: bool = True, reconciled: bool = False) -> list[tuple[str, int, str]]:
-    """(title, page number, anchor) of each section: the front's pages are WeasyPrint's to number (the
-    anchor's target-counter), the listings' are numbered from `first`."""
+
+def _stubs(pages: Sequence[Page]) -> list[tuple[str, int]]:
+    """(anchor, page-counter increment) of each stub page: one per listing (a page that is not `continued`),
+    then LISTINGS_END.
+
+    A stub's increment is the length of the listing before it (1 for the first, which follows the front), so
+    WeasyPrint's page counter on each stub is that listing's real first page, and on LISTINGS_END the last page.
+    """
+    starts = [n for n, page in enumerate(pages) if not page.continued]
+    stubs, previous = [], None
+    for k, start in enumerate(starts, 1):
+        stubs.append((f"taxer-listing-{k}", 1 if previous is None else start - previous))
+        previous = start
+    last = 0 if previous is None else len(pages) - 1 - previous
+    return [*stubs, (LISTINGS_END, last if pages else 0)]
+
+
+def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
+              reconciled: bool = False) -> list[tuple[str, str, bool]]:
+    """(title, anchor, is a link) of each section: WeasyPrint numbers them all from their anchors, the front's
+    sections (links) and the listings (their stub pages, not links: the stubs are dropped)."""
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
     shown = {"corrections": corrections, "reconciliation": reconciled}
-    return [(title, 0, anchor) for title, anchor in sections if shown.get(anchor, True)] + \
-        [(page.toc, first + n, "") for n, page in enumerate(pages) if not page.continued]
-
-
-def _front_guess(view: ReportView) -> int:
-    """A first guess of the front's length (cover, summary and warnings, two of methodology), right for most reports
-    (1 warning: 4 pages, 3: 5, 50: 11).
-
-    Only the listings' page numbers and the "of N" depend on it; a wrong guess costs one more layout.
-    """
-    shown = len(_warnings_shown(view)["warnings"])
-    return 4 + max(0, -(-(shown - 2) // 7)) + bool(view.corrections)  # about 7 warning boxes a page
+    starts = [page for page in pages if not page.continued]
+    return [(title, anchor, True) for title, anchor in sections if shown.get(anchor, True)] + \
+        [(page.toc, f"taxer-listing-{k}", False) for k, page in enumerate(starts, 1)]
 
 
 def _front(view: ReportView, front: dict, pages: Sequence[Page]):
-    """The front laid out by WeasyPrint, with the listings numbered after it: (document, its page count)."""
+    """The front laid out by WeasyPrint, once: (document, its page count).
+
+    The listings are not in the HTML, yet the front names their page numbers (contents) and the last page
+    ("Page 2 of 30"). So the HTML ends with a stub page per listing whose CSS page-counter increment is the
+    length of the listing before it: WeasyPrint's own target-counter() then prints every number, however many
+    pages the front takes, and the stubs are dropped before the PDF is written (pdf_text draws the listings).
+    """
     from taxer.reports.pdf_front import layout
 
     corrected, us = bool(view.corrections), not front["country_rules"]
     reconciled = front["reconciliation"] is not None
-    guess = _front_guess(view) + reconciled
-    for _ in range(4):
-        document = layout(_html(front, _contents(pages, guess + 1, corrected, us, reconciled), guess + len(pages)),
-                          str(templates_dir()))
-        if len(document.pages) == guess:
-            return document, guess
-        guess = len(document.pages)
-    raise RuntimeError("the front pages' length does not settle")  # a longer number never adds a page twice
+    stubs = _stubs(pages)
+    document = layout(_html(front, _contents(pages, corrected, us, reconciled), stubs), str(templates_dir()))
+    first_stub = stubs[0][0]
+    count = next((n for n, page in enumerate(document.pages) if first_stub in page.anchors), None)
+    if count is None:  # pragma: no cover - the stubs are in the HTML; WeasyPrint keeps every anchor
+        raise RuntimeError("the front's stub pages are missing")
+    return document.copy(document.pages[:count]), count
 
 
 def _running(front: dict) -> Running:
