@@ -107,9 +107,12 @@ def _closed_port() -> str:
 
 
 def test_a_price_source_that_fails_is_an_error_and_the_report_warns(tmp_path, write_koinly, monkeypatch):
-    # the retries back off for milliseconds, not the CLI's seconds: what is checked is the error and the report
+    # the retries back off for milliseconds, not the CLI's seconds: what is checked is the error and the report.
+    # taxer.pricing.job holds its own name for Gateway once imported (by an earlier test in this worker): patched
+    # there too, or this test waited out the CLI's backoff (10 s) whenever it did not run first.
     fast = functools.partial(Gateway, retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01))
     monkeypatch.setattr("taxer.exchanges.gateway.Gateway", fast)
+    monkeypatch.setattr("taxer.pricing.job.Gateway", fast)
     db = _reward_ledger(tmp_path, write_koinly)
     failed = _run("--db", db, "prices", "fetch", "--year", "2024", "--exchange", "binance", "--api-url",
                   _closed_port(), ok=False)
