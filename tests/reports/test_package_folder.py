@@ -234,23 +234,69 @@ def _spawn(db: str, out: Path, method: str) -> subprocess.Popen:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# Where a kill matters is while the package is written: each of these is the moment a kill lands, seen in the
+# staging folder beside --out (taxer.reports.folder), so every run is killed mid-write, not while Python starts.
+KILL_WHEN = {
+    "the staging folder is made": lambda names: True,
+    "some CSV files are written": lambda names: sum(n.endswith(".csv") for n in names) >= 5,
+    "the PDF is being written": lambda names: any(n.startswith(".report.pdf") for n in names),
+    "the manifest is written, the swap is next": lambda names: "manifest.json" in names,
+}
+
+
+def _staged(parent: Path, pid: int) -> tuple[float, list[str]] | None:
+    """The files in process `pid`'s staging folder beside `parent / 'out'`, when it has one (a killed run's stays
+    until the next report removes it)."""
+    for entry in parent.glob(f".out.taxer-new-{pid}-*"):
+        try:
+            return time.monotonic(), os.listdir(entry)
+        except FileNotFoundError:  # swapped in (or removed) meanwhile
+            continue
+    return None
+
+
+def _kill_when(proc: subprocess.Popen, parent: Path, ready) -> bool:
+    """SIGKILL `proc` at the moment `ready` says; whether it was still running then."""
+    while proc.poll() is None:
+        staged = _staged(parent, proc.pid)
+        if staged is not None and ready(staged[1]):
+            proc.send_signal(signal.SIGKILL)
+            return proc.wait(timeout=60) == -signal.SIGKILL
+        time.sleep(0.002)
+    return False
+
+
 def test_a_killed_report_leaves_the_old_package_or_the_new_one(sample_db, tmp_path):
     out = tmp_path / "out"
-    started = time.monotonic()
-    assert _spawn(sample_db, out, "fifo").wait(timeout=300) == 0
-    runtime = time.monotonic() - started
+    proc = _spawn(sample_db, out, "fifo")  # the old package; how long its writing takes, for the random kills
+    first_staged = None
+    while proc.poll() is None:
+        first_staged = first_staged or _staged(tmp_path, proc.pid)
+        time.sleep(0.002)
+    assert proc.wait(timeout=300) == 0 and first_staged is not None
+    writing = time.monotonic() - first_staged[0]
     rng = random.Random(int(os.environ.get("TAXER_KILL_SEED", "21")))
-    methods = {"fifo"}
-    for attempt in range(8):
+    moments = [*KILL_WHEN.values(), *(_after(rng.uniform(0.0, 1.0) * writing) for _ in range(2))]
+    methods, kills = {"fifo"}, 0
+    for attempt, ready in enumerate(moments):
         method = ("hifo", "lifo")[attempt % 2]
-        proc = _spawn(sample_db, out, method)
-        time.sleep(rng.uniform(0.3, 1.0) * runtime)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        kills += _kill_when(_spawn(sample_db, out, method), tmp_path, ready)
         manifest = _whole(out)  # one whole package, every file matching its hash
         assert manifest["parameters"]["method"] in methods | {method}
         methods.add(manifest["parameters"]["method"])
         assert json.loads((out / "summary.json").read_text())["method"] == manifest["parameters"]["method"]
+    assert kills >= 4, "the reports finished before they could be killed: the test did not test killing"
     assert _spawn(sample_db, out, "fifo").wait(timeout=300) == 0
     assert _whole(out)["parameters"]["method"] == "fifo"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # killed runs' staging folders removed
+
+
+def _after(seconds: float):
+    """A kill moment `seconds` after the staging folder appeared (somewhere while the package is written)."""
+    seen: list[float] = []
+
+    def ready(names: list[str]) -> bool:
+        if not seen:
+            seen.append(time.monotonic())
+        return time.monotonic() - seen[0] >= seconds
+    return ready
