@@ -164,3 +164,19 @@ def test_taxer_accounts_on_a_current_ledger_loads_no_heavy_library(tmp_path):
             "'taxer.pricing', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True).stdout
     assert "No accounts yet" in out and "HEAVY []" in out, out
+
+
+def test_a_csv_report_on_sqlite_loads_no_postgresql_ccxt_or_weasyprint(tmp_path):
+    # Issue 17: `taxer report --format csv` of a SQLite ledger needs neither the PostgreSQL dialect (which imports
+    # every PostgreSQL driver's dialect), nor ccxt (no prices are fetched), nor WeasyPrint (no PDF).
+    db = tmp_path / "ledger.db"
+    subprocess.run([sys.executable, "-m", "taxer.cli", "--db", str(db), "import", "csv",
+                    str(ROOT / "sample_data" / "coinbase.csv"), "--account", "coinbase"],
+                   check=True, capture_output=True)
+    code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--db', sys.argv[1], 'report', '--year', '2024', "
+            "'--out', sys.argv[2], '--format', 'csv'])\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in ('sqlalchemy.dialects.postgresql', 'psycopg', 'ccxt', 'weasyprint', "
+            "'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(db), str(tmp_path / "out")], capture_output=True,
+                         text=True, check=True).stdout
+    assert (tmp_path / "out" / "form8949.csv").is_file() and "HEAVY []" in out, out

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from taxer.model.form1099da import BrokerRow
+from taxer.store.db import dialect_insert
 from taxer.store.tables import ACCOUNTS
 from taxer.store.tables import FORM1099DA_ROWS as TABLE
 
@@ -25,10 +24,9 @@ def insert(conn: Connection, account_id: int, run_id: int | None, rows: Iterable
                "date_acquired": r.date_acquired.isoformat() if r.date_acquired else None} for r in rows]
     if not values:
         return 0, 0
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     inserted = 0
     for value in values:  # a 1099-DA has hundreds of rows, not millions: one statement each keeps counts exact
-        statement = dialect_insert(TABLE).values(**value).on_conflict_do_nothing().returning(TABLE.c.id)
+        statement = dialect_insert(conn, TABLE).values(**value).on_conflict_do_nothing().returning(TABLE.c.id)
         inserted += len(conn.execute(statement).all())
     return len(values), inserted
 

@@ -15,6 +15,7 @@ from taxer.errors import ConfigError, InputError, TaxerError
 from taxer.model import UTC, Kind, Leg, Transaction
 from taxer.model.names import NameProblem, check_account, check_asset
 from taxer.model.stored import stored_row, stored_values  # noqa: F401  (the bulk path's row shape)
+from taxer.store.db import dialect_insert
 from taxer.store.tables import ACCOUNTS, IMPORT_RUNS, RAW_RECORDS, SYNC_CURSORS, TRANSACTIONS
 
 TX = TRANSACTIONS
@@ -71,11 +72,7 @@ def ensure_account(conn: Connection, name: str, *, kind: str = "file", exchange_
 
 def _insert_new(conn: Connection, table, keys: tuple[str, ...]):
     """INSERT ... ON CONFLICT (keys) DO NOTHING in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def check_new_name(name: str) -> None:

@@ -6,19 +6,18 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from taxer.model.prices import PriceRow
+from taxer.store.db import dialect_insert
 from taxer.store.tables import PRICES
 
 
 def upsert(conn: Connection, rows: Iterable[PriceRow], recorded_at: datetime) -> int:
     """Insert prices, replacing an existing price of the same bucket and source; returns how many were given."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
     values = [dict(row._asdict(), recorded_at=recorded_at) for row in rows]
     if not values:
         return 0
-    stmt = module.insert(PRICES)
+    stmt = dialect_insert(conn, PRICES)
     stmt = stmt.on_conflict_do_update(index_elements=["asset", "quote", "resolution", "bucket_start", "source"],
                                       set_={"price": stmt.excluded.price, "recorded_at": stmt.excluded.recorded_at,
                                             "open": stmt.excluded.open, "high": stmt.excluded.high,
