@@ -11,6 +11,7 @@ import ast
 import subprocess
 import sys
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +64,11 @@ def _type_checking_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
-def imports() -> dict[str, set[str]]:
-    """module -> every module it imports (at the top or inside functions), TYPE_CHECKING blocks excepted."""
+@cache
+def imports() -> dict[str, frozenset[str]]:
+    """module -> every module it imports (at the top or inside functions), TYPE_CHECKING blocks excepted.
+
+    Parsed once per test process (each test used to parse every module again, once per library checked)."""
     found: dict[str, set[str]] = defaultdict(set)
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(ROOT).with_suffix("").parts
@@ -81,7 +85,7 @@ def imports() -> dict[str, set[str]]:
                     found[module].update(f"taxer.{a.name}" for a in node.names)
                 else:
                     found[module].add(node.module)
-    return found
+    return {module: frozenset(targets) for module, targets in found.items()}
 
 
 def _package(module: str) -> str | None:
