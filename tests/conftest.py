@@ -69,6 +69,12 @@ def _start_pg(folder: str) -> str:
     return proc.stdout.strip()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_folder(tmp_path_factory):
+    """The suite's compiled-template cache (taxer.resources.cache_dir) in its own folder, not the user's ~/.cache."""
+    os.environ["TAXER_CACHE_DIR"] = str(tmp_path_factory.mktemp("taxer-cache"))
+
+
 @pytest.fixture(scope="session")
 def pg_server_url():
     """URL of a PostgreSQL database the tests may create databases from."""

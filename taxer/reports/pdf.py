@@ -30,7 +30,7 @@ from taxer.reports.pdf_text import Running, add_listing_pages, draw_pages
 from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.summary_text import command_for
 from taxer.reports.view import ZERO, ReportView
-from taxer.resources import templates_dir
+from taxer.resources import cache_dir, templates_dir
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,13 @@ def money_filter(context, value: object) -> str:
 @lru_cache(maxsize=1)
 def environment():
     """The templates' jinja2 environment: autoescaped, with the `money` (accountant's) and `qty` filters."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+    from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
 
-    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
+    # Compiling the front's templates is ~0.06 s of every PDF report: the compiled code is kept between runs
+    # (keyed by each template's source, so an edited template is compiled again), where a safe folder is.
+    folder = cache_dir("templates")
+    cache = FileSystemBytecodeCache(str(folder)) if folder is not None else None
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, bytecode_cache=cache,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(money=pass_context(money_filter), qty=quantity, css_string=css_string)
     return env

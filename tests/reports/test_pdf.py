@@ -20,7 +20,7 @@ from taxer import __version__, api
 from taxer.countries.us import SCHEDULE_D_LINES
 from taxer.demo import SAMPLE_ACCOUNTS
 from taxer.money import accounting
-from taxer.reports import form8949, pdf, pdf_listing
+from taxer.reports import form8949, pdf_listing
 from taxer.reports.form8949 import Form8949Line
 from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
 from taxer.reports.pdf_listing import WIDTH, Column, Listing, paginate
@@ -315,6 +315,50 @@ def test_bytes_are_the_same_in_another_process(single):
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, check=True).stdout
     assert other == single
+
+
+def test_compiled_templates_are_kept_between_runs_and_a_spoilt_cache_changes_nothing(single, tmp_path):
+    """The front's templates are compiled once and kept (taxer.resources.cache_dir); the next process loads them
+    and writes the same bytes, and so does one that finds every kept file cut short or overwritten."""
+    script = ("import sys; from tests.reports.test_pdf import small_view, CONTEXT; "
+              "from taxer.reports.pdf import pdf_bytes; "
+              "sys.stdout.buffer.write(pdf_bytes(small_view(), CONTEXT))")
+    env = dict(os.environ, TAXER_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run() -> bytes:
+        return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
+                              check=True).stdout
+
+    assert run() == single
+    kept = sorted((tmp_path / "cache" / "templates").iterdir())
+    assert len(kept) >= 2  # report.html.j2 and the templates it includes
+    written = {path: path.stat().st_mtime_ns for path in kept}
+    assert run() == single
+    assert {path: path.stat().st_mtime_ns for path in kept} == written  # loaded, not compiled and written again
+    for n, path in enumerate(kept):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if n % 2 else b"not a compiled template" * 10)
+    assert run() == single
+
+
+def test_the_template_cache_is_used_only_in_a_folder_of_ones_own(tmp_path, monkeypatch):
+    from taxer.resources import cache_dir
+
+    monkeypatch.setenv("TAXER_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir("templates") == tmp_path / "mine" / "templates"
+    assert oct((tmp_path / "mine" / "templates").stat().st_mode & 0o777) == "0o700"
+    shared = tmp_path / "shared"
+    (shared / "templates").mkdir(parents=True)
+    (shared / "templates").chmod(0o777)  # anyone could plant compiled code there
+    monkeypatch.setenv("TAXER_CACHE_DIR", str(shared))
+    assert cache_dir("templates") is None
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "templates").symlink_to(tmp_path / "mine" / "templates")
+    monkeypatch.setenv("TAXER_CACHE_DIR", str(linked))
+    assert cache_dir("templates") is None
+    monkeypatch.setenv("TAXER_CACHE_DIR", "")  # caching off
+    assert cache_dir("templates") is None
 
 
 def test_long_cells_wrap_and_nothing_is_lost(single):
