@@ -307,26 +307,35 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
         opts = tax_year.options
         taxpayer = Taxpayer(opts.taxpayer, opts.taxpayer_tin, opts.preparer)
         refs = tax_year.audit_refs(engine, view)
-        render = None
+        render, child = None, None
         if "pdf" in formats:
-            from taxer.reports.pdf import PdfContext, render_pdf  # WeasyPrint: only when a PDF is asked for
+            from taxer.files import write_bytes_atomic
+            from taxer.reports import pdf  # WeasyPrint: only when a PDF is asked for
 
             fingerprint = tax_year.fingerprint
-            context = PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
-                                 transactions=fingerprint.transactions, taxpayer=taxpayer.name,
-                                 taxpayer_tin=taxpayer.masked_tin, preparer=taxpayer.preparer)
+            context = pdf.PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
+                                     transactions=fingerprint.transactions, taxpayer=taxpayer.name,
+                                     taxpayer_tin=taxpayer.masked_tin, preparer=taxpayer.preparer)
+            child = pdf.start(view, context)  # a big report's PDF is made on the other core meanwhile
 
             def render(v, path):
                 stage("pdf")
+                if child is not None:
+                    write_bytes_atomic(path, child.result(progress))
+                    return
                 with gc_running():
-                    render_pdf(v, path, context, progress=progress)
-        extra = {}
-        if "html" in formats:  # the portfolio page (several engine runs: asked for, not in the default package)
-            from taxer.portfolio.load import year_page
+                    pdf.render_pdf(v, path, context, progress=progress)
+        try:
+            extra = {}
+            if "html" in formats:  # the portfolio page (several engine runs: asked for, not in the default package)
+                from taxer.portfolio.load import year_page
 
-            extra["portfolio.html"] = year_page(tax_year)
-        return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
-                             force=force, archive=archive, extra=extra, taxpayer=taxpayer)
+                extra["portfolio.html"] = year_page(tax_year)
+            return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
+                                 force=force, archive=archive, extra=extra, taxpayer=taxpayer)
+        finally:
+            if child is not None:
+                child.close()  # stopped if it still runs: the package failed before it was needed
 
 
 # --- exchange accounts ---------------------------------------------------------------------------------------

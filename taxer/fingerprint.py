@@ -112,7 +112,7 @@ class ReportFingerprint:
                 except Exception:
                     found = None
                 finally:
-                    self._pool.shutdown(wait=False)
+                    self._pool.shutdown(wait=True)  # its job is done: its thread ends (a fork may follow)
             if found is None:
                 fingerprint = LedgerFingerprint()
                 for _tx in fingerprint.watch(self._txs):

@@ -9,6 +9,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.summary_text import command_for
 from taxer.reports.view import ZERO, ReportView
 from taxer.resources import cache_dir, templates_dir
+from taxer.runtime import gc_running
 
 
 @dataclass(frozen=True)
@@ -282,8 +284,9 @@ def _running(front: dict) -> Running:
 def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, int], None] | None = None) -> bytes:
     """The report as PDF bytes: the front from WeasyPrint, the listings written directly, in one file.
 
-    All in this process: drawing a listing page takes under a millisecond, so 800 pages cost less than forking
-    a worker and shipping them back (measured: no gain at 825 pages); what remains is WeasyPrint's front.
+    All in one process: drawing a listing page takes under a millisecond, so 800 pages cost less than forking
+    workers and shipping pages back (measured: no gain at 825 pages). A big report makes the whole PDF in a
+    forked child instead, while its CSV files are written (`start`).
     """
     from taxer.reports.pdf_front import write
 
@@ -298,6 +301,30 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     data = write(document, lambda _document, pdf: add_listing_pages(pdf, pages, drawn))
     report(total, total)
     return data
+
+
+# From how many listing lines a report's PDF is made in a forked child while the CSV files are written (at 100,000
+# transactions, 28,000 lines: the CSV files' ~1.5 s disappear behind the PDF's ~3.5 s); below it, in this process
+# (a small report's files take less than the fork). TAXER_PDF_CHILD_FROM overrides it (0: always, for tests).
+CHILD_FROM = 5000
+
+
+def start(view: ReportView, context: PdfContext):
+    """The PDF's bytes being made in a forked child (taxer.runtime.Forked: `.result(progress)`), or None: the
+    report is small, or the child cannot be forked safely here; then `pdf_bytes` makes them in this process."""
+    from taxer.runtime import fork_call
+
+    setting = os.environ.get("TAXER_PDF_CHILD_FROM", "")
+    threshold = int(setting) if setting.isdigit() else CHILD_FROM
+    lines = len(view.form8949) + len(view.income) + len(view.other_disposals) + len(view.holdings)
+    if lines < threshold:
+        return None
+    return fork_call("report.pdf", _child_pdf, view, context)
+
+
+def _child_pdf(view: ReportView, context: PdfContext, progress: Callable[[int, int], None]) -> bytes:
+    with gc_running():  # WeasyPrint's layout trees are cyclic garbage (the parent pauses the collector)
+        return pdf_bytes(view, context, progress)
 
 
 def render_pdf(view: ReportView, path: str | Path, context: PdfContext,

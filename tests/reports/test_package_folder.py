@@ -303,3 +303,79 @@ def _after(seconds: float):
             seen.append(time.monotonic())
         return time.monotonic() - seen[0] >= seconds
     return ready
+
+
+# A big report's PDF is made by a forked child while the CSV files are written (taxer.reports.pdf.start);
+# TAXER_PDF_CHILD_FROM=0 makes the sample year's PDF that way too.
+def _cli(db: str, out: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "taxer.cli", "--db", db, "report", "--year", "2024", "--out",
+                             str(out)], env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return True
+    return fields[0] == "Z"
+
+
+def test_a_pdf_made_in_a_child_process_is_the_same_package(sample_db, tmp_path):
+    packages = {}
+    for name, env in (("here", {"TAXER_PDF_CHILD_FROM": "1000000000"}), ("child", {"TAXER_PDF_CHILD_FROM": "0"})):
+        proc = _cli(sample_db, tmp_path / name, **env)
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        packages[name] = _whole(tmp_path / name)["files"]
+    assert packages["child"] == packages["here"]  # every file, report.pdf included, to the byte (SHA-256)
+
+
+def test_the_pdf_child_killed_fails_the_report_clearly_and_keeps_the_old_package(sample_db, tmp_path):
+    out = tmp_path / "out"
+    _report(sample_db, out)
+    before = _snapshot(out)
+    proc = _cli(sample_db, out, TAXER_PDF_CHILD_FROM="0")
+    killed = None
+    while proc.poll() is None and killed is None:
+        for child in _children(proc.pid):
+            os.kill(child, signal.SIGKILL)
+            killed = child
+        time.sleep(0.002)
+    _, err = proc.communicate(timeout=300)
+    assert killed is not None, "the report ended before its PDF child was seen"
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert f"the process making report.pdf (pid {killed}) ended without it (killed by signal 9" in err
+    assert _snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_killed_report_takes_its_pdf_child_with_it(sample_db, tmp_path):
+    out = tmp_path / "out"
+    _report(sample_db, out)
+    before = _snapshot(out)
+    proc = _cli(sample_db, out, TAXER_PDF_CHILD_FROM="0")
+    children: list[int] = []
+    while proc.poll() is None and not children:
+        children = _children(proc.pid)
+        time.sleep(0.002)
+    assert children, "the report ended before its PDF child was seen"
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 30  # a timeout, not a speed check: the kernel kills the child at once
+    while not all(_gone(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert all(_gone(pid) for pid in children)
+    assert _snapshot(out) == before  # the old package, whole
