@@ -123,6 +123,9 @@ def _child(parent: int, answers: int, function: Callable, args: tuple) -> None:
     status = 1
     try:
         _die_with(parent)
+        # What the parent left for its collector (it may pause it) is not this child's to collect: a database
+        # connection finalized here would talk to the server over the socket the parent still uses.
+        gc.freeze()
 
         def progress(done: int, total: int) -> None:
             _send(answers, pickle.dumps(("progress", (done, total))))
