@@ -6,7 +6,6 @@ correction to show what the correction would change.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -19,13 +18,14 @@ from taxer import fingerprint as ledger_fingerprint
 from taxer.corrections import Correction, apply
 from taxer.countries import Country
 from taxer.countries import country as country_named
-from taxer.engine import Disposal, EngineSettings, Result, compute
+from taxer.engine import EngineSettings, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow
 from taxer.pricing.book import PriceBook
-from taxer.reports.view import ReportParams, ReportView, YearLaw, build_view, history_year, referenced_ids
+from taxer.reports.earlier import EarlierYears
+from taxer.reports.view import ReportParams, ReportView, YearLaw, build_view, referenced_ids
 from taxer.store import corrections as stored_corrections
 from taxer.store import form1099da as stored_1099da
 from taxer.store import ledger, prices
@@ -62,12 +62,14 @@ class TaxYear:
         placeable, misdated = _placeable(self.transactions, p.timezone)
         corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
         first = self.first_year(corrected)
-        carry = self.rules.carryover is not None and first < p.year
-        result = compute(corrected, s, until=p.period_end, keep_from=None if carry else p.period_start,
-                         price=self.book.price, overrides=overrides)
-        earlier: tuple = ()
-        if carry:
-            earlier, result = self._earlier_years(first, result)
+        # Losses carried across years: the engine hands each earlier year's rows on as it goes, and only that
+        # year's figures are kept (taxer.reports.earlier), so a long history holds one earlier year at a time.
+        earlier = None
+        if self.rules.carryover is not None and first < p.year:
+            earlier = EarlierYears([(q.year, q.period_start, q.period_end)
+                                    for q in map(self.params_for, range(first, p.year))], self.rules.loss_basis)
+        result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
+                         overrides=overrides, earlier=earlier, marks=earlier.marks() if earlier else ())
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
         if on_stage:
             on_stage("view")
@@ -75,29 +77,8 @@ class TaxYear:
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
                           settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
-        return replace(view, law=replace(self.law, earlier=earlier, allocation_2025=result.allocation_2025))
-
-    def _earlier_years(self, first: int, result: Result) -> tuple[tuple[tuple[int, dict], ...], Result]:
-        """What the carryover reads of each tax year from `first` to the year before this one (Country.loss_basis
-        of its printed lines), and `result` without those years' disposals and income, which are dropped here
-        so a long history costs one year's lines at a time, not all of them."""
-        p = self.params
-        periods = [self.params_for(y) for y in range(first, p.year)]
-        starts = [q.period_start for q in periods]
-        by_year: list[list[Disposal]] = [[] for _ in periods]
-        kept = []
-        for d in result.disposals:
-            if d.disposed_at >= p.period_start:
-                kept.append(d)
-            elif d.disposed_at >= starts[0]:
-                by_year[bisect_right(starts, d.disposed_at) - 1].append(d)
-        earlier = []
-        for n, q in enumerate(periods):
-            year, lines, income, other = history_year(q, by_year[n], result, self.account_settings)
-            by_year[n] = []
-            earlier.append((year, self.rules.loss_basis(year, lines, income, other=other)))
-        income = tuple(i for i in result.income if i.timestamp >= p.period_start)
-        return tuple(earlier), replace(result, disposals=tuple(kept), income=income)
+        return replace(view, law=replace(self.law, earlier=earlier.figures() if earlier else (),
+                                         allocation_2025=result.allocation_2025))
 
     def first_year(self, transactions: Sequence[Transaction]) -> int:
         """The tax year of the ledger's first transaction (the report's year when the ledger has none before)."""
