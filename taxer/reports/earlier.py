@@ -17,14 +17,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NamedTuple
 
 from taxer.engine import Disposal, IncomeEvent
 from taxer.engine.records import SALE
-from taxer.money import WIDE, cents
+from taxer.money import CENT, WIDE, cents
 
 ZERO = Decimal("0.00")
+NO_ADJUSTMENT = Disposal.__dataclass_fields__["adjustment"].default  # the engine's zero, shared by most rows
 # (year, sale pieces, income by type, other pieces) -> the figures the carryover reads (Country.loss_basis)
 LossBasis = Callable[..., Mapping[str, Any]]
 
@@ -69,27 +70,47 @@ class EarlierYears:
             return -1
         return bisect_right(self.starts, at) - 1
 
+    def _open(self, n: int) -> None:
+        if self.done[n] is not None:
+            raise RuntimeError(f"a row of tax year {self.periods[n][0]} came after that year was finished")
+
     def disposals(self, rows: list[Disposal]) -> None:
+        # The hot loop of a long history's report (every earlier row passes here): rows come in time order
+        # mostly, so the period found last is tried first, and cents are rounded inline (taxer.money.cents).
         days = self._days
+        quantize, new = Decimal.quantize, tuple.__new__
+        n, start, end = -1, None, None
+        sales: list[Piece] = []
+        other: list[Piece] = []
         with localcontext(WIDE):
             for d in rows:
-                n = self._index(d.disposed_at)
-                if n < 0:
-                    continue
-                if self.done[n] is not None:
-                    raise RuntimeError(f"a row of tax year {self.periods[n][0]} came after that year was finished")
-                day = d.disposed_date or d.disposed_at.date()
+                at = d.disposed_at
+                if start is None or end is None or not start <= at < end:
+                    n = self._index(at)
+                    if n < 0:
+                        start = end = None
+                        continue
+                    self._open(n)
+                    _, start, end = self.periods[n]
+                    sales, other = self.sales[n], self.other[n]
+                day = d.disposed_date or at.date()
                 text = days.get(day)
                 if text is None:
                     text = days[day] = day.isoformat()
-                proceeds, basis = cents(d.proceeds), cents(d.cost_basis)
+                proceeds = quantize(d.proceeds, CENT, ROUND_HALF_UP, WIDE)
+                basis = quantize(d.cost_basis, CENT, ROUND_HALF_UP, WIDE)
+                # tuple.__new__: a third of the cost of Piece(...), which goes through a Python-level __new__
                 if d.category == SALE:
-                    adjustment = cents(d.adjustment)
-                    self.sales[n].append(Piece(d.term, d.asset, proceeds, basis, adjustment,
-                                               proceeds - basis + adjustment, text, text, d.rule, SALE))
+                    if d.adjustment is NO_ADJUSTMENT:  # most pieces: the default, which rounds to 0.00
+                        adjustment, gain = ZERO, proceeds - basis
+                    else:
+                        adjustment = quantize(d.adjustment, CENT, ROUND_HALF_UP, WIDE)
+                        gain = proceeds - basis + adjustment
+                    sales.append(new(Piece, (d.term, d.asset, proceeds, basis, adjustment, gain, text, text, d.rule,
+                                             SALE)))
                 else:
-                    self.other[n].append(Piece(d.term, d.asset, proceeds, basis, ZERO, proceeds - basis, "", text,
-                                               "", d.category))
+                    other.append(new(Piece, (d.term, d.asset, proceeds, basis, ZERO, proceeds - basis, "", text, "",
+                                             d.category)))
 
     def income(self, rows: list[IncomeEvent]) -> None:
         with localcontext(WIDE):
@@ -97,8 +118,7 @@ class EarlierYears:
                 n = self._index(i.timestamp)
                 if n < 0:
                     continue
-                if self.done[n] is not None:
-                    raise RuntimeError(f"a row of tax year {self.periods[n][0]} came after that year was finished")
+                self._open(n)
                 by_type = self.income_by_type[n]
                 by_type[i.type] = by_type.get(i.type, ZERO) + (ZERO if i.fair_value is None else cents(i.fair_value))
 
