@@ -18,7 +18,7 @@ from taxer.engine.exact import ZERO, allocate
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import Method
 from taxer.engine.pools import OpenLot, Pool
-from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, LedgerWarning, Lot, Transfer
+from taxer.engine.records import LONG, SHORT, Disposal, EarlierRows, IncomeEvent, LedgerWarning, Lot, Transfer
 from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
@@ -58,9 +58,9 @@ class Books:
         self.warnings: list[LedgerWarning] = []
         self.transfers: list[Transfer] = []
         self.keep_from: int | None = None  # micros; results before it are computed but not kept
-        # With `spill`, rows before `keep_from` are made after all, into these lists, which the computation hands
-        # to its `EarlierRows` and empties (compute's `earlier`): a report's carryover reads the earlier years.
-        self.spill = False
+        # With `earlier` (compute's), rows before `keep_from` are made after all, into these lists, which
+        # `hand_on` hands to it and empties: a report's carryover reads the earlier years.
+        self.earlier: EarlierRows | None = None
         self.early_disposals: list[Disposal] = []
         self.early_income: list[IncomeEvent] = []
         # While a universal pool will later be split per account: which lots' units each account holds.
@@ -68,13 +68,24 @@ class Books:
         self._seq = count()
 
     def kept(self, m: Moment, rows: list[Row]) -> list[Row]:
-        """`rows` when results at `m` are kept; else the list of earlier rows (`spill`) or a throw-away list."""
+        """`rows` when results at `m` are kept; else the list of earlier rows (`earlier`) or a throw-away list."""
         if self.keep_from is None or m.t >= self.keep_from:
             return rows
-        if not self.spill:
+        if self.earlier is None:
             return []
         early = self.early_disposals if rows is self.disposals else self.early_income
         return cast("list[Row]", early)
+
+    def hand_on(self) -> None:
+        """Hand the earlier rows made so far to `earlier` (none is kept here)."""
+        earlier = self.earlier
+        assert earlier is not None  # only called when handing on
+        if self.early_disposals:
+            earlier.disposals(self.early_disposals)
+            self.early_disposals = []
+        if self.early_income:
+            earlier.income(self.early_income)
+            self.early_income = []
 
     def pool(self, account: str, asset: str, method: Method) -> Pool:
         """The pool `account`'s `asset` belongs to (created ordered for `method`)."""
@@ -119,7 +130,7 @@ class Books:
         """
         lots, short = self.remove(m, account, asset, amount)
         rows = self.kept(m, self.disposals)
-        # rows of years before the report's are built only when asked for (`spill`): most of a long history
+        # rows of years before the report's are built only when asked for (`earlier`): most of a long history
         if rows is self.disposals or rows is self.early_disposals:
             self._rows(m, account, asset, amount, proceeds, category, value_missing, lots, short, rows)
         if short:

@@ -6,7 +6,7 @@ Each transaction kind is one small handler built from the `Books` primitives; DO
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
@@ -119,34 +119,17 @@ class _Computation:
         self.earlier: EarlierRows | None = None
         self.marks: list[tuple[int, datetime]] = []  # (micros, instant) of compute's `marks`, in time order
         self._told = 0  # how many marks `earlier` has been told of
-        self._handlers = {
-            Kind.TRADE: self._trade, Kind.INCOME: self._income, Kind.DEPOSIT: self._deposit,
-            Kind.WITHDRAWAL: self._withdrawal, **{kind: self._outflow for kind in _OUTFLOW_CATEGORY},
-        }
 
     def hand_to(self, earlier: EarlierRows, marks: Sequence[datetime]) -> None:
         """Make the rows before `keep_from` and hand them to `earlier` (see `compute`)."""
         self.earlier = earlier
         self.marks = sorted((micros(mark), mark) for mark in marks)
-        self.books.spill = True
-        if isinstance(self.books, EventBooks):
-            self.books.handed = self._hand
-
-    def _hand(self) -> None:
-        """Hand the earlier rows made so far to `earlier`."""
-        books, earlier = self.books, self.earlier
-        assert earlier is not None  # only called when handing on
-        if books.early_disposals:
-            earlier.disposals(books.early_disposals)
-            books.early_disposals = []
-        if books.early_income:
-            earlier.income(books.early_income)
-            books.early_income = []
+        self.books.earlier = earlier
 
     def _reach(self, upto: int) -> None:
         """Hand on the rows so far and tell `earlier` of the marks up to index `upto` (exclusive) not yet told."""
         assert self.earlier is not None  # only called when handing on
-        self._hand()
+        self.books.hand_on()
         while self._told < upto:
             self.earlier.reached(self.marks[self._told][1])
             self._told += 1
@@ -189,7 +172,7 @@ class _Computation:
         if waits:
             order = sorted(order, key=lambda i: (waits[i], 1) if i in waits else (i, 0))
 
-        books, zone, switch_at = self.books, self.zone, self.switch_at
+        books, zone, switch_at, handlers = self.books, self.zone, self.switch_at, _HANDLERS
         tracking = switch_at is not None
         # Under lot methods rows are made as the ledger is read: each mark is reached at its position.
         self._told = 0
@@ -208,7 +191,7 @@ class _Computation:
             m = Moment(tx, ids[i], t, local, self._method(local.year))
             if tracking:
                 books.track(tx)
-            self._handlers[tx.kind](i, m)
+            handlers[tx.kind](self, i, m)
             if p == next_due:
                 self._reach(bisect_right(due, p))
                 next_due = due[self._told]
@@ -516,3 +499,11 @@ class _Computation:
             what = ", ".join(f"{q(leg.amount)} {leg.asset}" for leg in missing)
             self.books.warn("missing_value", f"{m.where()}: no {self.valuer.currency} value for {what}; "
                             "counted as 0 and flagged.", m, m.tx.account, missing[0].asset, missing[0].amount)
+
+
+# One handler per kind, as plain functions: bound methods kept on the computation would make a reference cycle
+# that holds its whole state (the ledger's order, the pools) until a garbage collection, which a report pauses.
+_HANDLERS: dict[Kind, Callable[[_Computation, int, Moment], None]] = {
+    Kind.TRADE: _Computation._trade, Kind.INCOME: _Computation._income, Kind.DEPOSIT: _Computation._deposit,
+    Kind.WITHDRAWAL: _Computation._withdrawal, **{kind: _Computation._outflow for kind in _OUTFLOW_CATEGORY},
+}

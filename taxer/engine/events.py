@@ -61,7 +61,6 @@ class EventBooks(Books):
         self.until = until
         self.events: dict[str, list[Event]] = {}
         self.held: dict[str, Decimal] = {}
-        self.handed: Callable[[], None] | None = None  # hands the earlier rows on (set by the computation)
 
     def kept(self, m: Moment, rows: list[Row]) -> list[Row]:
         if self.until is not None and m.t >= self.until:
@@ -114,14 +113,14 @@ class EventBooks(Books):
 
     def rows_for(self, m: Moment, out: list[Disposal]) -> list[Disposal] | None:
         """Where a disposal row at `m` goes: `out` when it belongs in the result (from `keep_from`, before
-        `until`), the earlier rows when it comes before `keep_from` and they are asked for (`spill`), else
+        `until`), the earlier rows when it comes before `keep_from` and they are asked for (`earlier`), else
         nowhere (None)."""
         t = m.t
         if self.until is not None and t >= self.until:
             return None
         if self.keep_from is None or t >= self.keep_from:
             return out
-        return self.early_disposals if self.spill else None
+        return self.early_disposals if self.earlier is not None else None
 
 
 def match_assets(books: EventBooks, stop: date | None,
@@ -134,6 +133,6 @@ def match_assets(books: EventBooks, stop: date | None,
         held = match_asset(asset, events, books, stop, disposals)
         if held is not None:
             holdings.append(held)
-        if books.handed is not None:
-            books.handed()  # the asset's earlier rows out at once, not the whole history's at the end
+        if books.earlier is not None:
+            books.hand_on()  # the asset's earlier rows out at once, not the whole history's at the end
     return disposals, sorted(holdings, key=lambda lot: lot.asset)
