@@ -325,6 +325,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
             from taxer.portfolio.load import year_page
 
             extra["portfolio.html"] = year_page(tax_year)
+        tax_year.release()  # the files need only the view: the ledger's rows go before they are written
         return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
                              force=force, archive=archive, extra=extra, taxpayer=taxpayer)
 

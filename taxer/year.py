@@ -49,13 +49,16 @@ class TaxYear:
     rules: Country
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
     law: YearLaw = YearLaw()                 # losses brought in, filing status, nonstandard options, election
+    released: bool = False                   # the transactions were dropped (`release`)
 
     def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied; `on_stage("engine")`
         and `on_stage("view")` as those steps begin.
 
-        Where the country carries losses across years, one run over the whole ledger also gives every earlier
-        tax year the ledger holds (its lines cut by the country's bounds), which the carryover reads."""
+        Where the country carries losses across years, the same run over the whole ledger also gives the figures
+        of every earlier tax year the ledger holds (taxer.reports.earlier), which the carryover reads."""
+        if self.released:
+            raise RuntimeError("this tax year's transactions were released: load it again to compute")
         p, s = self.params, self.settings
         if on_stage:
             on_stage("engine")
@@ -79,6 +82,13 @@ class TaxYear:
                           settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
         return replace(view, law=replace(self.law, earlier=earlier.figures() if earlier else (),
                                          allocation_2025=result.allocation_2025))
+
+    def release(self) -> None:
+        """Settle the ledger fingerprint and drop the transactions, once a report has its view and audit rows:
+        its files need only those, and a million transactions are most of a big report's memory."""
+        self.fingerprint.settle()
+        self.transactions = []
+        self.released = True
 
     def first_year(self, transactions: Sequence[Transaction]) -> int:
         """The tax year of the ledger's first transaction (the report's year when the ledger has none before)."""

@@ -2,8 +2,11 @@
 
 import json
 
+import pytest
+
 from taxer import api, fingerprint
 from taxer.store import ledger
+from taxer.year import load
 
 
 def _rows(n: int) -> list[str]:
@@ -39,3 +42,18 @@ def test_rows_that_differ_from_the_second_process_are_hashed_again(write_koinly,
         txs = list(ledger.query_transactions(conn))
     assert fingerprint.ReportFingerprint(txs, *job).transactions == 11
     assert fingerprint.ReportFingerprint(txs, *job).sha256 == fingerprint.ReportFingerprint(txs).sha256
+
+
+def test_a_released_tax_year_keeps_its_fingerprint_and_no_transactions(write_koinly, tmp_path):
+    # A report frees the ledger's rows once it has its view (taxer.api.report): the fingerprint is worked out
+    # first, from those rows, and the year refuses to compute from an empty ledger afterwards.
+    engine = api.workspace(str(tmp_path / "w.db"))
+    api.import_csv_file(engine, write_koinly(_rows(20)), "acct")
+    expected = load(engine, 2024).fingerprint.sha256
+    tax_year = load(engine, 2024)
+    tax_year.view()
+    tax_year.release()
+    assert tax_year.transactions == [] and tax_year.fingerprint.sha256 == expected
+    assert tax_year.fingerprint.transactions == 20
+    with pytest.raises(RuntimeError, match="released"):
+        tax_year.view()
