@@ -76,9 +76,11 @@ class TaxYear:
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
         if on_stage:
             on_stage("view")
+        # The ledger by id is read only for applied corrections and Form 1099-DA rows: a million-entry dict else
+        by_id = {tx.id: tx for tx in self.transactions} if outcome.applied or self.broker_rows else {}
         view = build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
-                          corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
+                          corrections=outcome, transactions=by_id,
                           settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
         return replace(view, law=replace(self.law, earlier=earlier.figures() if earlier else (),
                                          allocation_2025=result.allocation_2025))
