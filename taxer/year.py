@@ -6,8 +6,8 @@ correction to show what the correction would change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,10 +50,13 @@ class TaxYear:
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
     law: YearLaw = YearLaw()                 # losses brought in, filing status, nonstandard options, election
     released: bool = False                   # the transactions were dropped (`release`)
+    named: dict[int | None, Transaction] = field(default_factory=dict)  # those kept by `release`, by id
 
-    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None) -> ReportView:
+    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None,
+             release: bool = False) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied; `on_stage("engine")`
-        and `on_stage("view")` as those steps begin.
+        and `on_stage("view")` as those steps begin. `release`: drop the transactions as soon as the engine is
+        done with them (`release`), keeping those the year's rows name, for a report that computes only once.
 
         Where the country carries losses across years, the same run over the whole ledger also gives the figures
         of every earlier tax year the ledger holds (taxer.reports.earlier), which the carryover reads."""
@@ -78,6 +81,10 @@ class TaxYear:
             on_stage("view")
         # The ledger by id is read only for applied corrections and Form 1099-DA rows: a million-entry dict else
         by_id = {tx.id: tx for tx in self.transactions} if outcome.applied or self.broker_rows else {}
+        if release:
+            del placeable, corrected  # the rows, before the view's lines are made in the memory they free
+            self.release({i for d in result.disposals for i in (d.dispose_tx_id, d.acquire_tx_id)}
+                         | {i for _, ids in outcome.applied for i in ids})
         view = build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
                           corrections=outcome, transactions=by_id,
@@ -85,10 +92,13 @@ class TaxYear:
         return replace(view, law=replace(self.law, earlier=earlier.figures() if earlier else (),
                                          allocation_2025=result.allocation_2025))
 
-    def release(self) -> None:
-        """Settle the ledger fingerprint and drop the transactions, once a report has its view and audit rows:
-        its files need only those, and a million transactions are most of a big report's memory."""
+    def release(self, keep: Iterable[int | None] = ()) -> None:
+        """Settle the ledger fingerprint and drop the transactions but those with the ids in `keep` (the ones
+        audit.csv names): a report's files need only its view, and a million transactions are most of a big
+        report's memory. The year cannot compute again afterwards."""
         self.fingerprint.settle()
+        wanted = set(keep)
+        self.named = {tx.id: tx for tx in self.transactions if tx.id in wanted}
         self.transactions = []
         self.released = True
 
@@ -108,7 +118,8 @@ class TaxYear:
     def audit_refs(self, engine: Engine, view: ReportView) -> dict[int, tuple[str, str, str, str]]:
         """(account, source, external id, origin) of every transaction the view names, for audit.csv."""
         wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
-        by_id = {tx.id: tx for tx in self.transactions if tx.id in wanted}
+        by_id = {i: tx for i, tx in self.named.items() if i in wanted} if self.released else \
+            {tx.id: tx for tx in self.transactions if tx.id in wanted}
         with engine.connect() as conn:
             origins = ledger.raw_records(conn, sorted(wanted), payload=False)
         return {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])
