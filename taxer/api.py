@@ -302,7 +302,9 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
         tax_year = load_year(engine, year, method=method, country=country, currency=currency, timezone=timezone,
                              pool=pool, allow_nonstandard=allow_nonstandard)
         check_exports(tax_year.params.country, formats)  # a country without the files asked for: before any work
-        view = tax_year.view(on_stage=stage)
+        # The files need only the view: the ledger's rows go as soon as the engine is done with them, unless the
+        # portfolio page, which runs the engine again, is asked for (then once it is made).
+        view = tax_year.view(on_stage=stage, release="html" not in formats)
         stage("files")
         opts = tax_year.options
         taxpayer = Taxpayer(opts.taxpayer, opts.taxpayer_tin, opts.preparer)
@@ -331,6 +333,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
                 from taxer.portfolio.load import year_page
 
                 extra["portfolio.html"] = year_page(tax_year)
+                tax_year.release()  # audit.csv's rows were taken above
             return write_package(Path(out), view, refs, tax_year.fingerprint, formats=formats, render_pdf=render,
                                  force=force, archive=archive, extra=extra, taxpayer=taxpayer)
         finally:

@@ -119,7 +119,12 @@ class ReportFingerprint:
                     pass
                 found = (fingerprint.transactions, fingerprint.sha256)
             self._result = found
+            self._txs = ()  # known now: the rows are not needed again (a big report frees them: taxer.year)
         return self._result
+
+    def settle(self) -> None:
+        """Work the fingerprint out now (waiting for the second process if one hashes), so the rows can go."""
+        self._resolve()
 
     @property
     def transactions(self) -> int:

@@ -6,9 +6,8 @@ correction to show what the correction would change.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,13 +18,14 @@ from taxer import fingerprint as ledger_fingerprint
 from taxer.corrections import Correction, apply
 from taxer.countries import Country
 from taxer.countries import country as country_named
-from taxer.engine import Disposal, EngineSettings, Result, compute
+from taxer.engine import EngineSettings, compute
 from taxer.engine.core import LOOK_AHEAD
 from taxer.errors import TaxerError
 from taxer.model import Transaction
 from taxer.model.form1099da import BrokerRow
 from taxer.pricing.book import PriceBook
-from taxer.reports.view import ReportParams, ReportView, YearLaw, build_view, history_year, referenced_ids
+from taxer.reports.earlier import EarlierYears
+from taxer.reports.view import ReportParams, ReportView, YearLaw, build_view, referenced_ids
 from taxer.store import corrections as stored_corrections
 from taxer.store import form1099da as stored_1099da
 from taxer.store import ledger, prices
@@ -49,55 +49,58 @@ class TaxYear:
     rules: Country
     broker_rows: tuple[BrokerRow, ...] = ()  # the year's Form 1099-DA rows (taxer import 1099da)
     law: YearLaw = YearLaw()                 # losses brought in, filing status, nonstandard options, election
+    released: bool = False                   # the transactions were dropped (`release`)
+    named: dict[int | None, Transaction] = field(default_factory=dict)  # those kept by `release`, by id
 
-    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None) -> ReportView:
+    def view(self, extra: Sequence[Correction] = (), on_stage: Callable[[str], None] | None = None,
+             release: bool = False) -> ReportView:
         """The year's view-model with the stored corrections (and `extra` candidates) applied; `on_stage("engine")`
-        and `on_stage("view")` as those steps begin.
+        and `on_stage("view")` as those steps begin. `release`: drop the transactions as soon as the engine is
+        done with them (`release`), keeping those the year's rows name, for a report that computes only once.
 
-        Where the country carries losses across years, one run over the whole ledger also gives every earlier
-        tax year the ledger holds (its lines cut by the country's bounds), which the carryover reads."""
+        Where the country carries losses across years, the same run over the whole ledger also gives the figures
+        of every earlier tax year the ledger holds (taxer.reports.earlier), which the carryover reads."""
+        if self.released:
+            raise RuntimeError("this tax year's transactions were released: load it again to compute")
         p, s = self.params, self.settings
         if on_stage:
             on_stage("engine")
         placeable, misdated = _placeable(self.transactions, p.timezone)
         corrected, overrides, outcome = apply(placeable, [*self.corrections, *extra], s.currency)
         first = self.first_year(corrected)
-        carry = self.rules.carryover is not None and first < p.year
-        result = compute(corrected, s, until=p.period_end, keep_from=None if carry else p.period_start,
-                         price=self.book.price, overrides=overrides)
-        earlier: tuple = ()
-        if carry:
-            earlier, result = self._earlier_years(first, result)
+        # Losses carried across years: the engine hands each earlier year's rows on as it goes, and only that
+        # year's figures are kept (taxer.reports.earlier), so a long history holds one earlier year at a time.
+        earlier = None
+        if self.rules.carryover is not None and first < p.year:
+            earlier = EarlierYears([(q.year, q.period_start, q.period_end)
+                                    for q in map(self.params_for, range(first, p.year))], self.rules.loss_basis)
+        result = compute(corrected, s, until=p.period_end, keep_from=p.period_start, price=self.book.price,
+                         overrides=overrides, earlier=earlier, marks=earlier.marks() if earlier else ())
         last = p.period_end - timedelta(microseconds=1)  # the year's last moment: year-end market values
         if on_stage:
             on_stage("view")
+        # The ledger by id is read only for applied corrections and Form 1099-DA rows: a million-entry dict else
+        by_id = {tx.id: tx for tx in self.transactions} if outcome.applied or self.broker_rows else {}
+        if release:
+            del placeable, corrected  # the rows, before the view's lines are made in the memory they free
+            self.release({i for d in result.disposals for i in (d.dispose_tx_id, d.acquire_tx_id)}
+                         | {i for _, ids in outcome.applied for i in ids})
         view = build_view(p, result, self.account_settings, self.book.used,
                           year_end_price=lambda asset: self.book.price(asset, s.currency, last),
-                          corrections=outcome, transactions={tx.id: tx for tx in self.transactions},
+                          corrections=outcome, transactions=by_id,
                           settings=self.shown_settings, broker_rows=self.broker_rows, misdated=misdated)
-        return replace(view, law=replace(self.law, earlier=earlier, allocation_2025=result.allocation_2025))
+        return replace(view, law=replace(self.law, earlier=earlier.figures() if earlier else (),
+                                         allocation_2025=result.allocation_2025))
 
-    def _earlier_years(self, first: int, result: Result) -> tuple[tuple[tuple[int, dict], ...], Result]:
-        """What the carryover reads of each tax year from `first` to the year before this one (Country.loss_basis
-        of its printed lines), and `result` without those years' disposals and income, which are dropped here
-        so a long history costs one year's lines at a time, not all of them."""
-        p = self.params
-        periods = [self.params_for(y) for y in range(first, p.year)]
-        starts = [q.period_start for q in periods]
-        by_year: list[list[Disposal]] = [[] for _ in periods]
-        kept = []
-        for d in result.disposals:
-            if d.disposed_at >= p.period_start:
-                kept.append(d)
-            elif d.disposed_at >= starts[0]:
-                by_year[bisect_right(starts, d.disposed_at) - 1].append(d)
-        earlier = []
-        for n, q in enumerate(periods):
-            year, lines, income, other = history_year(q, by_year[n], result, self.account_settings)
-            by_year[n] = []
-            earlier.append((year, self.rules.loss_basis(year, lines, income, other=other)))
-        income = tuple(i for i in result.income if i.timestamp >= p.period_start)
-        return tuple(earlier), replace(result, disposals=tuple(kept), income=income)
+    def release(self, keep: Iterable[int | None] = ()) -> None:
+        """Settle the ledger fingerprint and drop the transactions but those with the ids in `keep` (the ones
+        audit.csv names): a report's files need only its view, and a million transactions are most of a big
+        report's memory. The year cannot compute again afterwards."""
+        self.fingerprint.settle()
+        wanted = set(keep)
+        self.named = {tx.id: tx for tx in self.transactions if tx.id in wanted}
+        self.transactions = []
+        self.released = True
 
     def first_year(self, transactions: Sequence[Transaction]) -> int:
         """The tax year of the ledger's first transaction (the report's year when the ledger has none before)."""
@@ -115,7 +118,8 @@ class TaxYear:
     def audit_refs(self, engine: Engine, view: ReportView) -> dict[int, tuple[str, str, str, str]]:
         """(account, source, external id, origin) of every transaction the view names, for audit.csv."""
         wanted = referenced_ids(view) | {i for line in view.corrections for i in line.tx_ids}
-        by_id = {tx.id: tx for tx in self.transactions if tx.id in wanted}
+        by_id = {i: tx for i, tx in self.named.items() if i in wanted} if self.released else \
+            {tx.id: tx for tx in self.transactions if tx.id in wanted}
         with engine.connect() as conn:
             origins = ledger.raw_records(conn, sorted(wanted), payload=False)
         return {i: (by_id[i].account, by_id[i].source, by_id[i].external_id, origins.get(i, ("", ""))[0])

@@ -96,14 +96,15 @@ def _match_asset(asset: str, events: list[Event], books: EventBooks, stop: date 
                 cost += denied
             else:
                 pending += denied
-        if not books.kept_range(e.m):
+        rows = books.rows_for(e.m, out)
+        if rows is None:
             continue
         quantities = [part for part, _, _ in parts]
         m = e.m
         proceeds_parts = [basis for _, basis, _ in parts] if at_cost else allocate(value, quantities, e.amount)
         for (part, basis, missing), proceeds, adjustment in zip(
                 parts, proceeds_parts, allocate(denied, quantities, e.amount)):
-            out.append(Disposal(
+            rows.append(Disposal(
                 asset=asset, amount=part, account=e.account, acquired_at=m.tx.timestamp,
                 disposed_at=m.tx.timestamp, proceeds=proceeds, cost_basis=basis, gain=proceeds - basis,
                 term=SHORT, acquire_tx_id=None, dispose_tx_id=m.tx_id, category=e.category, method="acb",

@@ -18,7 +18,7 @@ from taxer.engine.exact import ZERO, allocate
 from taxer.engine.exact import quantity as q
 from taxer.engine.methods import Method
 from taxer.engine.pools import OpenLot, Pool
-from taxer.engine.records import LONG, SHORT, Disposal, IncomeEvent, LedgerWarning, Lot, Transfer
+from taxer.engine.records import LONG, SHORT, Disposal, EarlierRows, IncomeEvent, LedgerWarning, Lot, Transfer
 from taxer.engine.taxyear import anniversary
 from taxer.model import FIAT, Transaction
 
@@ -58,13 +58,34 @@ class Books:
         self.warnings: list[LedgerWarning] = []
         self.transfers: list[Transfer] = []
         self.keep_from: int | None = None  # micros; results before it are computed but not kept
+        # With `earlier` (compute's), rows before `keep_from` are made after all, into these lists, which
+        # `hand_on` hands to it and empties: a report's carryover reads the earlier years.
+        self.earlier: EarlierRows | None = None
+        self.early_disposals: list[Disposal] = []
+        self.early_income: list[IncomeEvent] = []
         # While a universal pool will later be split per account: which lots' units each account holds.
         self.whereabouts: Whereabouts | None = None
         self._seq = count()
 
     def kept(self, m: Moment, rows: list[Row]) -> list[Row]:
-        """`rows` when results at `m` are kept, else a throw-away list."""
-        return rows if self.keep_from is None or m.t >= self.keep_from else []
+        """`rows` when results at `m` are kept; else the list of earlier rows (`earlier`) or a throw-away list."""
+        if self.keep_from is None or m.t >= self.keep_from:
+            return rows
+        if self.earlier is None:
+            return []
+        early = self.early_disposals if rows is self.disposals else self.early_income
+        return cast("list[Row]", early)
+
+    def hand_on(self) -> None:
+        """Hand the earlier rows made so far to `earlier` (none is kept here)."""
+        earlier = self.earlier
+        assert earlier is not None  # only called when handing on
+        if self.early_disposals:
+            earlier.disposals(self.early_disposals)
+            self.early_disposals = []
+        if self.early_income:
+            earlier.income(self.early_income)
+            self.early_income = []
 
     def pool(self, account: str, asset: str, method: Method) -> Pool:
         """The pool `account`'s `asset` belongs to (created ordered for `method`)."""
@@ -109,16 +130,17 @@ class Books:
         """
         lots, short = self.remove(m, account, asset, amount)
         rows = self.kept(m, self.disposals)
-        if rows is self.disposals:  # rows of years before the report's are not built: most of a long history
-            self._rows(m, account, asset, amount, proceeds, category, value_missing, lots, short)
+        # rows of years before the report's are built only when asked for (`earlier`): most of a long history
+        if rows is self.disposals or rows is self.early_disposals:
+            self._rows(m, account, asset, amount, proceeds, category, value_missing, lots, short, rows)
         if short:
             self.warn("oversold", f"{m.where()}: disposes of {q(amount)} {asset} but only "
                       f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
                       f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
 
     def _rows(self, m: Moment, account: str, asset: str, amount: Decimal, proceeds: Decimal | None, category: str,
-              value_missing: bool, lots: list[OpenLot], short: Decimal) -> None:
-        """The disposal rows: one per lot used, a zero-basis one for what was lacking."""
+              value_missing: bool, lots: list[OpenLot], short: Decimal, rows: list[Disposal]) -> None:
+        """The disposal rows, appended to `rows`: one per lot used, a zero-basis one for what was lacking."""
         parts = [lot.amount for lot in lots]
         if short:
             parts.append(short)
@@ -126,7 +148,7 @@ class Books:
             shares = [lot.cost for lot in lots] + ([ZERO] if short else [])
         else:
             shares = allocate(proceeds, parts, amount)
-        at, sold, method, rows = m.tx.timestamp, m.date, m.method.name, self.disposals
+        at, sold, method = m.tx.timestamp, m.date, m.method.name
         for lot, proceeds_part in zip(lots, shares):
             rows.append(Disposal(
                 asset=asset, amount=lot.amount, account=account, acquired_at=lot.acquired_at, disposed_at=at,

@@ -5,8 +5,8 @@ Each transaction kind is one small handler built from the `Books` primitives; DO
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, getcontext, localcontext
 from typing import Any
@@ -29,6 +29,7 @@ from taxer.engine.records import (
     NO_GAIN_NO_LOSS,
     SALE,
     TRANSFER_FEE,
+    EarlierRows,
     IncomeEvent,
     Lot,
     Result,
@@ -55,7 +56,8 @@ _OUTFLOW_CATEGORY = {
 
 def compute(transactions: Iterable[Transaction], settings: EngineSettings | None = None,
             until: datetime | None = None, price: PriceFn | None = None,
-            keep_from: datetime | None = None, overrides: Overrides = NONE) -> Result:
+            keep_from: datetime | None = None, overrides: Overrides = NONE, earlier: EarlierRows | None = None,
+            marks: Sequence[datetime] = ()) -> Result:
     """Compute lots, disposals, income and holdings from ledger transactions (only those before `until`).
 
     `keep_from`: the whole history is still processed (lots need it), but only disposals and income on or after
@@ -71,15 +73,24 @@ def compute(transactions: Iterable[Transaction], settings: EngineSettings | None
 
     `overrides` carries the user's decisions the transactions cannot (forced or forbidden transfer pairs,
     withdrawals to their own wallets, supplied cost basis), keyed by transaction id.
+
+    `earlier` (with `keep_from`) is handed the disposal and income rows dated before `keep_from` as they are
+    made, instead of dropping them; `earlier.reached(mark)` is called for each of `marks` (instants up to
+    `keep_from`, e.g. where each earlier tax year ends) once every row dated before it has been handed on, so the
+    receiver can finish a year as soon as it is complete.
     """
     settings = settings if settings is not None else EngineSettings()
-    for name, value in (("until", until), ("keep_from", keep_from)):
+    for name, value in (("until", until), ("keep_from", keep_from), *(("marks", mark) for mark in marks)):
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise ConfigError(f"{name} must be a timezone-aware datetime, not {value!r}")
+    if earlier is not None and keep_from is None:
+        raise ConfigError("earlier rows need keep_from: without it every row is kept in the result")
     valuer = Valuer(settings.currency, price, getcontext().copy())
     with localcontext(EXACT):
         computation = _Computation(settings, valuer, overrides)
         computation.books.keep_from = micros(keep_from) if keep_from is not None else None
+        if earlier is not None:
+            computation.hand_to(earlier, marks)
         return computation.run(transactions, until)
 
 
@@ -105,10 +116,38 @@ class _Computation:
         # deposit index -> (lots on their way, quantity the sender lacked); None when nothing moves (one pool)
         self.transit: dict[int, tuple[list[OpenLot], Decimal] | None] = {}
         self._methods: dict[int, Method] = {}
-        self._handlers = {
-            Kind.TRADE: self._trade, Kind.INCOME: self._income, Kind.DEPOSIT: self._deposit,
-            Kind.WITHDRAWAL: self._withdrawal, **{kind: self._outflow for kind in _OUTFLOW_CATEGORY},
-        }
+        self.earlier: EarlierRows | None = None
+        self.marks: list[tuple[int, datetime]] = []  # (micros, instant) of compute's `marks`, in time order
+        self._told = 0  # how many marks `earlier` has been told of
+
+    def hand_to(self, earlier: EarlierRows, marks: Sequence[datetime]) -> None:
+        """Make the rows before `keep_from` and hand them to `earlier` (see `compute`)."""
+        self.earlier = earlier
+        self.marks = sorted((micros(mark), mark) for mark in marks)
+        self.books.earlier = earlier
+
+    def _reach(self, upto: int) -> None:
+        """Hand on the rows so far and tell `earlier` of the marks up to index `upto` (exclusive) not yet told."""
+        assert self.earlier is not None  # only called when handing on
+        self.books.hand_on()
+        while self._told < upto:
+            self.earlier.reached(self.marks[self._told][1])
+            self._told += 1
+
+    def _mark_positions(self, order: Sequence[int], times: list[int], end: int) -> list[int]:
+        """For each mark, the position in `order` after which every transaction dated before it is processed
+        (-1: before the first). A deposit waiting for its withdrawal is processed later than its time says."""
+        marks = [t for t, _ in self.marks]
+        if isinstance(order, range):
+            return [bisect_left(times, t, 0, end) - 1 for t in marks]
+        last = [-1] * len(marks)
+        for p, i in enumerate(order):
+            k = bisect_right(marks, times[i])  # the first mark after this transaction
+            if k < len(marks):
+                last[k] = p
+        for k in range(1, len(marks)):
+            last[k] = max(last[k], last[k - 1])
+        return last
 
     def run(self, transactions: Iterable[Transaction], until: datetime | None) -> Result:
         ledger, times = ledger_order(transactions)
@@ -133,9 +172,16 @@ class _Computation:
         if waits:
             order = sorted(order, key=lambda i: (waits[i], 1) if i in waits else (i, 0))
 
-        books, zone, switch_at = self.books, self.zone, self.switch_at
+        books, zone, switch_at, handlers = self.books, self.zone, self.switch_at, _HANDLERS
         tracking = switch_at is not None
-        for i in order:
+        # Under lot methods rows are made as the ledger is read: each mark is reached at its position.
+        self._told = 0
+        due = self._mark_positions(order, times, end) if self.earlier is not None and self.matcher is None else []
+        due.append(len(order))  # a sentinel: past the last position
+        if due[0] < 0:
+            self._reach(bisect_right(due, -1))
+        next_due = due[self._told]
+        for p, i in enumerate(order):
             tx = ledger[i]
             t = times[i]
             if tracking and switch_at is not None and times[waits.get(i, i)] >= switch_at:
@@ -145,7 +191,10 @@ class _Computation:
             m = Moment(tx, ids[i], t, local, self._method(local.year))
             if tracking:
                 books.track(tx)
-            self._handlers[tx.kind](i, m)
+            handlers[tx.kind](self, i, m)
+            if p == next_due:
+                self._reach(bisect_right(due, p))
+                next_due = due[self._told]
         if tracking and until is not None and switch_at is not None and micros(until) > switch_at:
             self._split((), None)  # a period reaching into 2025 ends in per-account pools, even with no 2025 activity
 
@@ -153,9 +202,13 @@ class _Computation:
             assert isinstance(books, EventBooks)  # a matcher's books
             stop = until.astimezone(zone).date() if until is not None else None
             disposals, holdings = self.matcher(books, stop)
+            if self.earlier is not None:
+                self._reach(len(self.marks))
             transfers = [t for t in books.transfers if until is None or t.sent_at < until]
             return Result(disposals=tuple(disposals), income=tuple(books.income), holdings=tuple(holdings),
                           warnings=tuple(books.warnings), transfers=tuple(transfers))
+        if self.earlier is not None:
+            self._reach(len(self.marks))
         in_transit = [lot for entry in self.transit.values() if entry for lot in entry[0]]
         return Result(disposals=tuple(books.disposals), income=tuple(books.income),
                       holdings=books.holdings(in_transit), warnings=tuple(books.warnings),
@@ -446,3 +499,11 @@ class _Computation:
             what = ", ".join(f"{q(leg.amount)} {leg.asset}" for leg in missing)
             self.books.warn("missing_value", f"{m.where()}: no {self.valuer.currency} value for {what}; "
                             "counted as 0 and flagged.", m, m.tx.account, missing[0].asset, missing[0].amount)
+
+
+# One handler per kind, as plain functions: bound methods kept on the computation would make a reference cycle
+# that holds its whole state (the ledger's order, the pools) until a garbage collection, which a report pauses.
+_HANDLERS: dict[Kind, Callable[[_Computation, int, Moment], None]] = {
+    Kind.TRADE: _Computation._trade, Kind.INCOME: _Computation._income, Kind.DEPOSIT: _Computation._deposit,
+    Kind.WITHDRAWAL: _Computation._withdrawal, **{kind: _Computation._outflow for kind in _OUTFLOW_CATEGORY},
+}

@@ -111,10 +111,16 @@ class EventBooks(Books):
                       f"{q(amount - short)} were held{self.where_held(account)}; the missing {q(short)} "
                       f"{asset} are counted with zero cost basis and flagged.", m, account, asset, short)
 
-    def kept_range(self, m: Moment) -> bool:
-        """Whether a row at `m` belongs in the result (from `keep_from`, before `until`)."""
+    def rows_for(self, m: Moment, out: list[Disposal]) -> list[Disposal] | None:
+        """Where a disposal row at `m` goes: `out` when it belongs in the result (from `keep_from`, before
+        `until`), the earlier rows when it comes before `keep_from` and they are asked for (`earlier`), else
+        nowhere (None)."""
         t = m.t
-        return (self.keep_from is None or t >= self.keep_from) and (self.until is None or t < self.until)
+        if self.until is not None and t >= self.until:
+            return None
+        if self.keep_from is None or t >= self.keep_from:
+            return out
+        return self.early_disposals if self.earlier is not None else None
 
 
 def match_assets(books: EventBooks, stop: date | None,
@@ -127,4 +133,6 @@ def match_assets(books: EventBooks, stop: date | None,
         held = match_asset(asset, events, books, stop, disposals)
         if held is not None:
             holdings.append(held)
+        if books.earlier is not None:
+            books.hand_on()  # the asset's earlier rows out at once, not the whole history's at the end
     return disposals, sorted(holdings, key=lambda lot: lot.asset)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from taxer.engine.exact import EXACT, ZERO
 
@@ -171,3 +172,17 @@ class Result:
             key = (lot.account, lot.asset)
             totals[key] = EXACT.add(totals.get(key, ZERO), lot.amount)
         return dict(sorted(totals.items()))
+
+
+class EarlierRows(Protocol):
+    """Where `compute(earlier=...)` hands the rows dated before `keep_from`, as they are made, instead of keeping
+    them: a report's loss carryover reads each earlier year's totals without holding every earlier line."""
+
+    def disposals(self, rows: list[Disposal]) -> None:
+        """Disposal rows dated before `keep_from` (in the order made; a country's matching gives them per asset)."""
+
+    def income(self, rows: list[IncomeEvent]) -> None:
+        """Income rows dated before `keep_from`."""
+
+    def reached(self, at: datetime) -> None:
+        """Every row dated before `at` (one of compute's `marks`) has been handed on."""

@@ -157,7 +157,8 @@ def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disp
         split = [(allocate(amount, amounts, d.total), allocate(cost, amounts, d.total))
                  for _, amount, cost, _, _ in d.pieces]
     for n, e in enumerate(events):
-        if e.kind != DISPOSE or not books.kept_range(e.m):
+        rows = books.rows_for(e.m, out) if e.kind == DISPOSE else None
+        if rows is None:
             continue
         mine = [(piece, quantities[n], costs[n]) for piece, (quantities, costs) in zip(d.pieces, split)
                 if quantities[n] > 0]
@@ -178,7 +179,7 @@ def _rows(asset: str, day: date, d: _Disposed, books: EventBooks, out: list[Disp
         for ((rule, _, _, a, flagged), part, cost), proceeds, fee in zip(mine, gross, fees):
             allowable = cost + fee
             first = a.first.m if a is not None else m
-            out.append(Disposal(
+            rows.append(Disposal(
                 asset=asset, amount=part, account=e.account, acquired_at=first.tx.timestamp,
                 disposed_at=tx.timestamp, proceeds=proceeds, cost_basis=allowable, gain=proceeds - allowable,
                 term=SHORT, acquire_tx_id=first.tx_id if a is not None else None, dispose_tx_id=m.tx_id,

@@ -163,10 +163,6 @@ class CorrectionLine:
     tx_ids: tuple[int, ...]        # the ledger ids it touched this run
 
 
-# An earlier tax year's printed pieces: (year, printed sale lines, income by type, other disposals).
-HistoryYear = tuple[int, tuple[Form8949Line, ...], Mapping[str, Decimal], tuple[OtherDisposalLine, ...]]
-
-
 @dataclass(frozen=True)
 class YearLaw:
     """What a year's report takes from beyond the year: the earlier years the ledger holds (oldest first, each as
@@ -372,20 +368,6 @@ def _by_type(income: Iterable[IncomeLine]) -> dict[str, Decimal]:
     for i in income:
         by_type[i.type] += i.fair_value if i.fair_value is not None else ZERO
     return by_type
-
-
-def history_year(params: ReportParams, disposals: Sequence[Disposal], result: Result,
-                 settings_by_account: Mapping[str, Mapping[str, object]]) -> HistoryYear:
-    """An earlier tax year (`params` its period, `disposals` those of its period) as its own report prints it,
-    from a run over the whole ledger: its sale lines, income by type and other disposals."""
-    from zoneinfo import ZoneInfo
-
-    start, end = params.period_start, params.period_end
-    rules = country(params.country)
-    with localcontext(WIDE):
-        lines = tuple(form8949.lines(disposals, params.year, settings_by_account, rules.form_box))
-        income = _income_lines(result, start, end, ZoneInfo(params.timezone))
-        return params.year, lines, dict(sorted(_by_type(income).items())), _other_lines(disposals)
 
 
 def referenced_ids(view: ReportView) -> set[int]:
