@@ -20,7 +20,7 @@ from taxer import __version__, api
 from taxer.countries.us import SCHEDULE_D_LINES
 from taxer.demo import SAMPLE_ACCOUNTS
 from taxer.money import accounting
-from taxer.reports import form8949, pdf, pdf_listing
+from taxer.reports import form8949, pdf_listing
 from taxer.reports.form8949 import Form8949Line
 from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
 from taxer.reports.pdf_listing import WIDTH, Column, Listing, paginate
