@@ -146,30 +146,28 @@ def insert_rows(conn: Connection, account_id: int, run_id: int | None, rows: Ite
     raw_sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
     # PostgreSQL reads a timestamp without offset in the session's time zone: say it is UTC.
     zone = "" if conn.dialect.name == "sqlite" else "+00:00"
-    read = inserted = 0
-    tx_rows: list[tuple] = []
-    raw_rows: list[tuple] = []
-    chunk: list[tuple[tuple, str]] = []
 
-    def write() -> int:
-        new = conn.exec_driver_sql(tx_sql, tx_rows).rowcount  # sqlite3 and psycopg sum executemany
+    def write(chunk: list[tuple[tuple, str, str]]) -> int:
+        stored = _checked_chunk(chunk)
+        new = conn.exec_driver_sql(tx_sql, [(account_id, row[0] + zone, *row[1:], run_id) for row in stored]
+                                   ).rowcount  # sqlite3 and psycopg sum executemany
         if after_chunk is not None:
-            after_chunk(chunk, new)
-        conn.exec_driver_sql(raw_sql, raw_rows)
+            after_chunk(list(zip(stored, [origin for _row, origin, _payload in chunk])), new)
+        conn.exec_driver_sql(raw_sql, [(account_id, row[13], row[14], origin, payload, run_id)
+                                       for row, (_row, origin, payload) in zip(stored, chunk)])
         return new
 
-    for row, origin, payload in rows:
-        read += 1
-        row = _checked(row, origin)
-        tx_rows.append((account_id, row[0] + zone, *row[1:], run_id))
-        raw_rows.append((account_id, row[13], row[14], origin, payload, run_id))
-        if after_chunk is not None:
-            chunk.append((row, origin))
-        if len(tx_rows) >= CHUNK:
-            inserted += write()
-            tx_rows, raw_rows, chunk = [], [], []
-    if tx_rows:
-        inserted += write()
+    read = inserted = 0
+    chunk: list[tuple[tuple, str, str]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            read += len(chunk)
+            inserted += write(chunk)
+            chunk = []
+    if chunk:
+        read += len(chunk)
+        inserted += write(chunk)
     return read, inserted
 
 
@@ -186,6 +184,26 @@ def _where(origin: str) -> dict:
     if name and lines and all(part.isdigit() for part in lines.split(",")):
         return {"file": name, "line": int(lines) if lines.isdigit() else lines}  # "2,3": a record of two rows
     return {"file": origin}
+
+
+def _checked_chunk(chunk: Sequence[tuple[tuple, str, str]]) -> list[tuple]:
+    """The rows of (stored row, origin, payload) `chunk` as `_checked` leaves them, checked column by column over
+    the whole chunk (each distinct asset code once); a chunk with a problem is checked row by row, so the error
+    names the first bad record as before."""
+    rows = [row for row, _origin, _payload in chunk]
+    columns = list(zip(*rows))
+    codes = set().union(*(columns[i] for i in _ASSETS))
+    codes.discard(None)
+    fine = FIRST_TIME <= min(columns[0]) and max(columns[0]) < LAST_TIME \
+        and not any("\0" in "".join(filter(None, columns[i])) for i in _IDENTIFYING)
+    try:
+        for code in codes:
+            check_asset(code)
+    except NameProblem:
+        fine = False
+    if fine and "\0" not in "".join(filter(None, columns[_DESCRIPTION])):
+        return rows
+    return [_checked(row, origin) for row, origin, _payload in chunk]
 
 
 def _checked(row: tuple, origin: str) -> tuple:
