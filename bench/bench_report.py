@@ -1,7 +1,8 @@
 """Benchmark: import a generated history and run `taxer report` (CSV files) for each method.
 
     python bench/bench_report.py --sizes 10000 100000 1000000 [--methods fifo lifo hifo average]
-Prints per size: import time, then per method the report's wall time, rows/s and peak RSS of the process.
+Prints per size: import time, then per method the report's wall time, rows/s and peak RSS of the process; the load
+average and a fixed 20-million-step loop before and after (bench_small's), since this machine's speed drifts.
 Targets (issue 3): 1,000,000 transactions end to end (import + report) in under 60 s and 2 GiB.
 Prints the load average and a fixed 20-million-step loop before and after (bench_small's), since on a shared
 machine the same work takes up to twice as long from one minute to the next.

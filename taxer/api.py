@@ -138,8 +138,8 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
             _, inserted = ledger.insert_records(conn, acct.id, run_id,
                                                 matching.drop_held(conn, acct.id, source, records))
         else:
-            read, inserted = ledger.insert_rows(conn, acct.id, run_id,
-                                                _same_as_held(conn, acct.id, source, path, rows, on_rows))
+            read, inserted = ledger.insert_rows(conn, acct.id, run_id, rows,
+                                                after_chunk=_same_as_held(conn, acct.id, source, path, on_rows))
         ledger.insert_raw(conn, acct.id, run_id, [(source, s.raw_id, s.origin, s.payload) for s in skipped])
         ledger.finish_run(conn, run_id, outcome="ok", rows_read=read, inserted=inserted)
     counts: dict[str, int] = {}
@@ -148,32 +148,29 @@ def _import_csv_once(engine: Engine, path: Path, account: str, fmt, rows, skippe
     return FileImport(str(path), fmt.name, read, inserted, skipped=tuple(sorted(counts.items())))
 
 
-def _same_as_held(conn, account_id: int, source: str, path: Path, rows: Iterator,
-                  on_rows: Callable[[int], None] = lambda n: None) -> Iterator:
-    """`rows`, refusing one whose exchange id the ledger holds with other content (an edited or wrong file: the
-    insert would keep the old record and drop this one silently); `on_rows(rows so far)` after each chunk."""
-    chunk: list = []
+def _same_as_held(conn, account_id: int, source: str, path: Path,
+                  on_rows: Callable[[int], None] = lambda n: None) -> Callable[[list, int], None]:
+    """For `ledger.insert_rows`: refuse a row whose exchange id the ledger holds with other content (an edited or
+    wrong file: the insert would keep the old record and drop this one silently); `on_rows(rows so far)` after
+    each chunk."""
     read = 0
 
-    def check():
-        found = ledger.conflicting_row(conn, account_id, source, [row for row, _origin, _payload in chunk])
+    def check(chunk: list, inserted: int) -> None:
+        nonlocal read
+        # A chunk whose every row was new held none of its ids before (the first import of a file, or the new
+        # rows of a longer export): no lookup. Rows skipped as held are looked up, the ones this chunk wrote too.
+        found = None if inserted == len(chunk) else \
+            ledger.conflicting_row(conn, account_id, source, [row for row, _origin in chunk])
         if found is not None:
             index, held = found
-            _row, origin, _payload = chunk[index]
-            raise InputError(f"has the id {_row[14].rpartition(':')[2]!r} of a record already in the ledger "
+            row, origin = chunk[index]
+            raise InputError(f"has the id {row[14].rpartition(':')[2]!r} of a record already in the ledger "
                              f"({held}) but other amounts, kind or time; one id is one record: check that the "
                              "file was not edited", file=str(path), line=int(origin.rpartition(":")[2]))
-        nonlocal read
         read += len(chunk)
-        yield from chunk
-        chunk.clear()
         on_rows(read)
 
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= ledger.CHUNK:
-            yield from check()
-    yield from check()
+    return check
 
 
 def import_csv(engine: Engine, paths: Sequence[str | Path], account: str, *, date_format: str | None = None,

@@ -54,6 +54,7 @@ class Part:
 # What a number cell may hold: ASCII digits, one optional sign, point and exponent (Decimal alone would also take
 # '1_000', other scripts' digits and 'Infinity').
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")   # the same without exponent
 
 
 def _decimal(text: str, column: str, example: str) -> Decimal:
@@ -62,12 +63,13 @@ def _decimal(text: str, column: str, example: str) -> Decimal:
             raise RowError(column, f"{text!r} is not a finite number; expected a plain decimal such as {example}")
         raise RowError(column, f"{text!r} is not a number; expected a plain decimal such as {example}")
     try:
-        number = Decimal(text)
+        number = Decimal(text)   # the pattern admits finite decimals only
     except InvalidOperation:
         raise RowError(column, f"{text!r} is not a number; expected a plain decimal such as {example}") from None
-    if not number.is_finite():
-        raise RowError(column, f"{text!r} is not a finite number; expected a plain decimal such as {example}")
-    if number and not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+    # Without an exponent, a text of at most MAX_EXPONENT characters has fewer digits before or zeros after the
+    # point than the range allows: only longer ones or exponents need the check (every cell of a big file passes).
+    if (len(text) > MAX_EXPONENT or "e" in text or "E" in text) and number \
+            and not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
         raise RowError(column, f"{text!r} is out of the range taxer reads (1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT}); "
                                "check the cell")
     return number
@@ -93,7 +95,8 @@ def amount(value: str, column: str, *, allow_zero: bool = False) -> Decimal | No
     text = value.strip()
     if not text:
         return None
-    number = _decimal(text, column, "0.015")
+    # the common cell (a plain decimal of a few digits) without a second call; the rest as _decimal says
+    number = Decimal(text) if len(text) <= MAX_EXPONENT and _PLAIN.match(text) else _decimal(text, column, "0.015")
     if number < 0:
         raise RowError(column, f"{text!r} is negative; amounts are positive, the column says the direction")
     if number == 0 and not allow_zero:
@@ -128,8 +131,8 @@ def check_assets(fields: object, row) -> None:
     its asset without `asset` still has a bad code refused naming the column it came from."""
     if isinstance(fields, Part):
         values = [fields.leg, *fields.fields.values()]
-    elif isinstance(fields, dict):
-        values = list(fields.values())
+    elif isinstance(fields, dict):   # a record's legs can only be these (Transaction's and stored_values' fields)
+        values = [fields.get("sent"), fields.get("received"), fields.get("fee")]
     else:
         return
     for value in values:
@@ -146,7 +149,12 @@ def leg(row, amount_col: str, currency_col: str, *, allow_zero: bool = False) ->
     code = (row.get(currency_col) or "").strip()
     if qty is None and not code:
         return None
-    asset_ = asset(code, currency_col)
+    asset_ = code.upper()   # as `asset` reads it, without the call
+    if asset_:
+        try:
+            check_asset(asset_)
+        except NameProblem as exc:
+            raise RowError(currency_col, str(exc)) from None
     if qty is None:
         raise RowError(amount_col, f"currency {asset_} is given in {currency_col!r} but no amount; fill in the "
                                    "amount or clear the currency")

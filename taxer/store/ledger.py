@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -132,28 +132,39 @@ def insert_records(conn: Connection, account_id: int, run_id: int | None,
     return insert_rows(conn, account_id, run_id, ((stored_row(tx), origin, payload) for tx, origin, payload in records))
 
 
-def insert_rows(conn: Connection, account_id: int, run_id: int | None,
-                rows: Iterable[tuple[tuple, str, str]]) -> tuple[int, int]:
-    """`insert_records` for transactions already in `stored_row` form (the CSV import's parallel path)."""
+def insert_rows(conn: Connection, account_id: int, run_id: int | None, rows: Iterable[tuple[tuple, str, str]],
+                *, after_chunk: Callable[[list[tuple[tuple, str]], int], None] | None = None) -> tuple[int, int]:
+    """`insert_records` for transactions already in `stored_row` form (the CSV import's parallel path).
+
+    `after_chunk(chunk, inserted)` sees each chunk's (stored row, origin) and how many of them were new, after its
+    transactions are written and before its raw records are; what it raises stops the insert (the caller's
+    rollback undoes it)."""
     tx_sql = _bulk_insert_sql(conn, "transactions", TX_COLUMNS)
     raw_sql = _bulk_insert_sql(conn, "raw_records", RAW_COLUMNS)
     # PostgreSQL reads a timestamp without offset in the session's time zone: say it is UTC.
     zone = "" if conn.dialect.name == "sqlite" else "+00:00"
+
+    def write(chunk: list[tuple[tuple, str, str]]) -> int:
+        stored = _checked_chunk(chunk)
+        new = conn.exec_driver_sql(tx_sql, [(account_id, row[0] + zone, *row[1:], run_id) for row in stored]
+                                   ).rowcount  # sqlite3 and psycopg sum executemany
+        if after_chunk is not None:
+            after_chunk(list(zip(stored, [origin for _row, origin, _payload in chunk])), new)
+        conn.exec_driver_sql(raw_sql, [(account_id, row[13], row[14], origin, payload, run_id)
+                                       for row, (_row, origin, payload) in zip(stored, chunk)])
+        return new
+
     read = inserted = 0
-    tx_rows: list[tuple] = []
-    raw_rows: list[tuple] = []
-    for row, origin, payload in rows:
-        read += 1
-        row = _checked(row, origin)
-        tx_rows.append((account_id, row[0] + zone, *row[1:], run_id))
-        raw_rows.append((account_id, row[13], row[14], origin, payload, run_id))
-        if len(tx_rows) >= CHUNK:
-            inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount  # sqlite3 and psycopg sum executemany
-            conn.exec_driver_sql(raw_sql, raw_rows)
-            tx_rows, raw_rows = [], []
-    if tx_rows:
-        inserted += conn.exec_driver_sql(tx_sql, tx_rows).rowcount
-        conn.exec_driver_sql(raw_sql, raw_rows)
+    chunk: list[tuple[tuple, str, str]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            read += len(chunk)
+            inserted += write(chunk)
+            chunk = []
+    if chunk:
+        read += len(chunk)
+        inserted += write(chunk)
     return read, inserted
 
 
@@ -170,6 +181,26 @@ def _where(origin: str) -> dict:
     if name and lines and all(part.isdigit() for part in lines.split(",")):
         return {"file": name, "line": int(lines) if lines.isdigit() else lines}  # "2,3": a record of two rows
     return {"file": origin}
+
+
+def _checked_chunk(chunk: Sequence[tuple[tuple, str, str]]) -> list[tuple]:
+    """The rows of (stored row, origin, payload) `chunk` as `_checked` leaves them, checked column by column over
+    the whole chunk (each distinct asset code once); a chunk with a problem is checked row by row, so the error
+    names the first bad record as before."""
+    rows = [row for row, _origin, _payload in chunk]
+    columns = list(zip(*rows))
+    codes = set().union(*(columns[i] for i in _ASSETS))
+    codes.discard(None)
+    fine = FIRST_TIME <= min(columns[0]) and max(columns[0]) < LAST_TIME \
+        and not any("\0" in "".join(filter(None, columns[i])) for i in _IDENTIFYING)
+    try:
+        for code in codes:
+            check_asset(code)
+    except NameProblem:
+        fine = False
+    if fine and "\0" not in "".join(filter(None, columns[_DESCRIPTION])):
+        return rows
+    return [_checked(row, origin) for row, origin, _payload in chunk]
 
 
 def _checked(row: tuple, origin: str) -> tuple:
@@ -219,26 +250,31 @@ def conflicting_row(conn: Connection, account_id: int, source: str, rows: Sequen
                     ) -> tuple[int, str] | None:
     """The first of `rows` (stored_row form) whose external id the ledger holds with another time, kind or legs:
     (its index, where the held one came from); None when every held id holds the same transaction."""
-    index = {row[14]: i for i, row in reversed(list(enumerate(rows)))}
-    if not index:
+    index: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        index.setdefault(row[14], i)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    ids = list(index)
+    first = None
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
+        # The driver's own SQL: SQLAlchemy's compiler spent more time on the IN list than SQLite on the lookups.
+        sql = ("SELECT external_id, timestamp, kind, sent_asset, sent_amount, received_asset, received_amount "
+               f"FROM transactions WHERE account_id = {mark} AND source = {mark} "
+               f"AND external_id IN ({', '.join([mark] * len(part))})")
+        for held in conn.exec_driver_sql(sql, (account_id, source, *part)):
+            i = index[held[0]]
+            # Two paths may state one record's fee differently (kraken's trades.csv in the quote, its ledgers.csv
+            # and API in the coin charged or in KFEE credits; Coinbase's file leaves a send's network fee out):
+            # time, kind and the sent and received legs must agree. The same text (SQLite) is the same content.
+            if (first is None or i < first) and rows[i][:6] != tuple(held[1:7]) \
+                    and _content(rows[i][:6]) != _content(held[1:7]):
+                first = i
+    if first is None:
         return None
-    query = (select(TX.c.external_id, type_coerce(TX.c.timestamp, NullType()), TX.c.kind, TX.c.sent_asset,
-                    type_coerce(TX.c.sent_amount, NullType()), TX.c.received_asset,
-                    type_coerce(TX.c.received_amount, NullType()), TX.c.fee_asset,
-                    type_coerce(TX.c.fee_amount, NullType()), RAW.c.origin)
-             .select_from(TX.outerjoin(RAW, (RAW.c.account_id == TX.c.account_id) & (RAW.c.source == TX.c.source)
-                                       & (RAW.c.external_id == TX.c.external_id)))
-             .where((TX.c.account_id == account_id) & (TX.c.source == source)
-                    & TX.c.external_id.in_(list(index))))
-    found = []
-    for held in conn.execute(query):
-        i = index[held[0]]
-        # Two paths may state one record's fee differently (kraken's trades.csv in the quote, its ledgers.csv and
-        # API in the coin charged or in KFEE credits; Coinbase's file leaves a send's network fee out): time, kind
-        # and the sent and received legs must agree.
-        if _content(rows[i][:6]) != _content(held[1:7]):
-            found.append((i, held[9] or "an earlier import"))
-    return min(found) if found else None
+    origin = conn.execute(select(RAW.c.origin).where((RAW.c.account_id == account_id) & (RAW.c.source == source)
+                                                     & (RAW.c.external_id == rows[first][14]))).scalar()
+    return first, origin or "an earlier import"
 
 
 def _content(values) -> tuple:

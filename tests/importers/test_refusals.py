@@ -151,3 +151,46 @@ def test_an_unambiguous_spreadsheet_date_needs_no_option(write_koinly, sqlite_ur
     engine = api.workspace(sqlite_url)
     api.import_csv_file(engine, path, "acct")
     assert [t.timestamp.isoformat() for t in api.transactions(engine)] == ["2024-03-25T14:05:00+00:00"] * 2
+
+
+def _fills(path, rows):
+    path.write_text(f"{BITGET_FILLS}\n" + "".join(
+        f"2024-03-{day:02d} 14:05:00,1,{trade},BTCUSDT,buy,60000,{qty},600,0,BTC\n" for day, trade, qty in rows))
+    return path
+
+
+def test_chunks_of_new_ids_look_nothing_up_and_a_later_held_id_with_other_amounts_is_refused(
+        tmp_path, db_url, monkeypatch):
+    from taxer.store import ledger
+
+    monkeypatch.setattr(ledger, "CHUNK", 3)
+    looked_up = []
+    real = ledger.conflicting_row
+    monkeypatch.setattr(ledger, "conflicting_row", lambda conn, *args: looked_up.append(args[2]) or real(conn, *args))
+    engine = api.workspace(db_url)
+    held = _fills(tmp_path / "a.csv", [(1, 77, "0.01"), (2, 78, "0.01")])
+    assert api.import_csv_file(engine, held, "acct").inserted == 2
+    assert looked_up == []   # a first import: every chunk new
+    # two chunks of new ids (no lookup), then one holding id 77 with another amount beside two new ones
+    edited = _fills(tmp_path / "b.csv", [(day, 100 + day, "0.01") for day in range(3, 9)]
+                    + [(9, 109, "0.01"), (1, 77, "0.05"), (10, 110, "0.01")])
+    with pytest.raises(InputError) as err:
+        api.import_csv_file(engine, edited, "acct")
+    assert (err.value.file, err.value.line) == (str(edited), 9)
+    assert "id '77' of a record already in the ledger (a.csv:2)" in str(err.value)
+    assert [len(rows) for rows in looked_up] == [3]   # only the chunk the insert skipped a row of
+    held_77, held_78 = api.transactions(engine)   # nothing of b.csv
+    assert held_77.external_id.endswith(":77") and held_78.external_id.endswith(":78")
+    assert held_77.received.amount == Decimal("0.01")
+
+
+def test_a_reimport_with_the_same_amounts_written_otherwise_is_no_conflict(tmp_path, db_url, monkeypatch):
+    from taxer.store import ledger
+
+    monkeypatch.setattr(ledger, "CHUNK", 2)
+    engine = api.workspace(db_url)
+    first = _fills(tmp_path / "a.csv", [(1, 77, "0.01"), (2, 78, "0.01"), (3, 79, "0.01")])
+    assert api.import_csv_file(engine, first, "acct").inserted == 3
+    again = _fills(tmp_path / "b.csv", [(1, 77, "0.0100"), (2, 78, "0.01"), (3, 79, "0.010"), (4, 80, "0.01")])
+    result = api.import_csv_file(engine, again, "acct")
+    assert (result.rows, result.inserted) == (4, 1)
