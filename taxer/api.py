@@ -164,9 +164,12 @@ def _same_as_held(conn, account_id: int, source: str, path: Path,
         if found is not None:
             index, held = found
             row, origin = chunk[index]
+            lines = origin.rpartition(":")[2].split(",")  # a record of several rows: 'ledgers.csv:4,5'
+            spans = "" if len(lines) == 1 else \
+                f" (lines {', '.join(lines[:-1])} and {lines[-1]} of the file)"
             raise InputError(f"has the id {row[14].rpartition(':')[2]!r} of a record already in the ledger "
-                             f"({held}) but other amounts, kind or time; one id is one record: check that the "
-                             "file was not edited", file=str(path), line=int(origin.rpartition(":")[2]))
+                             f"({held}) but other amounts, kind or time{spans}; one id is one record: check that "
+                             "the file was not edited", file=str(path), line=int(lines[0]))
         read += len(chunk)
         on_rows(read)
 

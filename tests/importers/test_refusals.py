@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from taxer import api
 from taxer.cli import main
 from taxer.errors import InputError
-from tests.conftest import KOINLY_HEADER
+from tests.conftest import KOINLY_HEADER, ROOT
 
 BUY = "2024-03-01 14:05:00 UTC,1000,USD,0.015,BTC,1.5,USD,,,,buy BTC,"
 BINANCE = "Date(UTC),Pair,Side,Price,Executed,Amount,Fee"
@@ -194,3 +194,22 @@ def test_a_reimport_with_the_same_amounts_written_otherwise_is_no_conflict(tmp_p
     again = _fills(tmp_path / "b.csv", [(1, 77, "0.0100"), (2, 78, "0.01"), (3, 79, "0.010"), (4, 80, "0.01")])
     result = api.import_csv_file(engine, again, "acct")
     assert (result.rows, result.inserted) == (4, 1)
+
+
+def test_a_held_record_of_two_rows_with_other_amounts_is_refused_naming_its_lines(tmp_path, sqlite_url):
+    # A Kraken ledgers trade is two rows (one refid): its origin is 'ledgers.csv:4,5'. Found again with another
+    # amount, the refusal names the file and the record's first line, and says which lines the record spans.
+    source = ROOT / "tests" / "importers" / "data" / "kraken" / "ledgers.csv"
+    engine = api.workspace(sqlite_url)
+    first = tmp_path / "first" / "ledgers.csv"
+    first.parent.mkdir()
+    first.write_bytes(source.read_bytes())
+    api.import_csv_file(engine, first, "kraken")
+    before = [t.id for t in api.transactions(engine)]
+    edited = tmp_path / "ledgers.csv"
+    edited.write_text(source.read_text().replace('"-620.0000","1.6120"', '"-630.0000","1.6120"'))
+    with pytest.raises(InputError) as err:
+        api.import_csv_file(engine, edited, "kraken")
+    assert (err.value.file, err.value.line) == (str(edited), 4)
+    assert "(lines 4 and 5 of the file)" in str(err.value)
+    assert [t.id for t in api.transactions(engine)] == before
