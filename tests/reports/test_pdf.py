@@ -20,7 +20,7 @@ from taxer import __version__, api
 from taxer.countries.us import SCHEDULE_D_LINES
 from taxer.demo import SAMPLE_ACCOUNTS
 from taxer.money import accounting
-from taxer.reports import form8949, pdf_listing
+from taxer.reports import form8949, pdf, pdf_listing
 from taxer.reports.form8949 import Form8949Line
 from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
 from taxer.reports.pdf_listing import WIDTH, Column, Listing, paginate
@@ -317,28 +317,32 @@ def test_bytes_are_the_same_in_another_process(single):
     assert other == single
 
 
-def test_compiled_templates_are_kept_between_runs_and_a_spoilt_cache_changes_nothing(single, tmp_path):
-    """The front's templates are compiled once and kept (taxer.resources.cache_dir); the next process loads them
-    and writes the same bytes, and so does one that finds every kept file cut short or overwritten."""
-    script = ("import sys; from tests.reports.test_pdf import small_view, CONTEXT; "
-              "from taxer.reports.pdf import pdf_bytes; "
-              "sys.stdout.buffer.write(pdf_bytes(small_view(), CONTEXT))")
-    env = dict(os.environ, TAXER_CACHE_DIR=str(tmp_path / "cache"))
+def test_compiled_templates_are_kept_between_runs_and_a_spoilt_cache_changes_nothing(tmp_path, monkeypatch):
+    """The front's templates are compiled once and kept (taxer.resources.cache_dir); the next run loads them and
+    makes the same HTML (so the same PDF), and so does one that finds every kept file cut short or overwritten.
+    Each run is a new jinja2 environment, as each taxer process makes one."""
+    view = small_view()
+    front = pdf.front_context(view, CONTEXT)
+    pages = [page for listing in pdf_listing.listings(view) for page in pdf_listing.paginate(listing)]
+    contents = pdf._contents(pages)
+    stubs = pdf._stubs(pages)
 
-    def run() -> bytes:
-        return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
-                              check=True).stdout
+    def html(cache: str) -> str:
+        monkeypatch.setenv("TAXER_CACHE_DIR", cache)
+        env = pdf.environment.__wrapped__()  # not the process's cached one
+        return env.get_template("report.html.j2").render(front, contents=contents, stubs=stubs, end=pdf.LISTINGS_END)
 
-    assert run() == single
+    compiled = html("")  # no cache: compiled from the sources
+    assert html(str(tmp_path / "cache")) == compiled
     kept = sorted((tmp_path / "cache" / "templates").iterdir())
     assert len(kept) >= 2  # report.html.j2 and the templates it includes
     written = {path: path.stat().st_mtime_ns for path in kept}
-    assert run() == single
+    assert html(str(tmp_path / "cache")) == compiled
     assert {path: path.stat().st_mtime_ns for path in kept} == written  # loaded, not compiled and written again
     for n, path in enumerate(kept):
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2] if n % 2 else b"not a compiled template" * 10)
-    assert run() == single
+    assert html(str(tmp_path / "cache")) == compiled
 
 
 def test_the_template_cache_is_used_only_in_a_folder_of_ones_own(tmp_path, monkeypatch):
