@@ -147,7 +147,7 @@ def front_context(view: ReportView, context: PdfContext) -> dict:
         "holdings_assets": len({h.asset for h in view.holdings}),
         "holdings_basis": sum((h.cost_basis for h in view.holdings), ZERO),
         "holdings_missing": sum(1 for h in view.holdings if h.basis_missing),
-        **_warnings_shown(view),
+        "warnings_total": len(view.warnings),
         "basis_missing_lines": sum(1 for r in view.form8949 if "basis_missing" in r.flags),
         "pool_this_year": _pool_in_force(p.pool, p.year),
         "window_hours": f"{p.transfer_window_hours:g}",
@@ -180,41 +180,21 @@ def law_context(view: ReportView) -> dict:
     }
 
 
-WARNINGS_PER_KIND = 25  # the PDF prints this many of each kind in full; warnings.csv lists every one
-
-
-def _warnings_shown(view: ReportView) -> dict:
-    """The warnings the PDF prints in full, and how many more of each kind warnings.csv holds.
-
-    A history synced before prices are known can carry one warning per trade; laying out 100,000 boxed
-    paragraphs would take hours and help no reader.
-    """
-    shown, hidden = [], {}
-    seen: dict[str, int] = {}
-    for w in view.warnings:
-        seen[w.code] = seen.get(w.code, 0) + 1
-        if seen[w.code] <= WARNINGS_PER_KIND:
-            shown.append(w)
-        else:
-            hidden[w.code] = hidden.get(w.code, 0) + 1
-    return {"warnings": shown, "warnings_total": len(view.warnings), "warnings_hidden": hidden,
-            "warnings_per_kind": WARNINGS_PER_KIND}
-
-
 def _pool_in_force(pool: str, year: int) -> str:
     if pool == "auto":
         return "per_account" if year >= 2025 else "universal"
     return pool
 
 
-def _html(front: dict, contents: Sequence[tuple[str, str, bool]], stubs: Sequence[tuple[str, int]]) -> str:
-    """The front pages' HTML: cover, summary, warnings, corrections, methodology, then one empty stub page per
-    listing (see _front)."""
+def _html(front: dict, contents: Sequence[tuple[str, str, bool]], stubs: Sequence[tuple[str, int]],
+          listing_pages: dict[str, str]) -> str:
+    """The front pages' HTML: cover, summary, reconciliation, corrections, methodology, then one empty stub page
+    per listing (see _front); `listing_pages` names each listing's stub, for the front's page references."""
     return environment().get_template("report.html.j2").render(front, contents=contents, stubs=stubs,
-                                                                end=LISTINGS_END)
+                                                                end=LISTINGS_END, listing_pages=listing_pages)
 
 
-FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"), ("Warnings", "warnings"),
+FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"),
                   ("Form 1099-DA reconciliation", "reconciliation"), ("Corrections", "corrections"),
                   ("Methodology: rules and options used", "methodology"))
 
@@ -249,6 +229,12 @@ def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
         [(page.toc, f"taxer-listing-{k}", False) for k, page in enumerate(starts, 1)]
 
 
+def _listing_stubs(pages: Sequence[Page]) -> dict[str, str]:
+    """Each listing's anchor ('warnings', 'part-I-C') -> its stub page's, whose page number the front prints."""
+    starts = [page for page in pages if not page.continued]
+    return {page.anchor: f"taxer-listing-{k}" for k, page in enumerate(starts, 1)}
+
+
 def _front(view: ReportView, front: dict, pages: Sequence[Page]):
     """The front laid out by WeasyPrint, once: (document, its page count).
 
@@ -262,7 +248,8 @@ def _front(view: ReportView, front: dict, pages: Sequence[Page]):
     corrected, us = bool(view.corrections), not front["country_rules"]
     reconciled = front["reconciliation"] is not None
     stubs = _stubs(pages)
-    document = layout(_html(front, _contents(pages, corrected, us, reconciled), stubs), str(templates_dir()))
+    document = layout(_html(front, _contents(pages, corrected, us, reconciled), stubs, _listing_stubs(pages)),
+                      str(templates_dir()))
     first_stub = stubs[0][0]
     count = next((n for n, page in enumerate(document.pages) if first_stub in page.anchors), None)
     if count is None:  # pragma: no cover - the stubs are in the HTML; WeasyPrint keeps every anchor

@@ -270,9 +270,35 @@ def holdings_listing(view: ReportView) -> Listing:
                    "Flag B: basis missing (zero basis used until supplied, see Warnings).")
 
 
+WARNINGS_PER_KIND = 25  # the PDF prints this many of each kind in full; warnings.csv lists every one
+
+
+def warnings_listing(view: ReportView) -> Listing:
+    """The warnings, first of the listings: the first WARNINGS_PER_KIND of each kind in full (what, where, what to
+    do), then how many more of each kind warnings.csv holds. A history synced before prices are known can carry
+    one warning per trade; printing 100,000 of them would help no reader."""
+    rows, hidden, seen = [], {}, {}
+    for w in view.warnings:
+        seen[w.code] = seen.get(w.code, 0) + 1
+        if seen[w.code] > WARNINGS_PER_KIND:
+            hidden[w.code] = hidden.get(w.code, 0) + 1
+            continue
+        # the message names the transactions, account and amount; warnings.csv has them in columns too
+        rows.append((f"{len(rows) + 1}.", f"{w.code.replace('_', ' ').capitalize()}: {w.message} Action: {w.action}"))
+    totals = tuple(("", f"{count} more {code.replace('_', ' ')} {'warning is' if count == 1 else 'warnings are'} "
+                        f"listed in warnings.csv (the first {WARNINGS_PER_KIND} of each kind are shown here).")
+                   for code, count in hidden.items())
+    total = len(view.warnings)
+    return Listing("Warnings", f"Warnings ({total}): problems the ledger raised. Each can change the figures; "
+                   "resolve them (or have them reviewed) before filing", "warnings", f"Warnings ({total})",
+                   (Column(("No.",), 5, True), Column(("Warning, and what to do",), 0)), tuple(rows), totals)
+
+
 def listings(view: ReportView) -> list[Listing]:
-    """Every listing of the report in print order; an empty one is left out (the summary says so)."""
-    out = form8949_listings(view)
+    """Every listing of the report in print order, the warnings first; an empty one is left out (the summary
+    says so)."""
+    out = [warnings_listing(view)] if view.warnings else []
+    out += form8949_listings(view)
     if view.income:
         out.append(income_listing(view))
     if view.other_disposals:

@@ -119,7 +119,7 @@ def test_pdf_has_the_reconciliation_after_the_summary(ledger, tmp_path):
     contents = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in pages[0].splitlines()
                 if line.startswith(("Summary and", "Warnings", "Form 1099-DA", "Methodology"))}
     at = int(contents["Form 1099-DA reconciliation"])
-    assert int(contents["Warnings"]) <= at < int(contents["Methodology: rules and options used"])
+    assert int(contents["Summary and Schedule D totals"]) <= at < int(contents["Methodology: rules and options used"])
     page = pages[at - 1]
     assert page.lstrip().splitlines()[1].startswith("Form 1099-DA reconciliation") or \
         "Form 1099-DA reconciliation" in page

@@ -134,11 +134,15 @@ def test_form8949_rows_appear_in_order(package):
 
 def test_warnings_come_before_the_statement(package):
     out, _ = package
-    text = "\n".join(_pages(out / "report.pdf"))
     warning = _rows(out / "warnings.csv")[0]
-    first_words = warning["message"][:40]
-    assert text.index("Warnings (1)") < text.index(first_words) < text.index("Form 8949 Part I: short-term\nBox")
-    assert text.index("Action: " + warning["action"][:30]) < text.index("Methodology: rules and options used\n")
+    pages = _pages(out / "report.pdf")
+    # the warnings are the first listing: after the front (its methodology), before the statement
+    method = next(n for n, page in enumerate(pages) if n and "Methodology: rules and options used" in page.splitlines())
+    warned = next(n for n, page in enumerate(pages) if "Warnings (1): problems" in " ".join(page.split()))
+    statement = next(n for n, page in enumerate(pages) if "Form 8949 Part I: short-term" in page.splitlines()[:3])
+    assert method < warned < statement
+    words = " ".join(pages[warned].split())  # the listing wraps its long cells
+    assert words.index(warning["message"][:60]) < words.index("Action: " + warning["action"][:30])
 
 
 def test_page_x_of_y_on_every_page(package):
@@ -221,7 +225,7 @@ def test_render_pdf_writes_the_pages_with_progress_and_an_outline(single, writte
     assert calls[0] == (0, len(pages)) and calls[-1] == (len(pages), len(pages))
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     outline = [item["/Title"] for item in PdfReader(path).outline]
-    assert outline[:3] == ["Cover", "Summary", "Warnings (1)"]
+    assert outline[:4] == ["Cover", "Summary", "Methodology: rules and options used", "Warnings (1)"]
     assert outline[-5:] == ["Form 8949 Part I: short-term, box C", "Form 8949 Part II: long-term, box F", "Income",
                             "Other disposals", "Year-end holdings"]
     reader = PdfReader(path)
@@ -273,26 +277,33 @@ def test_every_listing_page_has_its_heads_column_headings_and_number(single):
 def test_the_contents_number_the_front_and_the_listings(single):
     pages = _pages(single)
     cover = pages[0]
-    for title, anchor_text in (("Summary and Schedule D totals", "Summary"), ("Warnings", "Warnings (1)"),
+    for title, anchor_text in (("Summary and Schedule D totals", "Summary"), ("Warnings (1)", "Warnings"),
                                ("Methodology: rules and options used", "Methodology: rules and options used"),
                                ("Form 8949 Part I: short-term, box C", "Form 8949 Part I: short-term"),
                                ("Income", "Income"), ("Year-end holdings", "Year-end holdings")):
         number = int(re.search(rf"^{re.escape(title)} (\d+)$", cover, re.MULTILINE).group(1))
         assert anchor_text in pages[number - 1].splitlines(), title
     warnings_page = int(re.search(r"see Warnings on page (\d+)", cover).group(1))
-    assert "Warnings (1)" in pages[warnings_page - 1]
+    assert pages[warnings_page - 1].splitlines()[1:3] == [
+        "Warnings", "Warnings (1): problems the ledger raised. Each can change the figures; resolve them (or have "
+        "them reviewed) before filing"]
 
 
 def test_the_front_is_laid_out_once_however_long_it_runs(monkeypatch):
     """The listings' page numbers come from stub pages WeasyPrint numbers itself (pdf._front), so a front that
-    grows by pages (here 60 warnings: many more than the cover, summary and methodology's 4 pages) still costs one
-    layout, and the contents and "of N" agree with where the pages fell."""
+    grows by pages (here 60 corrections: many more than the cover, summary and methodology's 4 pages) still costs
+    one layout, and the contents and "of N" agree with where the pages fell."""
+    import dataclasses
+
     from taxer.reports import pdf_front
+    from taxer.reports.view import CorrectionLine
 
     calls = []
     real = pdf_front.layout
     monkeypatch.setattr(pdf_front, "layout", lambda *args: calls.append(1) or real(*args))
-    view = small_view(warnings=60)
+    corrections = tuple(CorrectionLine(n, "relabel", f"coinbase/csv:{n}", "", "relabel as gift", "a gift to a friend",
+                                       "me", datetime(2024, 5, 1, tzinfo=UTC), "applied", (n,)) for n in range(60))
+    view = dataclasses.replace(small_view(), corrections=corrections)
     pages = _pages(pdf_bytes(view, CONTEXT))
     assert calls == [1]
     cover, total = pages[0], len(pages)
@@ -330,7 +341,8 @@ def test_compiled_templates_are_kept_between_runs_and_a_spoilt_cache_changes_not
     def html(cache: str) -> str:
         monkeypatch.setenv("TAXER_CACHE_DIR", cache)
         env = pdf.environment.__wrapped__()  # not the process's cached one
-        return env.get_template("report.html.j2").render(front, contents=contents, stubs=stubs, end=pdf.LISTINGS_END)
+        return env.get_template("report.html.j2").render(front, contents=contents, stubs=stubs, end=pdf.LISTINGS_END,
+                                                         listing_pages=pdf._listing_stubs(pages))
 
     compiled = html("")  # no cache: compiled from the sources
     assert html(str(tmp_path / "cache")) == compiled
@@ -382,7 +394,8 @@ def test_no_warnings_no_taxpayer_no_import(tmp_path):
     pages = _pages(pdf_bytes(small_view(lines=3, warnings=False), context))
     text = "\n".join(pages)
     assert "Ledger as of: no import recorded" in pages[0]
-    assert "\nNo warnings\n" in text and "Prepared for" not in text
+    assert "No warnings: the ledger raised no problems for this period." in " ".join(pages[0].split())
+    assert "Warnings (" not in text and "Prepared for" not in text  # no warnings listing
     assert "Period start 2024-01-01 00:00:00 (America/New_York)" in pages[0]
     assert "HIFO (highest unit cost first)" in pages[0]
 
