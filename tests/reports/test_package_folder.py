@@ -379,3 +379,29 @@ def test_a_killed_report_takes_its_pdf_child_with_it(sample_db, tmp_path):
         time.sleep(0.01)
     assert all(_gone(pid) for pid in children)
     assert _snapshot(out) == before  # the old package, whole
+
+
+def test_the_pdf_child_leaves_the_ledger_connection_whole(db_url, tmp_path):
+    # On PostgreSQL the parent's pooled connection is a socket the forked child inherits: the child must neither
+    # use nor close it. After a report whose PDF a child made, the same engine still reads the ledger and a second
+    # report gives the same package. (A fresh interpreter: fork_call declines to fork beside xdist's thread.)
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from taxer import api\n"
+        "from taxer.demo import SAMPLE_ACCOUNTS\n"
+        "from tests.conftest import SAMPLE\n"
+        "url, out = sys.argv[1], Path(sys.argv[2])\n"
+        "engine = api.workspace(url)\n"
+        "for name, account in SAMPLE_ACCOUNTS.items():\n"
+        "    api.import_csv_file(engine, SAMPLE / name, account)\n"
+        "api.report(engine, year=2024, out=out / 'a')\n"
+        "count = len(list(api.transactions(engine)))\n"
+        "api.report(engine, year=2024, out=out / 'b')\n"
+        "files = [json.loads((out / n / 'manifest.json').read_text())['files'] for n in 'ab']\n"
+        "print(count, files[0] == files[1], 'report.pdf' in files[0])\n")
+    done = subprocess.run([sys.executable, "-c", code, db_url, str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "TAXER_PDF_CHILD_FROM": "0"})
+    assert done.returncode == 0, done.stderr
+    count, same, pdf = done.stdout.split()
+    assert int(count) > 0 and same == "True" and pdf == "True"
