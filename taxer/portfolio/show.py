@@ -14,9 +14,9 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _share(value: Decimal | None) -> float | None:
-    # Not money: a share is a fraction of the total (INTERFACE.md: a JSON number from 0 to 1); the money beside it
-    # stays Decimal text.
-    return None if value is None else float(value)
+    # a share is a fraction of the total (INTERFACE.md: a JSON number from 0 to 1); the money beside it stays
+    # Decimal text
+    return None if value is None else float(value)  # not money: a fraction
 
 
 def _holding_json(h: Holding) -> dict:

@@ -90,6 +90,11 @@ def _pct(value: Decimal | None) -> str:
     return '<td data-v="">-</td>' if value is None else f'<td data-v="{value}">{value * 100:.1f} %</td>'
 
 
+def _plot(value: Decimal | None) -> float | None:
+    """A chart coordinate or bar length from a Decimal; None stays a gap."""
+    return None if value is None else float(value)  # not money: a position in pixels; printed figures stay Decimal
+
+
 def _short(value: float) -> str:
     """An axis label: 1.2k, 3.4M."""
     magnitude = abs(value)
@@ -322,18 +327,18 @@ def portfolio_page(p: Portfolio, history: History | None = None, title: str = "P
                   ("of which long-term", _fmt(p.long_term_gain, cur))]
     cards.append((f"Gain if sold now ({p.sell_now.year})", _fmt(p.sell_now.total_gain, cur)))
     card_html = "".join(f'<div class="card"><span>{escape(k)}</span><b>{v}</b></div>' for k, v in cards)
-    # float() below is not money: bar lengths and chart coordinates in pixels. The figures printed on the page come
-    # from the Decimals (the f-strings and the tables), never from these floats.
-    assets = [(h.asset, float(h.share), f"{h.share * 100:.1f} % · {h.value:,.0f}") for h in p.assets
+    # _plot: bar lengths and chart coordinates; the figures printed on the page come from the Decimals (the
+    # f-strings and the tables), never from these floats.
+    assets = [(h.asset, _plot(h.share), f"{h.share * 100:.1f} % · {h.value:,.0f}") for h in p.assets
               if h.share is not None]
-    accounts = [(a.account, float(a.share), f"{a.share * 100:.1f} % · {a.value:,.0f}") for a in p.accounts
+    accounts = [(a.account, _plot(a.share), f"{a.share * 100:.1f} % · {a.value:,.0f}") for a in p.accounts
                 if a.share is not None]
     parts = [f'<div class="cards">{card_html}</div>']
     if history is not None:
         pts = history.net_worth
         parts.append(f'<section class="panel" id="networth"><h2>Net worth over time ({cur}, month ends)</h2>'
                      + line_chart(
-            [x.label for x in pts], [("market value", PALETTE[0], [float(x.value) for x in pts])],
+            [x.label for x in pts], [("market value", PALETTE[0], [_plot(x.value) for x in pts])],
             hollow=[bool(x.missing) for x in pts]) + '<p class="note">Hollow points leave out holdings without a '
             "cached price at that month end.</p></section>")
     parts.append('<div class="grid">'
@@ -347,12 +352,12 @@ def portfolio_page(p: Portfolio, history: History | None = None, title: str = "P
             '<div class="grid">'
             f'<section class="panel" id="gains"><h2>Realized and unrealized gain per tax year ({cur})</h2>'
             + column_chart([g.year for g in gains],
-                           [("realized", PALETTE[2], [float(g.realized) for g in gains]),
+                           [("realized", PALETTE[2], [_plot(g.realized) for g in gains]),
                             ("unrealized at year end", PALETTE[4],
-                             [None if g.unrealized is None else float(g.unrealized) for g in gains])])
+                             [_plot(g.unrealized) for g in gains])])
             + "</section>"
             f'<section class="panel" id="income"><h2>Income per month ({cur})</h2>'
-            + column_chart([m.month for m in income], [("income", PALETTE[5], [float(m.value) for m in income])])
+            + column_chart([m.month for m in income], [("income", PALETTE[5], [_plot(m.value) for m in income])])
             + ('<p class="note">Some income had no known value and is not counted.</p>'
                if any(m.missing for m in income) else "") + "</section></div>")
     parts += [_holdings_panel(p), _lots_panel(p), _sell_panel(p)]
