@@ -116,22 +116,21 @@ class _Computation:
         # deposit index -> (lots on their way, quantity the sender lacked); None when nothing moves (one pool)
         self.transit: dict[int, tuple[list[OpenLot], Decimal] | None] = {}
         self._methods: dict[int, Method] = {}
-        self.earlier: EarlierRows | None = None
         self.marks: list[tuple[int, datetime]] = []  # (micros, instant) of compute's `marks`, in time order
         self._told = 0  # how many marks `earlier` has been told of
 
     def hand_to(self, earlier: EarlierRows, marks: Sequence[datetime]) -> None:
-        """Make the rows before `keep_from` and hand them to `earlier` (see `compute`)."""
-        self.earlier = earlier
+        """Make the rows before `keep_from` and hand them to `earlier` (see `compute`): the books keep it."""
         self.marks = sorted((micros(mark), mark) for mark in marks)
         self.books.earlier = earlier
 
     def _reach(self, upto: int) -> None:
         """Hand on the rows so far and tell `earlier` of the marks up to index `upto` (exclusive) not yet told."""
-        assert self.earlier is not None  # only called when handing on
+        earlier = self.books.earlier
+        assert earlier is not None  # only called when handing on
         self.books.hand_on()
         while self._told < upto:
-            self.earlier.reached(self.marks[self._told][1])
+            earlier.reached(self.marks[self._told][1])
             self._told += 1
 
     def _mark_positions(self, order: Sequence[int], times: list[int], end: int) -> list[int]:
@@ -176,7 +175,7 @@ class _Computation:
         tracking = switch_at is not None
         # Under lot methods rows are made as the ledger is read: each mark is reached at its position.
         self._told = 0
-        due = self._mark_positions(order, times, end) if self.earlier is not None and self.matcher is None else []
+        due = self._mark_positions(order, times, end) if books.earlier is not None and self.matcher is None else []
         due.append(len(order))  # a sentinel: past the last position
         if due[0] < 0:
             self._reach(bisect_right(due, -1))
@@ -202,12 +201,12 @@ class _Computation:
             assert isinstance(books, EventBooks)  # a matcher's books
             stop = until.astimezone(zone).date() if until is not None else None
             disposals, holdings = self.matcher(books, stop)
-            if self.earlier is not None:
+            if books.earlier is not None:
                 self._reach(len(self.marks))
             transfers = [t for t in books.transfers if until is None or t.sent_at < until]
             return Result(disposals=tuple(disposals), income=tuple(books.income), holdings=tuple(holdings),
                           warnings=tuple(books.warnings), transfers=tuple(transfers))
-        if self.earlier is not None:
+        if books.earlier is not None:
             self._reach(len(self.marks))
         in_transit = [lot for entry in self.transit.values() if entry for lot in entry[0]]
         return Result(disposals=tuple(books.disposals), income=tuple(books.income),
