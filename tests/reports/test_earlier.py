@@ -133,13 +133,17 @@ def handed_on(rules: Country, s: EngineSettings, txs: list[Transaction], year: i
     return earlier.figures(), result
 
 
+def drawn(code: str, method: str, data) -> tuple[Country, EngineSettings, list[Transaction]]:
+    """A country's rules, engine settings for `method`, and a history drawn for them."""
+    rules = country(code)
+    return rules, engine_settings(rules, method), data.draw(histories(rules))
+
+
 @pytest.mark.parametrize(("code", "method"), CASES)
 @CHECKS
 @given(data=st.data())
 def test_earlier_years_give_the_whole_history_figures(code, method, data):
-    rules = country(code)
-    s = engine_settings(rules, method)
-    txs = data.draw(histories(rules))
+    rules, s, txs = drawn(code, method, data)
     expected, full = whole_history(rules, s, txs, REPORT_YEAR)
     figures, result = handed_on(rules, s, txs, REPORT_YEAR)
     assert figures == expected
@@ -170,9 +174,7 @@ class Recorder:
 @CHECKS
 @given(data=st.data())
 def test_a_mark_comes_after_every_row_before_it(code, method, data):
-    rules = country(code)
-    s = engine_settings(rules, method)
-    txs = data.draw(histories(rules))
+    rules, s, txs = drawn(code, method, data)
     start, end = rules.bounds(REPORT_YEAR, s.timezone)
     marks = [q1 for _, _, q1 in periods(rules, s.timezone, txs, REPORT_YEAR)]
     recorder = Recorder()
