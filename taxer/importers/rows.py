@@ -54,7 +54,6 @@ class Part:
 # What a number cell may hold: ASCII digits, one optional sign, point and exponent (Decimal alone would also take
 # '1_000', other scripts' digits and 'Infinity').
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")   # the same without exponent
 
 
 def _decimal(text: str, column: str, example: str) -> Decimal:
@@ -95,8 +94,7 @@ def amount(value: str, column: str, *, allow_zero: bool = False) -> Decimal | No
     text = value.strip()
     if not text:
         return None
-    # the common cell (a plain decimal of a few digits) without a second call; the rest as _decimal says
-    number = Decimal(text) if len(text) <= MAX_EXPONENT and _PLAIN.match(text) else _decimal(text, column, "0.015")
+    number = _decimal(text, column, "0.015")
     if number < 0:
         raise RowError(column, f"{text!r} is negative; amounts are positive, the column says the direction")
     if number == 0 and not allow_zero:
@@ -149,12 +147,7 @@ def leg(row, amount_col: str, currency_col: str, *, allow_zero: bool = False) ->
     code = (row.get(currency_col) or "").strip()
     if qty is None and not code:
         return None
-    asset_ = code.upper()   # as `asset` reads it, without the call
-    if asset_:
-        try:
-            check_asset(asset_)
-        except NameProblem as exc:
-            raise RowError(currency_col, str(exc)) from None
+    asset_ = asset(code, currency_col)
     if qty is None:
         raise RowError(amount_col, f"currency {asset_} is given in {currency_col!r} but no amount; fill in the "
                                    "amount or clear the currency")

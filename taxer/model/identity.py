@@ -31,7 +31,7 @@ def amount_text(value: Decimal) -> str:
 
 def leg_text(leg: Leg | None) -> str:
     """'0.5 BTC', or '' for no leg."""
-    return f"{exact_text(leg.amount)} {leg.asset}" if leg else ""   # amount_text, one call less per leg
+    return f"{amount_text(leg.amount)} {leg.asset}" if leg else ""
 
 
 def record_key(tx: Transaction) -> tuple[str, str, str]:
