@@ -209,10 +209,9 @@ def _stubs(pages: Sequence[Page]) -> list[tuple[str, int]]:
     A stub's increment is the length of the listing before it (1 for the first, which follows the front), so
     WeasyPrint's page counter on each stub is that listing's real first page, and on LISTINGS_END the last page.
     """
-    starts = [n for n, page in enumerate(pages) if not page.continued]
     stubs, previous = [], None
-    for k, start in enumerate(starts, 1):
-        stubs.append((f"taxer-listing-{k}", 1 if previous is None else start - previous))
+    for start, _page, stub in _listing_starts(pages):
+        stubs.append((stub, 1 if previous is None else start - previous))
         previous = start
     last = 0 if previous is None else len(pages) - 1 - previous
     return [*stubs, (LISTINGS_END, last if pages else 0)]
@@ -224,15 +223,20 @@ def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
     sections (links) and the listings (their stub pages, not links: the stubs are dropped)."""
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
     shown = {"corrections": corrections, "reconciliation": reconciled}
-    starts = [page for page in pages if not page.continued]
     return [(title, anchor, True) for title, anchor in sections if shown.get(anchor, True)] + \
-        [(page.toc, f"taxer-listing-{k}", False) for k, page in enumerate(starts, 1)]
+        [(page.toc, stub, False) for _n, page, stub in _listing_starts(pages)]
+
+
+def _listing_starts(pages: Sequence[Page]) -> list[tuple[int, Page, str]]:
+    """(index in `pages`, page, its stub page's anchor) of each listing's first page (one that is not
+    `continued`): the stubs the front numbers the listings by (see _front)."""
+    starts = [(n, page) for n, page in enumerate(pages) if not page.continued]
+    return [(n, page, f"taxer-listing-{k}") for k, (n, page) in enumerate(starts, 1)]
 
 
 def _listing_stubs(pages: Sequence[Page]) -> dict[str, str]:
     """Each listing's anchor ('warnings', 'part-I-C') -> its stub page's, whose page number the front prints."""
-    starts = [page for page in pages if not page.continued]
-    return {page.anchor: f"taxer-listing-{k}" for k, page in enumerate(starts, 1)}
+    return {page.anchor: stub for _n, page, stub in _listing_starts(pages)}
 
 
 def _front(view: ReportView, front: dict, pages: Sequence[Page]):
