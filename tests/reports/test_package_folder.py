@@ -227,11 +227,13 @@ def test_the_fallback_swap_without_renameat2(sample_db, tmp_path, monkeypatch):
 
 # --- killed reports ---------------------------------------------------------------------------------------------
 
-def _spawn(db: str, out: Path, method: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _spawn(db: str, out: Path, *options: str, piped: bool = False, **env: str) -> subprocess.Popen:
+    """`taxer report --year 2024 --out OUT OPTIONS` (CSV and PDF) in a new process, `env` added to its
+    environment; its output discarded, or `piped` (text) for the test to read."""
+    stream = subprocess.PIPE if piped else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "taxer.cli", "--db", db, "report", "--year", "2024", "--out",
-                             str(out), "--format", "csv,pdf", "--method", method],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             str(out), "--format", "csv,pdf", *options],
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=stream, stderr=stream, text=True)
 
 
 # Where a kill matters is while the package is written: each of these is the moment a kill lands, seen in the
@@ -268,7 +270,8 @@ def _kill_when(proc: subprocess.Popen, parent: Path, ready) -> bool:
 
 def test_a_killed_report_leaves_the_old_package_or_the_new_one(sample_db, tmp_path):
     out = tmp_path / "out"
-    proc = _spawn(sample_db, out, "fifo")  # the old package; how long its writing takes, for the random kills
+    # the old package; how long its writing takes, for the random kills
+    proc = _spawn(sample_db, out, "--method", "fifo")
     first_staged = None
     while proc.poll() is None:
         first_staged = first_staged or _staged(tmp_path, proc.pid)
@@ -280,16 +283,15 @@ def test_a_killed_report_leaves_the_old_package_or_the_new_one(sample_db, tmp_pa
     methods, kills = {"fifo"}, 0
     for attempt, ready in enumerate(moments):
         method = ("hifo", "lifo")[attempt % 2]
-        kills += _kill_when(_spawn(sample_db, out, method), tmp_path, ready)
+        kills += _kill_when(_spawn(sample_db, out, "--method", method), tmp_path, ready)
         manifest = _whole(out)  # one whole package, every file matching its hash
         assert manifest["parameters"]["method"] in methods | {method}
         methods.add(manifest["parameters"]["method"])
         assert json.loads((out / "summary.json").read_text())["method"] == manifest["parameters"]["method"]
     assert kills >= 4, "the reports finished before they could be killed: the test did not test killing"
-    final = subprocess.run([sys.executable, "-m", "taxer.cli", "--db", sample_db, "report", "--year", "2024",
-                            "--out", str(out), "--format", "csv,pdf", "--method", "fifo"],
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
-    assert final.returncode == 0, final.stderr  # the next report after the kills succeeds
+    final = _spawn(sample_db, out, "--method", "fifo", piped=True)
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err  # the next report after the kills succeeds
     assert _whole(out)["parameters"]["method"] == "fifo"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # killed runs' staging folders removed
 
@@ -307,11 +309,6 @@ def _after(seconds: float):
 
 # A big report's PDF is made by a forked child while the CSV files are written (taxer.reports.pdf.start);
 # TAXER_PDF_CHILD_FROM=0 makes the sample year's PDF that way too.
-def _cli(db: str, out: Path, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "taxer.cli", "--db", db, "report", "--year", "2024", "--out",
-                             str(out)], env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
 
 def _children(pid: int) -> list[int]:
     found = []
@@ -337,7 +334,7 @@ def _gone(pid: int) -> bool:
 def test_a_pdf_made_in_a_child_process_is_the_same_package(sample_db, tmp_path):
     _report(sample_db, tmp_path / "here")  # in this process: fork_call declines beside xdist's thread, and the
     # sample year is below CHILD_FROM anyway
-    proc = _cli(sample_db, tmp_path / "child", TAXER_PDF_CHILD_FROM="0")
+    proc = _spawn(sample_db, tmp_path / "child", piped=True, TAXER_PDF_CHILD_FROM="0")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     # every file, report.pdf included, to the byte (SHA-256)
@@ -348,7 +345,7 @@ def test_the_pdf_child_killed_fails_the_report_clearly_and_keeps_the_old_package
     out = tmp_path / "out"
     _report(sample_db, out)
     before = _snapshot(out)
-    proc = _cli(sample_db, out, TAXER_PDF_CHILD_FROM="0")
+    proc = _spawn(sample_db, out, piped=True, TAXER_PDF_CHILD_FROM="0")
     killed = None
     while proc.poll() is None and killed is None:
         for child in _children(proc.pid):
@@ -366,7 +363,7 @@ def test_a_killed_report_takes_its_pdf_child_with_it(sample_db, tmp_path):
     out = tmp_path / "out"
     _report(sample_db, out)
     before = _snapshot(out)
-    proc = _cli(sample_db, out, TAXER_PDF_CHILD_FROM="0")
+    proc = _spawn(sample_db, out, piped=True, TAXER_PDF_CHILD_FROM="0")
     children: list[int] = []
     while proc.poll() is None and not children:
         children = _children(proc.pid)
