@@ -63,6 +63,7 @@ class Forked:
         """The call's return value (its exception raised here); `progress(done, total)` as the child reports."""
         import pickle
 
+        answered = False
         try:
             while True:
                 data = _receive(self._answers)
@@ -73,24 +74,26 @@ class Forked:
                     if progress is not None:
                         progress(*value)
                     continue
+                answered = True
                 if kind == "ok":
                     return value
                 raise value
         finally:
-            status = self.close()
+            status = self.close(stop=not answered)  # an answered child is exiting: reaped, not killed
         how = f"killed by signal {-status}" if status is not None and status < 0 else f"exit status {status}"
         raise ChildError(f"the process making {self.what} (pid {self.pid}) ended without it ({how}; out of memory?). "
                          "Nothing was written: run the command again.")
 
-    def close(self) -> int | None:
-        """Stop the child if it still runs, reap it; its exit status (negative: the signal), None if unknown."""
+    def close(self, stop: bool = True) -> int | None:
+        """Reap the child, stopping it first if it still runs (`stop`; else wait for it to end); its exit status
+        (negative: the signal), None if unknown."""
         import signal
 
         if self._answers >= 0:
             os.close(self._answers)
             self._answers = -1
         try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            pid, status = os.waitpid(self.pid, os.WNOHANG if stop else 0)
             if pid == 0:
                 os.kill(self.pid, signal.SIGKILL)
                 pid, status = os.waitpid(self.pid, 0)
