@@ -4,8 +4,6 @@
 Prints per size: import time, then per method the report's wall time, rows/s and peak RSS of the process; the load
 average and a fixed 20-million-step loop before and after (bench_small's), since this machine's speed drifts.
 Targets (issue 3): 1,000,000 transactions end to end (import + report) in under 60 s and 2 GiB.
-Prints the load average and a fixed 20-million-step loop before and after (bench_small's), since on a shared
-machine the same work takes up to twice as long from one minute to the next.
 """
 
 from __future__ import annotations
