@@ -4,7 +4,7 @@
 
 First the wall time of the command itself (a new process each run, default formats CSV + PDF, then CSV only and
 `taxer --help`), min and median of --runs. Then, in one process, the wall time of each stage of the same report:
-loading and computing the year, the CSV files, and the PDF (importing WeasyPrint, laying out the front, drawing
+loading and computing the year, the CSV files, and the PDF (reading the fonts, laying out the front, drawing
 the listing pages, writing the file). Prints the load average and a fixed 20-million-step loop before and after,
 as the README's figures do: on a shared machine the same work takes up to twice as long from one minute to the next.
 """
@@ -73,37 +73,26 @@ def stages(db: Path, out: Path) -> list[tuple[str, float]]:
     api.report(engine, year=2024, out=out / "csv", formats=("csv",))
     times.append(("report, CSV files only (again)", clock() - t0))
 
-    from taxer.reports import pdf, pdf_front, pdf_text
+    t0 = clock()
+    from taxer.reports import pdf, pdf_text
     from taxer.reports.pdf_listing import listings, paginate
 
+    writer = pdf_text.PageWriter()  # finds and reads the fonts
+    times.append(("PDF: import the writer, read the fonts", clock() - t0))
     fingerprint = tax_year.fingerprint
     context = pdf.PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
                              transactions=fingerprint.transactions)
     t0 = clock()
-    with pdf_front._quick_libraries():
-        import weasyprint  # noqa: F401
-    times.append(("PDF: import WeasyPrint", clock() - t0))
-    t0 = clock()
     pages = [page for listing in listings(view) for page in paginate(listing)]
+    times.append((f"PDF: paginate the listings ({len(pages)} pages)", clock() - t0))
+    t0 = clock()
     front = pdf.front_context(view, context)
-    document, count = pdf._front(view, front, pages)
-    times.append((f"PDF: lay out the front ({count} pages)", clock() - t0))
-    marks = {}
+    metrics = {key: font.metrics for key, font in writer.fonts.items()}
+    laid, targets = pdf._front(view, front, pages, metrics)
+    times.append((f"PDF: template and lay out the front ({len(laid.pages)} pages)", clock() - t0))
     t0 = clock()
-    drawn = pdf_text.draw_pages(pages, count + 1, count + len(pages), pdf._running(front))
-    times.append((f"PDF: draw the listing pages ({len(pages)})", clock() - t0))
-
-    def finisher(_document, target) -> None:
-        marks["front"] = clock()
-        pdf_text.add_listing_pages(target, pages, drawn)
-        marks["listings"] = clock()
-
-    t0 = clock()
-    data = pdf_front.write(document, finisher)
-    end = clock()
-    times.append(("PDF: draw the front (WeasyPrint)", marks["front"] - t0))
-    times.append(("PDF: add the listing pages and their fonts", marks["listings"] - marks["front"]))
-    times.append((f"PDF: write the file ({len(data):,} bytes)", end - marks["listings"]))
+    data = pdf_text.document(laid, pages, pdf._running(front), targets, {"Title": "bench"})
+    times.append((f"PDF: draw all pages, subset the fonts, write ({len(data):,} bytes)", clock() - t0))
     return times
 
 
@@ -115,7 +104,7 @@ def main() -> None:
     if args.stage:
         with tempfile.TemporaryDirectory() as out:
             for name, seconds in stages(args.stage, Path(out)):
-                print(f"  {name:<44} {seconds:6.3f} s")
+                print(f"  {name:<62} {seconds:6.3f} s")
         return
     print(f"load average {load()}; 20M-step loop {calibration():.2f} s")
     folder = Path(tempfile.mkdtemp(prefix="taxer-bench-small-"))

@@ -2,7 +2,7 @@
 
 A facade: each function opens what it needs and hands the work to the package that owns it (importers and the
 store, the sync run, pricing, the tax year in taxer.year, corrections, review). Modules whose import costs
-start-up time are imported where they are used, so a command loads only what it runs: ccxt and WeasyPrint, and
+start-up time are imported where they are used, so a command loads only what it runs: ccxt and the PDF writer, and
 also the importers, the tax year (engine, countries, pricing, reports) and corrections, which `taxer accounts`
 and `taxer ledger` never need (issue 17: they answer in a fraction of a second). Only the ledger store is
 imported at the top.
@@ -312,7 +312,7 @@ def report(engine: Engine, *, year: str | int, out: str | Path, method: str | No
         render, child = None, None
         if "pdf" in formats:
             from taxer.files import write_bytes_atomic
-            from taxer.reports import pdf  # WeasyPrint: only when a PDF is asked for
+            from taxer.reports import pdf  # the PDF writer: only when a PDF is asked for
 
             fingerprint = tax_year.fingerprint
             context = pdf.PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,

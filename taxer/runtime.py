@@ -30,8 +30,8 @@ def gc_paused() -> Iterator[None]:
 
 @contextmanager
 def gc_running() -> Iterator[None]:
-    """Run the cyclic collector inside a `gc_paused` block: for work whose garbage is cyclic (WeasyPrint's
-    layout trees hold parent pointers), which would otherwise pile up until the block ends."""
+    """Run the cyclic collector inside a `gc_paused` block: for work whose garbage is cyclic, which would
+    otherwise pile up until the block ends."""
     was_enabled = gc.isenabled()
     gc.enable()
     try:

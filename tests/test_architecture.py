@@ -1,7 +1,7 @@
 """The house runs one way: sources -> ledger -> engine -> reports, with the CLI a thin skin over a facade.
 
 Each of taxer's packages may import only the packages below it (ALLOWED); nothing imports in a loop; ccxt,
-WeasyPrint and the replica each have one owner; and `taxer --help` loads none of the heavy libraries. Imports
+the PDF writer (pydyf) and the replica have their owners; and `taxer --help` loads none of the heavy libraries. Imports
 under `if TYPE_CHECKING:` are for the type checker only and are not counted.
 """
 
@@ -50,8 +50,8 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"api", "views"},
     "cli": {"api", "views", "demo", "countries", "engine", "exchanges", "portfolio"},  # portfolio.show: its views
 }
-# Third-party modules and their only users inside taxer (WeasyPrint: the PDF renderer's front pages and fonts).
-OWNERS = {"ccxt": {"taxer.exchanges.gateway"}, "weasyprint": {"taxer.reports.pdf_front", "taxer.reports.pdf_fonts"},
+# Third-party modules and their only users inside taxer (pydyf: the PDF writer and its fonts).
+OWNERS = {"ccxt": {"taxer.exchanges.gateway"}, "pydyf": {"taxer.reports.pdf_text", "taxer.reports.pdf_fonts"},
           "taxer_replica": {"taxer.demo"}}
 
 
@@ -148,10 +148,10 @@ def test_heavy_libraries_have_one_owner():
 
 
 def test_taxer_help_loads_no_heavy_library():
-    # Start-up speed (issue 17): `taxer --help` must not import ccxt, WeasyPrint, pandas, SQLAlchemy or the
+    # Start-up speed (issue 17): `taxer --help` must not import ccxt, the PDF writer, pandas, SQLAlchemy or the
     # library behind the CLI. Checked by what is imported, not by a clock.
     code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = sorted(m for m in ('ccxt', 'weasyprint', 'pandas', 'sqlalchemy', 'sqlmodel', 'alembic', "
+            "heavy = sorted(m for m in ('ccxt', 'pydyf', 'pandas', 'sqlalchemy', 'sqlmodel', 'alembic', "
             "'taxer.api', 'taxer.store', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out, out
@@ -159,27 +159,27 @@ def test_taxer_help_loads_no_heavy_library():
 
 def test_taxer_accounts_on_a_current_ledger_loads_no_heavy_library(tmp_path):
     # Issue 17: `taxer accounts` (and the other read-only commands) open a ledger whose schema is current without
-    # Alembic, and query it with SQLAlchemy Core: no SQLModel/pydantic, ccxt or WeasyPrint, nor the engine's users.
+    # Alembic, and query it with SQLAlchemy Core: no SQLModel/pydantic, ccxt or the PDF writer, nor the engine's users.
     db = tmp_path / "ledger.db"
     subprocess.run([sys.executable, "-c", f"from taxer import api; api.workspace({str(db)!r})"], check=True)
     code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--db', sys.argv[1], 'accounts'])\n"
-            "except SystemExit:\n    pass\nheavy = sorted(m for m in ('ccxt', 'weasyprint', 'pandas', 'sqlmodel', "
+            "except SystemExit:\n    pass\nheavy = sorted(m for m in ('ccxt', 'pydyf', 'pandas', 'sqlmodel', "
             "'pydantic', 'alembic', 'sqlalchemy.orm', 'taxer.year', 'taxer.importers', 'taxer.reports', "
             "'taxer.pricing', 'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True).stdout
     assert "No accounts yet" in out and "HEAVY []" in out, out
 
 
-def test_a_csv_report_on_sqlite_loads_no_postgresql_ccxt_or_weasyprint(tmp_path):
+def test_a_csv_report_on_sqlite_loads_no_postgresql_ccxt_or_pdf_writer(tmp_path):
     # Issue 17: `taxer report --format csv` of a SQLite ledger needs neither the PostgreSQL dialect (which imports
-    # every PostgreSQL driver's dialect), nor ccxt (no prices are fetched), nor WeasyPrint (no PDF).
+    # every PostgreSQL driver's dialect), nor ccxt (no prices are fetched), nor the PDF writer.
     db = tmp_path / "ledger.db"
     subprocess.run([sys.executable, "-m", "taxer.cli", "--db", str(db), "import", "csv",
                     str(ROOT / "sample_data" / "coinbase.csv"), "--account", "coinbase"],
                    check=True, capture_output=True)
     code = ("import sys\nfrom taxer.cli import main\ntry:\n    main(['--db', sys.argv[1], 'report', '--year', '2024', "
             "'--out', sys.argv[2], '--format', 'csv'])\nexcept SystemExit:\n    pass\n"
-            "heavy = sorted(m for m in ('sqlalchemy.dialects.postgresql', 'psycopg', 'ccxt', 'weasyprint', "
+            "heavy = sorted(m for m in ('sqlalchemy.dialects.postgresql', 'psycopg', 'ccxt', 'pydyf', "
             "'taxer_replica') if m in sys.modules)\nprint('HEAVY', heavy)\n")
     out = subprocess.run([sys.executable, "-c", code, str(db), str(tmp_path / "out")], capture_output=True,
                          text=True, check=True).stdout

@@ -1,10 +1,9 @@
-"""report.pdf, the package a person hands to an accountant, rendered from the ReportView (jinja2 + WeasyPrint).
+"""report.pdf, the package a person hands to an accountant, rendered from the ReportView.
 
-The front (cover, summary, warnings, corrections, methodology) flows as HTML and is laid out once by WeasyPrint.
-The listings (Form 8949 statement, income, other disposals, holdings) are paginated in pdf_listing as lines of
-fixed-width text and written straight into WeasyPrint's PDF by pdf_text, so every page number is known before
-anything is drawn and a listing costs what its text costs. Nothing depends on the clock: the same view and context
-give the same bytes.
+The front (cover, summary, reconciliation, corrections, methodology) is written by a jinja2 template as HTML and
+laid out by pdf_flow; the listings (warnings, Form 8949 statement, income, other disposals, holdings) are
+paginated in pdf_listing as lines of fixed-width text. pdf_text draws both and writes the one file. Nothing
+depends on the clock: the same view and context give the same bytes.
 """
 
 from __future__ import annotations
@@ -19,15 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from taxer import __version__
 from taxer.countries import country
 from taxer.files import write_bytes_atomic
 from taxer.money import accounting, quantity
+from taxer.reports import pdf_flow
 from taxer.reports.holdings import totals as holdings_totals
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
-from taxer.reports.pdf_text import Running, add_listing_pages, draw_pages
+from taxer.reports.pdf_text import PageWriter, Running, document
 from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.summary_text import command_for
 from taxer.reports.view import ZERO, ReportView
@@ -45,13 +43,6 @@ class PdfContext:
     taxpayer: str | None = None
     taxpayer_tin: str | None = None   # masked (***-**-6789): the PDF never holds the whole number
     preparer: str | None = None
-
-
-def css_string(value: object) -> Markup:
-    """`value` as a quoted CSS string, all but ASCII letters and digits hex-escaped: safe inside <style>."""
-    # The space after each escape ends it (CSS consumes one whitespace there), so real spaces survive.
-    escaped = "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x} " for c in str(value))
-    return Markup(f'"{escaped}"')
 
 
 def money_filter(context, value: object) -> str:
@@ -75,7 +66,7 @@ def environment():
     cache = FileSystemBytecodeCache(str(folder)) if folder is not None else None
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, bytecode_cache=cache,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(money=pass_context(money_filter), qty=quantity, css_string=css_string)
+    env.filters.update(money=pass_context(money_filter), qty=quantity)
     return env
 
 
@@ -186,112 +177,86 @@ def _pool_in_force(pool: str, year: int) -> str:
     return pool
 
 
-def _html(front: dict, contents: Sequence[tuple[str, str, bool]], stubs: Sequence[tuple[str, int]],
-          listing_pages: dict[str, str]) -> str:
-    """The front pages' HTML: cover, summary, reconciliation, corrections, methodology, then one empty stub page
-    per listing (see _front); `listing_pages` names each listing's stub, for the front's page references."""
-    return environment().get_template("report.html.j2").render(front, contents=contents, stubs=stubs,
-                                                                end=LISTINGS_END, listing_pages=listing_pages)
+def _html(front: dict, contents: Sequence[tuple[str, str]], listing_pages: dict[str, str]) -> str:
+    """The front pages' HTML: cover, summary, reconciliation, corrections, methodology (pdf_flow lays it out);
+    `listing_pages` names each listing's anchor, for the front's page references."""
+    return environment().get_template("_front.html.j2").render(front, contents=contents, listing_pages=listing_pages)
 
 
 FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"),
                   ("Form 1099-DA reconciliation", "reconciliation"), ("Corrections", "corrections"),
                   ("Methodology: rules and options used", "methodology"))
 
-# The stub page standing for the last listing page (the front's own last page when there are no listings).
-LISTINGS_END = "taxer-listings-end"
 
-
-def _stubs(pages: Sequence[Page]) -> list[tuple[str, int]]:
-    """(anchor, page-counter increment) of each stub page: one per listing (a page that is not `continued`),
-    then LISTINGS_END.
-
-    A stub's increment is the length of the listing before it (1 for the first, which follows the front), so
-    WeasyPrint's page counter on each stub is that listing's real first page, and on LISTINGS_END the last page.
-    """
-    stubs, previous = [], None
-    for start, _page, stub in _listing_starts(pages):
-        stubs.append((stub, 1 if previous is None else start - previous))
-        previous = start
-    last = 0 if previous is None else len(pages) - 1 - previous
-    return [*stubs, (LISTINGS_END, last if pages else 0)]
+def _listing_starts(pages: Sequence[Page]) -> dict[str, int]:
+    """Each listing's anchor ('listing-warnings', 'listing-part-I-C') -> the index in `pages` of its first page."""
+    return {f"listing-{page.anchor}": n for n, page in enumerate(pages) if not page.continued}
 
 
 def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
-              reconciled: bool = False) -> list[tuple[str, str, bool]]:
-    """(title, anchor, is a link) of each section: WeasyPrint numbers them all from their anchors, the front's
-    sections (links) and the listings (their stub pages, not links: the stubs are dropped)."""
+              reconciled: bool = False) -> list[tuple[str, str]]:
+    """(title, anchor) of each section the contents list: the front's, then each listing."""
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
     shown = {"corrections": corrections, "reconciliation": reconciled}
-    return [(title, anchor, True) for title, anchor in sections if shown.get(anchor, True)] + \
-        [(page.toc, stub, False) for _n, page, stub in _listing_starts(pages)]
+    return [(title, anchor) for title, anchor in sections if shown.get(anchor, True)] + \
+        [(page.toc, f"listing-{page.anchor}") for page in pages if not page.continued]
 
 
-def _listing_starts(pages: Sequence[Page]) -> list[tuple[int, Page, str]]:
-    """(index in `pages`, page, its stub page's anchor) of each listing's first page (one that is not
-    `continued`): the stubs the front numbers the listings by (see _front)."""
-    starts = [(n, page) for n, page in enumerate(pages) if not page.continued]
-    return [(n, page, f"taxer-listing-{k}") for k, (n, page) in enumerate(starts, 1)]
+def _front(view: ReportView, front: dict, pages: Sequence[Page], metrics: dict) -> tuple[pdf_flow.Front, dict]:
+    """The front laid out, and every anchor's 0-based page in the whole document (front and listings).
 
-
-def _listing_stubs(pages: Sequence[Page]) -> dict[str, str]:
-    """Each listing's anchor ('warnings', 'part-I-C') -> its stub page's, whose page number the front prints."""
-    return {page.anchor: stub for _n, page, stub in _listing_starts(pages)}
-
-
-def _front(view: ReportView, front: dict, pages: Sequence[Page]):
-    """The front laid out by WeasyPrint, once: (document, its page count).
-
-    The listings are not in the HTML, yet the front names their page numbers (contents) and the last page
-    ("Page 2 of 30"). So the HTML ends with a stub page per listing whose CSS page-counter increment is the
-    length of the listing before it: WeasyPrint's own target-counter() then prints every number, however many
-    pages the front takes, and the stubs are dropped before the PDF is written (pdf_text draws the listings).
+    The front prints page numbers (its contents, "see Warnings on page 6") that depend on how many pages it
+    takes itself. Laying it out costs milliseconds, so it is laid out again with the numbers the last layout
+    gave until they no longer change (twice, as a rule).
     """
-    from taxer.reports.pdf_front import layout
-
     corrected, us = bool(view.corrections), not front["country_rules"]
     reconciled = front["reconciliation"] is not None
-    stubs = _stubs(pages)
-    document = layout(_html(front, _contents(pages, corrected, us, reconciled), stubs, _listing_stubs(pages)),
-                      str(templates_dir()))
-    first_stub = stubs[0][0]
-    count = next((n for n, page in enumerate(document.pages) if first_stub in page.anchors), None)
-    if count is None:  # pragma: no cover - the stubs are in the HTML; WeasyPrint keeps every anchor
-        raise RuntimeError("the front's stub pages are missing")
-    return document.copy(document.pages[:count]), count
+    starts = _listing_starts(pages)
+    html = _html(front, _contents(pages, corrected, us, reconciled), {page.anchor: f"listing-{page.anchor}"
+                                                                       for page in pages if not page.continued})
+    targets: dict[str, int] = {}
+    missing: set[str] = set()
+
+    def number(anchor: str) -> str:
+        if anchor not in targets:
+            missing.add(anchor)
+        return str(targets.get(anchor, 0) + 1)
+
+    for _attempt in range(6):
+        missing.clear()
+        laid = pdf_flow.lay_out(html, metrics, number)
+        found = {**laid.anchors, **{anchor: len(laid.pages) + n for anchor, n in starts.items()}}
+        if found == targets and not missing:
+            return laid, targets
+        unknown = missing - found.keys()
+        if unknown:
+            raise pdf_flow.FrontLayoutError(f"the front refers to {', '.join(sorted(unknown))}, which it does not hold")
+        targets = found
+    raise pdf_flow.FrontLayoutError("the front's page numbers did not settle")  # pragma: no cover - needs a loop
 
 
 def _running(front: dict) -> Running:
-    """The listing pages' running heads: the front's, from report.html.j2."""
+    """The running heads and foot of every page, front and listings."""
     p = front["p"]
     taxpayer = f" · {front['taxpayer']}" if front["taxpayer"] else ""
     return Running(f"Crypto-asset tax report {p.year_label}{taxpayer}",
-                   f"Ledger {front['transactions']} transactions · SHA-256 {front['fingerprint']}",
+                   f"Ledger {front['transactions']} {'transaction' if front['transactions'] == 1 else 'transactions'}"
+                   f" · SHA-256 {front['fingerprint']}",
                    f"taxer {front['version']} · {front['method']} · {p.currency}" + (
                        " · NONSTANDARD (not allowed by the law): " + ", ".join(front["nonstandard_options"])
                        if front.get("nonstandard_options") else ""))
 
 
 def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, int], None] | None = None) -> bytes:
-    """The report as PDF bytes: the front from WeasyPrint, the listings written directly, in one file.
-
-    All in one process: drawing a listing page takes under a millisecond, so 800 pages cost less than forking
-    workers and shipping pages back (measured: no gain at 825 pages). A big report makes the whole PDF in a
-    forked child instead, while its CSV files are written (`start`).
-    """
-    from taxer.reports.pdf_front import write
-
+    """The report as PDF bytes, all in this process (a big report makes them in a forked child: `start`)."""
     pages = [page for listing in listings(view) for page in paginate(listing)]
     front = front_context(view, context)
-    document, front_pages = _front(view, front, pages)
-    total = front_pages + len(pages)
-    report = progress or (lambda done, of: None)
-    report(0, total)
-    report(front_pages, total)
-    drawn = draw_pages(pages, front_pages + 1, total, _running(front), lambda done: report(front_pages + done, total))
-    data = write(document, lambda _document, pdf: add_listing_pages(pdf, pages, drawn))
-    report(total, total)
-    return data
+    metrics = {key: font.metrics for key, font in PageWriter().fonts.items()}
+    laid, targets = _front(view, front, pages, metrics)
+    title = f"Crypto-asset tax report {front['p'].year_label}" + (f": {front['taxpayer']}" if front["taxpayer"] else "")
+    info = {"Title": title, **({"Author": front["taxpayer"]} if front["taxpayer"] else {}),
+            "Creator": f"taxer {__version__}", "Producer": f"taxer {__version__}"}
+    return document(laid, pages, _running(front), targets, info, progress)
 
 
 # From how many listing lines a report's PDF is made in a forked child while the CSV files are written (at 100,000
@@ -314,7 +279,7 @@ def start(view: ReportView, context: PdfContext):
 
 
 def _child_pdf(view: ReportView, context: PdfContext, progress: Callable[[int, int], None]) -> bytes:
-    with gc_running():  # WeasyPrint's layout trees are cyclic garbage (the parent pauses the collector)
+    with gc_running():  # the layout's garbage is collected here (the parent pauses the collector)
         return pdf_bytes(view, context, progress)
 
 

@@ -1,4 +1,4 @@
-"""TrueType fonts for the directly written listing pages: found by fontconfig, subset, embedded as Type 0 fonts.
+"""TrueType fonts for the directly written pages: found by fontconfig, subset, embedded as Type 0 fonts.
 
 Each font is embedded as a CID font whose CIDs are the glyph ids (Identity-H, retained glyph ids), with a
 ToUnicode map so the text can be extracted and searched. The pages are set glyph by glyph, so no layout table
@@ -7,43 +7,69 @@ ToUnicode map so the text can be extracted and searched. The pages are set glyph
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import struct
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pydyf
 
+from taxer.errors import TaxerError
 from taxer.reports import truetype
 
 
-class FontMissingError(RuntimeError):
-    """A font the report names is not installed (or is not a TrueType font)."""
+class FontMissingError(TaxerError):
+    """A font the report names is not installed (or is not a TrueType font), or fontconfig is missing."""
+
+
+@lru_cache(maxsize=1)
+def _fontconfig() -> ctypes.CDLL:
+    """The system's fontconfig library (the one every Linux desktop and WeasyPrint use), loaded once."""
+    name = ctypes.util.find_library("fontconfig") if not sys.platform.startswith("linux") else "libfontconfig.so.1"
+    try:
+        lib = ctypes.CDLL(name or "libfontconfig.so.1")
+    except OSError:
+        raise FontMissingError("report.pdf needs the fontconfig library to find its fonts: install it "
+                               "(Debian: apt-get install libfontconfig1 fonts-dejavu-core)") from None
+    lib.FcPatternCreate.restype = ctypes.c_void_p
+    lib.FcPatternAddString.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    lib.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
+    lib.FcFontMatch.restype = ctypes.c_void_p
+    lib.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    lib.FcPatternGetString.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
+                                       ctypes.POINTER(ctypes.c_char_p)]
+    lib.FcPatternDestroy.argtypes = [ctypes.c_void_p]
+    return lib
 
 
 def font_file(family: str, bold: bool = False) -> str:
-    """The file fontconfig picks for `family` (the same library WeasyPrint asks for the front pages)."""
-    from weasyprint.text.ffi import ffi, fontconfig
-
-    pattern = fontconfig.FcPatternCreate()
+    """The file fontconfig picks for `family` (what a desktop or a browser would use for that name)."""
+    fc = _fontconfig()
+    pattern = fc.FcPatternCreate()
     try:
-        fontconfig.FcPatternAddString(pattern, b"family", family.encode())
-        fontconfig.FcPatternAddString(pattern, b"style", b"Bold" if bold else b"Book")
-        fontconfig.FcConfigSubstitute(ffi.NULL, pattern, 0)  # FcMatchPattern
-        fontconfig.FcDefaultSubstitute(pattern)
-        result = ffi.new("FcResult *")
-        match = fontconfig.FcFontMatch(ffi.NULL, pattern, result)
-        if match == ffi.NULL:
-            raise FontMissingError(f"no font found for {family!r}: install the DejaVu fonts")
+        fc.FcPatternAddString(pattern, b"family", family.encode())
+        fc.FcPatternAddString(pattern, b"style", b"Bold" if bold else b"Book")
+        fc.FcConfigSubstitute(None, pattern, 0)  # FcMatchPattern
+        fc.FcDefaultSubstitute(pattern)
+        result = ctypes.c_int()
+        match = fc.FcFontMatch(None, pattern, ctypes.byref(result))
+        if not match:
+            raise FontMissingError(f"no font found for {family!r}: install the DejaVu fonts "
+                                   "(Debian: apt-get install fonts-dejavu-core)")
         try:
-            path = ffi.new("FcChar8 **")
-            fontconfig.FcPatternGetString(match, b"file", 0, path)
-            return ffi.string(path[0]).decode()
+            path = ctypes.c_char_p()
+            if fc.FcPatternGetString(match, b"file", 0, ctypes.byref(path)) != 0 or not path.value:
+                raise FontMissingError(f"fontconfig names no file for {family!r}: install the DejaVu fonts")
+            return path.value.decode()
         finally:
-            fontconfig.FcPatternDestroy(match)
+            fc.FcPatternDestroy(match)
     finally:
-        fontconfig.FcPatternDestroy(pattern)
+        fc.FcPatternDestroy(pattern)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per font file and process (metrics() caches it)

@@ -1,14 +1,15 @@
-"""The listing pages of report.pdf written directly as PDF text pages, into the document WeasyPrint made of the front.
+"""The pages of report.pdf written directly as PDF content streams: the listings and the front.
 
 pdf_listing has already cut each listing into pages of fixed-width lines, so a page is a few dozen lines of
 text at known positions: drawing it takes well under a millisecond, where laying out the same lines as HTML took
-WeasyPrint about 30 ms a page. The geometry follows report.css (landscape Letter, the same fonts, sizes and
-colours as the front's running heads), and the pages join WeasyPrint's own PDF object (its `finisher` hook), so
-the file is written once, with one outline.
+WeasyPrint about 30 ms a page. The front pages come laid out from pdf_flow as text runs and rules at known
+positions. Listing pages are landscape Letter, the front portrait; both carry the same running heads and fonts,
+and every page shares one set of embedded fonts.
 """
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,12 @@ from functools import lru_cache
 
 import pydyf
 
-from taxer.reports import pdf_listing
+from taxer.reports import pdf_flow, pdf_listing
 from taxer.reports.pdf_fonts import EmbeddedFont, FontMetrics, font_file, metrics
 from taxer.reports.pdf_listing import Page
 
 WIDTH_PT, HEIGHT_PT = 792.0, 612.0     # landscape Letter
-LEFT, TOP, BOTTOM = 36.0, 39.6, 39.6   # report.css @page listing: 0.5in sides, 0.55in top and bottom
+LEFT, TOP, BOTTOM = 36.0, 39.6, 39.6   # 0.5in sides, 0.55in top and bottom
 CONTENT = WIDTH_PT - 2 * LEFT
 MONO, LEADING = 8.5, 11.0              # report.css: pre 8.5pt on 11pt lines
 INK, GREY, DARK = "0.067 g", "0.333 g", "0.133 g"
@@ -52,8 +53,8 @@ def font_paths() -> dict[str, str]:
     return {key: font_file(family, bold) for key, (family, bold) in FACES.items()}
 
 
-class ListingWriter:
-    """Draws listing pages as compressed content streams; `write()` adds them and their fonts to a PDF."""
+class PageWriter:
+    """Draws pages as compressed content streams; `write()` adds them and the fonts they use to a PDF."""
 
     def __init__(self) -> None:
         self.fonts = {key: EmbeddedFont(metrics(path), f"/L{n}")
@@ -64,8 +65,34 @@ class ListingWriter:
         # zlib level 3, not pydyf's 9: a tenth of the time for a quarter more bytes (hex text compresses well)
         return zlib.compress(self._content(page, number, total, running), 3)
 
-    def write(self, pdf: pydyf.PDF, streams: Sequence[bytes]) -> list[bytes]:
-        """Add the drawn pages and the fonts they use to `pdf`; the pages' references."""
+    def draw_front(self, page: pdf_flow.Page, number: int, total: int, running: Running) -> bytes:
+        """A laid-out front page (portrait) as page `number` of `total`: its content stream, compressed."""
+        height = pdf_flow.PAGE_HEIGHT
+        head_y, foot_y = pdf_flow.TOP - 8 - 2.2, height - pdf_flow.BOTTOM + 8 + 7.5
+        right = pdf_flow.PAGE_WIDTH - pdf_flow.SIDE
+        ops = [self._text("sans", 7.5, pdf_flow.SIDE, head_y, running.top_left, GREY, height),
+               self._right("sans", 7.5, right, head_y, running.top_right, GREY, height)]
+        graphics, words = [], []
+        for op in page.ops:
+            if op[0] == "text":
+                _kind, face, size, x, y, text, colour = op
+                words.append(self._text(face, size, x, y, text, _rgb(colour), height))
+            elif op[0] == "rect":
+                _kind, x, y, w, h, colour = op
+                graphics.append(f"{_rgb(colour)} {x:.2f} {height - y - h:.2f} {w:.2f} {h:.2f} re f")
+            else:  # dots
+                _kind, x, y, w, colour = op
+                graphics.append(f"q {_rgb(colour).upper()} 0.5 w [0.5 1.5] 0 d {x:.2f} {height - y - 0.25:.2f} m "
+                                f"{x + w:.2f} {height - y - 0.25:.2f} l S Q")
+        foot = [self._text("sans", 7.5, pdf_flow.SIDE, foot_y, running.bottom_left, GREY, height),
+                self._right("sans", 7.5, right, foot_y, f"Page {number} of {total}", DARK, height)]
+        # Heads first, then the page, the page number last: text extraction reads them in this order.
+        return zlib.compress("\n".join([*ops, *graphics, *words, *foot]).encode(), 3)
+
+    def write(self, pdf: pydyf.PDF, streams: Sequence[bytes],
+              sizes: Sequence[tuple[float, float]] | None = None) -> list[bytes]:
+        """Add the drawn pages (each of its size in points; landscape Letter by default) and the fonts they use
+        to `pdf`; the pages' references."""
         for font in self.fonts.values():
             font.used = font.used or {" "}  # a font program needs a glyph besides .notdef
         font_objects = {key: pydyf.Dictionary(font.embed(pdf)) for key, font in self.fonts.items()}
@@ -75,11 +102,12 @@ class ListingWriter:
             {self.fonts[key].resource[1:]: font.reference for key, font in font_objects.items()})})
         pdf.add_object(resources)
         references = []
-        for data in streams:
+        for n, data in enumerate(streams):
             stream = pydyf.Stream([data], pydyf.Dictionary({"Filter": "/FlateDecode"}))
             pdf.add_object(stream)
+            width, height = sizes[n] if sizes is not None else (WIDTH_PT, HEIGHT_PT)
             page = pydyf.Dictionary({
-                "Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array((0, 0, WIDTH_PT, HEIGHT_PT)),
+                "Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array((0, 0, width, height)),
                 "Contents": stream.reference, "Resources": resources.reference})
             pdf.add_page(page)
             references.append(page.reference)
@@ -87,10 +115,11 @@ class ListingWriter:
 
     # drawing
 
-    def _text(self, key: str, size: float, x: float, y: float, text: str, colour: str = INK) -> str:
-        """One run of text with its baseline at `y` points from the top of the page."""
+    def _text(self, key: str, size: float, x: float, y: float, text: str, colour: str = INK,
+              height: float = HEIGHT_PT) -> str:
+        """One run of text with its baseline at `y` points from the top of a page `height` points high."""
         font = self.fonts[key]
-        return f"BT {colour} {font.resource} {size:g} Tf {x:.2f} {HEIGHT_PT - y:.2f} Td {font.hex(text)} Tj ET"
+        return f"BT {colour} {font.resource} {size:g} Tf {x:.2f} {height - y:.2f} Td {font.hex(text)} Tj ET"
 
     def _baseline(self, key: str, top: float, size: float, leading: float) -> float:
         """Where CSS puts the baseline of a line box of `leading` points whose top is at `top`."""
@@ -98,8 +127,9 @@ class ListingWriter:
         content = (m.ascent - m.descent) * size / 1000
         return top + (leading - content) / 2 + m.ascent * size / 1000
 
-    def _right(self, key: str, size: float, right: float, y: float, text: str, colour: str) -> str:
-        return self._text(key, size, right - _width(self.fonts[key].metrics, text, size), y, text, colour)
+    def _right(self, key: str, size: float, right: float, y: float, text: str, colour: str,
+               height: float = HEIGHT_PT) -> str:
+        return self._text(key, size, right - _width(self.fonts[key].metrics, text, size), y, text, colour, height)
 
     def _content(self, page: Page, number: int, total: int, running: Running) -> bytes:
         ops: list[str] = []
@@ -157,6 +187,13 @@ class ListingWriter:
 
 
 @lru_cache(maxsize=64)
+def _rgb(colour: str) -> str:
+    """'#b00020' as a PDF fill colour operator ('0.690 0.000 0.125 rg'; a grey as '0.067 g')."""
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return f"{r:.3f} g" if r == g == b else f"{r:.3f} {g:.3f} {b:.3f} rg"
+
+
+@lru_cache(maxsize=64)
 def _width(font: FontMetrics, text: str, size: float) -> float:
     return font.width(text, size)
 
@@ -174,33 +211,59 @@ def _wrap(text: str, font: FontMetrics, size: float, width: float) -> tuple[str,
     return (*lines, line)
 
 
-def draw_pages(pages: Sequence[Page], first: int, total: int, running: Running,
-               progress: Callable[[int], None] | None = None) -> tuple[list[bytes], dict[str, set[str]]]:
-    """The pages' content streams, numbered from `first` of `total`, and the characters each font printed.
-
-    Plain data: no PDF object exists until add_listing_pages.
+def document(front: pdf_flow.Front, pages: Sequence[Page], running: Running, targets: dict[str, int],
+             info: dict[str, str], progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The whole PDF: the laid-out front pages, then the listing pages, with one set of fonts, the front's
+    links (`targets`: anchor -> 0-based page), an outline (the front's bookmarks, then each listing's first
+    page) and the document `info` (Title, Author, ...). No dates and no /ID: the same input gives the same bytes.
     """
-    writer = ListingWriter()
-    streams = []
-    for n, page in enumerate(pages):
-        streams.append(writer.draw(page, first + n, total, running))
-        if progress is not None and (n + 1) % 50 == 0:
-            progress(n + 1)
-    return streams, {key: font.used for key, font in writer.fonts.items()}
+    writer = PageWriter()
+    count = len(front.pages)
+    total = count + len(pages)
+    report = progress or (lambda done, of: None)
+    report(0, total)
+    streams = [writer.draw_front(page, n, total, running) for n, page in enumerate(front.pages, start=1)]
+    report(count, total)
+    for n, page in enumerate(pages, start=1):
+        streams.append(writer.draw(page, count + n, total, running))
+        if n % 50 == 0:
+            report(count + n, total)
+    pdf = pydyf.PDF()
+    sizes = [(pdf_flow.PAGE_WIDTH, pdf_flow.PAGE_HEIGHT)] * count + [(WIDTH_PT, HEIGHT_PT)] * len(pages)
+    references = writer.write(pdf, streams, sizes)
+    for page, reference in zip(front.pages, references):
+        _add_links(pdf, page, reference, [(r, height) for r, (_w, height) in zip(references, sizes)], targets)
+    _append_outline(pdf, [(title, references[n]) for title, n in front.bookmarks] +
+                    [(page.toc, reference) for page, reference in zip(pages, references[count:])
+                     if not page.continued])
+    for key, value in info.items():
+        pdf.info[key] = pydyf.String(value)
+    output = io.BytesIO()
+    pdf.write(output)
+    report(total, total)
+    return output.getvalue()
 
 
-def add_listing_pages(pdf: pydyf.PDF, pages: Sequence[Page], drawn: tuple[list[bytes], dict[str, set[str]]]) -> None:
-    """Append the drawn `pages` to `pdf`, each listing's first page in the outline."""
-    streams, used = drawn
-    writer = ListingWriter()
-    for key, chars in used.items():
-        writer.fonts[key].used |= chars
-    references = writer.write(pdf, streams)
-    _append_outline(pdf, [(page.toc, reference) for page, reference in zip(pages, references) if not page.continued])
+def _add_links(pdf: pydyf.PDF, page: pdf_flow.Page, reference: bytes, pages: Sequence[tuple[bytes, float]],
+               targets: dict[str, int]) -> None:
+    """The front page's links (the contents' lines) as link annotations to the top of their target pages."""
+    if not page.links:
+        return
+    annotations = pydyf.Array()
+    height = pdf_flow.PAGE_HEIGHT
+    for _kind, x, y, w, h, anchor in page.links:
+        target, top = pages[targets[anchor]]
+        link = pydyf.Dictionary({"Type": "/Annot", "Subtype": "/Link", "Border": pydyf.Array((0, 0, 0)),
+                                 "Rect": pydyf.Array((round(x, 2), round(height - y - h, 2), round(x + w, 2),
+                                                      round(height - y, 2))),
+                                 "Dest": pydyf.Array((target, "/XYZ", 0, top, 0))})
+        pdf.add_object(link)
+        annotations.append(link.reference)
+    pdf.objects[int(reference.split()[0])]["Annots"] = annotations
 
 
 def _append_outline(pdf: pydyf.PDF, marks: Sequence[tuple[str, bytes]]) -> None:
-    """Add top-level bookmarks after WeasyPrint's (Cover, Summary, ...)."""
+    """Add the top-level bookmarks (Cover, Summary, ..., the listings)."""
     if not marks:
         return
     reference = pdf.catalog.get("Outlines")

@@ -22,7 +22,7 @@ from taxer.demo import SAMPLE_ACCOUNTS
 from taxer.money import accounting
 from taxer.reports import form8949, pdf, pdf_listing
 from taxer.reports.form8949 import Form8949Line
-from taxer.reports.pdf import PdfContext, css_string, pdf_bytes, render_pdf
+from taxer.reports.pdf import PdfContext, pdf_bytes, render_pdf
 from taxer.reports.pdf_listing import WIDTH, Column, Listing, paginate
 from taxer.reports.pdf_text import PageLayoutError
 from taxer.reports.view import HoldingLine, IncomeLine, OtherDisposalLine, ReportParams, ReportView, WarningLine
@@ -237,7 +237,11 @@ def test_render_pdf_writes_the_pages_with_progress_and_an_outline(single, writte
     fonts = {id(f): f for page in reader.pages for f in
              (ref.get_object() for ref in page["/Resources"]["/Font"].values())}
     names = [str(f["/BaseFont"]) for f in fonts.values()]
-    assert len(names) > 4 and len(set(names)) == len(names)  # each font subset has its own tag
+    # one subset per face (sans, sans bold, mono, mono bold), shared by the front and the listings, each its own tag
+    assert len(names) == 4 and len(set(names)) == 4
+    assert reader.metadata["/Title"] == "Crypto-asset tax report 2024: Jane Q. </style> Example"
+    assert reader.metadata["/Author"] == "Jane Q. </style> Example"
+    assert reader.metadata["/Creator"] == f"taxer {__version__}"
 
 
 def test_every_form8949_line_is_printed_with_its_figures_in_order(single):
@@ -289,27 +293,39 @@ def test_the_contents_number_the_front_and_the_listings(single):
         "them reviewed) before filing"]
 
 
-def test_the_front_is_laid_out_once_however_long_it_runs(monkeypatch):
-    """The listings' page numbers come from stub pages WeasyPrint numbers itself (pdf._front), so a front that
-    grows by pages (here 60 corrections: many more than the cover, summary and methodology's 4 pages) still costs
-    one layout, and the contents and "of N" agree with where the pages fell."""
+def test_a_front_of_many_pages_numbers_its_contents_where_the_pages_fell(monkeypatch):
+    """The front prints page numbers that depend on its own length: a front that grows by pages (here 60
+    corrections, many more than the cover, summary and methodology's 4 pages) is laid out again with the numbers
+    the last layout gave, until they settle; the contents, the links and "of N" agree with where the pages fell."""
     import dataclasses
 
-    from taxer.reports import pdf_front
+    from taxer.reports import pdf_flow
     from taxer.reports.view import CorrectionLine
 
     calls = []
-    real = pdf_front.layout
-    monkeypatch.setattr(pdf_front, "layout", lambda *args: calls.append(1) or real(*args))
+    real = pdf_flow.lay_out
+    monkeypatch.setattr(pdf_flow, "lay_out", lambda *args: calls.append(1) or real(*args))
     corrections = tuple(CorrectionLine(n, "relabel", f"coinbase/csv:{n}", "", "relabel as gift", "a gift to a friend",
                                        "me", datetime(2024, 5, 1, tzinfo=UTC), "applied", (n,)) for n in range(60))
     view = dataclasses.replace(small_view(), corrections=corrections)
-    pages = _pages(pdf_bytes(view, CONTEXT))
-    assert calls == [1]
+    data = pdf_bytes(view, CONTEXT)
+    pages = _pages(data)
+    assert 2 <= len(calls) <= 3
     cover, total = pages[0], len(pages)
     assert f"Page 1 of {total}" in cover and f"Page {total} of {total}" in pages[-1]
-    income = int(re.search(r"^Income (\d+)$", cover, re.MULTILINE).group(1))
-    assert "Income" in pages[income - 1].splitlines() and "Income" not in pages[income - 2].splitlines()
+    for title in ("Corrections", "Methodology: rules and options used", "Income"):
+        number = int(re.search(rf"^{re.escape(title)} (\d+)$", cover, re.MULTILINE).group(1))
+        assert title in " ".join(pages[number - 1].split()) and title not in pages[number - 2].splitlines(), title
+    corrections_page = int(re.search(r"^Corrections (\d+)$", cover, re.MULTILINE).group(1))
+    assert "Corrections (60)" in pages[corrections_page - 1].splitlines()  # after the summary, on its page
+    text = "\n".join(pages)
+    assert all(f"{n}. Relabel · coinbase/csv:{n} · transaction {n}" in text for n in range(60))
+    # the contents' lines are links to the pages they name
+    reader = PdfReader(__import__("io").BytesIO(data))
+    links = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    lines = cover.splitlines()
+    named = [int(line.rsplit(" ", 1)[1]) for line in lines[lines.index("Contents") + 1:-1]]  # before the foot
+    assert [reader.get_page_number(link["/Dest"][0].get_object()) + 1 for link in links] == named
 
 
 def test_a_page_plan_that_does_not_fit_fails_loudly(monkeypatch):
@@ -336,18 +352,17 @@ def test_compiled_templates_are_kept_between_runs_and_a_spoilt_cache_changes_not
     front = pdf.front_context(view, CONTEXT)
     pages = [page for listing in pdf_listing.listings(view) for page in pdf_listing.paginate(listing)]
     contents = pdf._contents(pages)
-    stubs = pdf._stubs(pages)
+    anchors = {page.anchor: f"listing-{page.anchor}" for page in pages}
 
     def html(cache: str) -> str:
         monkeypatch.setenv("TAXER_CACHE_DIR", cache)
         env = pdf.environment.__wrapped__()  # not the process's cached one
-        return env.get_template("report.html.j2").render(front, contents=contents, stubs=stubs, end=pdf.LISTINGS_END,
-                                                         listing_pages=pdf._listing_stubs(pages))
+        return env.get_template("_front.html.j2").render(front, contents=contents, listing_pages=anchors)
 
     compiled = html("")  # no cache: compiled from the sources
     assert html(str(tmp_path / "cache")) == compiled
     kept = sorted((tmp_path / "cache" / "templates").iterdir())
-    assert len(kept) >= 2  # report.html.j2 and the templates it includes
+    assert len(kept) >= 2  # _front.html.j2 and the template it includes
     written = {path: path.stat().st_mtime_ns for path in kept}
     assert html(str(tmp_path / "cache")) == compiled
     assert {path: path.stat().st_mtime_ns for path in kept} == written  # loaded, not compiled and written again
@@ -400,11 +415,10 @@ def test_no_warnings_no_taxpayer_no_import(tmp_path):
     assert "HIFO (highest unit cost first)" in pages[0]
 
 
-def test_taxpayer_is_escaped_in_html_and_css(single):
+def test_taxpayer_is_escaped_in_the_html(single):
     text = "\n".join(_pages(single))
     assert "Prepared for Jane Q. </style> Example" in text
-    assert "Crypto-asset tax report 2024 · Jane Q. </style> Example" in text  # the running head, from CSS
-    assert "<" not in css_string("</style>") and css_string("a b") == '"a\\000020 b"'
+    assert "Crypto-asset tax report 2024 · Jane Q. </style> Example" in text  # the running head
     assert "wallet <&>" in text
 
 
