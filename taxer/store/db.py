@@ -70,11 +70,13 @@ def _alembic_config(connection):
     return cfg
 
 
-def open_engine(db: str | None = None, *, migrate: bool = True, create: bool = True) -> Engine:
+def open_engine(db: str | None = None, *, migrate: bool = True, create: bool = True,
+                snapshot: bool = True) -> Engine:
     """Connect to the ledger (creating a SQLite file if needed) and bring its schema up to date.
 
     With `create=False` (read-only commands) a ledger that does not exist yet is NotFoundError saying where
-    taxer looked, and nothing is created."""
+    taxer looked, and nothing is created. A new SQLite ledger gets its schema from the snapshot of the
+    migrations (taxer.store.snapshot) unless `snapshot=False`."""
     url = resolve_url(db)
     try:
         parsed = make_url(url)
@@ -102,7 +104,7 @@ def open_engine(db: str | None = None, *, migrate: bool = True, create: bool = T
         engine.dispose()
         raise _no_ledger(parsed.database if sqlite_file else display_url(url), db)
     if migrate:
-        upgrade(engine)
+        upgrade(engine, snapshot=snapshot)
     return engine
 
 
@@ -148,12 +150,25 @@ def head_revision() -> str:
 MIGRATE_ATTEMPTS = 5
 
 
-def upgrade(engine: Engine) -> bool:
-    """Migrate the database to the newest schema; True if anything changed."""
+def upgrade(engine: Engine, *, snapshot: bool = True) -> bool:
+    """Migrate the database to the newest schema; True if anything changed. A new, empty SQLite ledger is
+    made from the schema snapshot instead (taxer.store.snapshot), unless `snapshot=False`."""
     head = head_revision()
     current = current_revision(engine)
     if current == head:
         return False
+    if current is None and snapshot and engine.dialect.name == "sqlite":
+        import sqlite3
+
+        from taxer.store import snapshot as schema
+
+        try:
+            if schema.create(engine, head):
+                return True
+        except sqlite3.Error:
+            pass  # locked past the busy timeout, say: the migrations below retry and explain
+        if current_revision(engine) == head:
+            return False  # another first command made it meanwhile
     from alembic import command
     from alembic.script import ScriptDirectory
 
