@@ -77,7 +77,7 @@ def stages(db: Path, out: Path) -> list[tuple[str, float]]:
     from taxer.reports import pdf, pdf_text
     from taxer.reports.pdf_listing import listings, paginate
 
-    writer = pdf_text.PageWriter()  # finds and reads the fonts
+    pdf_text.face_metrics()  # finds and reads the fonts
     times.append(("PDF: import the writer, read the fonts", clock() - t0))
     fingerprint = tax_year.fingerprint
     context = pdf.PdfContext(as_of=tax_year.as_of, fingerprint=fingerprint.sha256,
@@ -87,8 +87,7 @@ def stages(db: Path, out: Path) -> list[tuple[str, float]]:
     times.append((f"PDF: paginate the listings ({len(pages)} pages)", clock() - t0))
     t0 = clock()
     front = pdf.front_context(view, context)
-    metrics = {key: font.metrics for key, font in writer.fonts.items()}
-    laid, targets = pdf._front(view, front, pages, metrics)
+    laid, targets = pdf._front(view, front, pages, pdf_text.face_metrics())
     times.append((f"PDF: template and lay out the front ({len(laid.pages)} pages)", clock() - t0))
     t0 = clock()
     data = pdf_text.document(laid, pages, pdf._running(front), targets, {"Title": "bench"})

@@ -25,7 +25,7 @@ from taxer.money import accounting, quantity
 from taxer.reports import pdf_flow
 from taxer.reports.holdings import totals as holdings_totals
 from taxer.reports.pdf_listing import Page, listings, other_totals, paginate
-from taxer.reports.pdf_text import PageWriter, Running, document
+from taxer.reports.pdf_text import Running, document, face_metrics
 from taxer.reports.reconciliation import pdf_context as reconciliation_context
 from taxer.reports.summary_text import command_for
 from taxer.reports.view import ZERO, ReportView
@@ -188,9 +188,14 @@ FRONT_SECTIONS = (("Summary and Schedule D totals", "summary"),
                   ("Methodology: rules and options used", "methodology"))
 
 
+def _listing_anchor(page: Page) -> str:
+    """The front's name for a listing ('listing-warnings', 'listing-part-I-C'): its references and contents."""
+    return f"listing-{page.anchor}"
+
+
 def _listing_starts(pages: Sequence[Page]) -> dict[str, int]:
-    """Each listing's anchor ('listing-warnings', 'listing-part-I-C') -> the index in `pages` of its first page."""
-    return {f"listing-{page.anchor}": n for n, page in enumerate(pages) if not page.continued}
+    """Each listing's anchor -> the index in `pages` of its first page."""
+    return {_listing_anchor(page): n for n, page in enumerate(pages) if not page.continued}
 
 
 def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
@@ -199,7 +204,7 @@ def _contents(pages: Sequence[Page], corrections: bool = False, us: bool = True,
     sections = FRONT_SECTIONS if us else (("Summary and totals for the tax return", "summary"), *FRONT_SECTIONS[1:])
     shown = {"corrections": corrections, "reconciliation": reconciled}
     return [(title, anchor) for title, anchor in sections if shown.get(anchor, True)] + \
-        [(page.toc, f"listing-{page.anchor}") for page in pages if not page.continued]
+        [(page.toc, _listing_anchor(page)) for page in pages if not page.continued]
 
 
 def _front(view: ReportView, front: dict, pages: Sequence[Page], metrics: dict) -> tuple[pdf_flow.Front, dict]:
@@ -212,8 +217,8 @@ def _front(view: ReportView, front: dict, pages: Sequence[Page], metrics: dict) 
     corrected, us = bool(view.corrections), not front["country_rules"]
     reconciled = front["reconciliation"] is not None
     starts = _listing_starts(pages)
-    html = _html(front, _contents(pages, corrected, us, reconciled), {page.anchor: f"listing-{page.anchor}"
-                                                                       for page in pages if not page.continued})
+    html = _html(front, _contents(pages, corrected, us, reconciled),
+                 {page.anchor: _listing_anchor(page) for page in pages if not page.continued})
     targets: dict[str, int] = {}
     missing: set[str] = set()
 
@@ -251,8 +256,7 @@ def pdf_bytes(view: ReportView, context: PdfContext, progress: Callable[[int, in
     """The report as PDF bytes, all in this process (a big report makes them in a forked child: `start`)."""
     pages = [page for listing in listings(view) for page in paginate(listing)]
     front = front_context(view, context)
-    metrics = {key: font.metrics for key, font in PageWriter().fonts.items()}
-    laid, targets = _front(view, front, pages, metrics)
+    laid, targets = _front(view, front, pages, face_metrics())
     title = f"Crypto-asset tax report {front['p'].year_label}" + (f": {front['taxpayer']}" if front["taxpayer"] else "")
     info = {"Title": title, **({"Author": front["taxpayer"]} if front["taxpayer"] else {}),
             "Creator": f"taxer {__version__}", "Producer": f"taxer {__version__}"}

@@ -225,11 +225,6 @@ class Text:
             parts.append(self._word(current, size))
         return parts
 
-    def baseline(self, face: str, size: float, leading: float) -> float:
-        """The baseline's distance from the top of a line box `leading` high (CSS half-leading)."""
-        m = self.metrics[face]
-        return (leading - (m.ascent - m.descent) * size / 1000) / 2 + m.ascent * size / 1000
-
     def draw(self, line: Sequence[Word], x: float, top: float, size: float, leading: float, colour: str) -> list[Op]:
         """A line's text operations: one run per stretch of one face (spaces included, so extracted text reads
         as it prints)."""
@@ -248,7 +243,8 @@ class Text:
                     runs.append((face, [text], at))
                 at += self.metrics[face].width(text, size)
         for face, texts, start in runs:
-            ops.append(("text", face, size, start, top + self.baseline(face, size, leading), "".join(texts), colour))
+            baseline = self.metrics[face].baseline(top, size, leading)
+            ops.append(("text", face, size, start, baseline, "".join(texts), colour))
         return ops
 
     def width(self, line: Sequence[Word], size: float) -> float:

@@ -85,6 +85,11 @@ class FontMetrics:
     bbox: tuple[int, int, int, int]
     name: str
 
+    def baseline(self, top: float, size: float, leading: float) -> float:
+        """Where CSS puts the baseline in a line box `leading` points high whose top is at `top` (half the
+        leading above the font's ascent-to-descent height)."""
+        return top + (leading - (self.ascent - self.descent) * size / 1000) / 2 + self.ascent * size / 1000
+
     def width(self, text: str, size: float) -> float:
         """The advance of `text` at `size` points."""
         gids, widths = self.gids, self.widths

@@ -53,6 +53,11 @@ def font_paths() -> dict[str, str]:
     return {key: font_file(family, bold) for key, (family, bold) in FACES.items()}
 
 
+def face_metrics() -> dict[str, FontMetrics]:
+    """Each face's metrics (what pdf_flow measures the front's text with), read once per process."""
+    return {key: metrics(path) for key, path in font_paths().items()}
+
+
 class PageWriter:
     """Draws pages as compressed content streams; `write()` adds them and the fonts they use to a PDF."""
 
@@ -68,10 +73,8 @@ class PageWriter:
     def draw_front(self, page: pdf_flow.Page, number: int, total: int, running: Running) -> bytes:
         """A laid-out front page (portrait) as page `number` of `total`: its content stream, compressed."""
         height = pdf_flow.PAGE_HEIGHT
-        head_y, foot_y = pdf_flow.TOP - 8 - 2.2, height - pdf_flow.BOTTOM + 8 + 7.5
-        right = pdf_flow.PAGE_WIDTH - pdf_flow.SIDE
-        ops = [self._text("sans", 7.5, pdf_flow.SIDE, head_y, running.top_left, GREY, height),
-               self._right("sans", 7.5, right, head_y, running.top_right, GREY, height)]
+        ops, foot = self._running(running, number, total, pdf_flow.PAGE_WIDTH, height, pdf_flow.SIDE, pdf_flow.TOP,
+                                  pdf_flow.BOTTOM)
         graphics, words = [], []
         for op in page.ops:
             if op[0] == "text":
@@ -84,8 +87,6 @@ class PageWriter:
                 _kind, x, y, w, colour = op
                 graphics.append(f"q {_rgb(colour).upper()} 0.5 w [0.5 1.5] 0 d {x:.2f} {height - y - 0.25:.2f} m "
                                 f"{x + w:.2f} {height - y - 0.25:.2f} l S Q")
-        foot = [self._text("sans", 7.5, pdf_flow.SIDE, foot_y, running.bottom_left, GREY, height),
-                self._right("sans", 7.5, right, foot_y, f"Page {number} of {total}", DARK, height)]
         # Heads first, then the page, the page number last: text extraction reads them in this order.
         return zlib.compress("\n".join([*ops, *graphics, *words, *foot]).encode(), 3)
 
@@ -115,6 +116,16 @@ class PageWriter:
 
     # drawing
 
+    def _running(self, running: Running, number: int, total: int, width: float, height: float, side: float,
+                 top: float, bottom: float) -> tuple[list[str], list[str]]:
+        """A page's running heads and its foot ("Page 2 of 30"), set 8pt outside its margins."""
+        head_y, foot_y = top - 8 - 2.2, height - bottom + 8 + 7.5
+        heads = [self._text("sans", 7.5, side, head_y, running.top_left, GREY, height),
+                 self._right("sans", 7.5, width - side, head_y, running.top_right, GREY, height)]
+        foot = [self._text("sans", 7.5, side, foot_y, running.bottom_left, GREY, height),
+                self._right("sans", 7.5, width - side, foot_y, f"Page {number} of {total}", DARK, height)]
+        return heads, foot
+
     def _text(self, key: str, size: float, x: float, y: float, text: str, colour: str = INK,
               height: float = HEIGHT_PT) -> str:
         """One run of text with its baseline at `y` points from the top of a page `height` points high."""
@@ -123,19 +134,15 @@ class PageWriter:
 
     def _baseline(self, key: str, top: float, size: float, leading: float) -> float:
         """Where CSS puts the baseline of a line box of `leading` points whose top is at `top`."""
-        m = self.fonts[key].metrics
-        content = (m.ascent - m.descent) * size / 1000
-        return top + (leading - content) / 2 + m.ascent * size / 1000
+        return self.fonts[key].metrics.baseline(top, size, leading)
 
     def _right(self, key: str, size: float, right: float, y: float, text: str, colour: str,
                height: float = HEIGHT_PT) -> str:
         return self._text(key, size, right - _width(self.fonts[key].metrics, text, size), y, text, colour, height)
 
     def _content(self, page: Page, number: int, total: int, running: Running) -> bytes:
+        heads, foot = self._running(running, number, total, WIDTH_PT, HEIGHT_PT, LEFT, TOP, BOTTOM)
         ops: list[str] = []
-        head_y, foot_y = TOP - 8 - 2.2, HEIGHT_PT - BOTTOM + 8 + 7.5
-        ops.append(self._text("sans", 7.5, LEFT, head_y, running.top_left, GREY))
-        ops.append(self._right("sans", 7.5, WIDTH_PT - LEFT, head_y, running.top_right, GREY))
         y = TOP
         ops.append(self._text("sans_bold", 11.5, LEFT, self._baseline("sans_bold", y, 11.5, 15), page.section))
         y += 15 + 1
@@ -176,14 +183,12 @@ class PageWriter:
                                   f"holds more than pdf_listing.PAGE_LINES lines: PAGE_LINES or WIDTH is too large")
         if mono.metrics.width("0" * pdf_listing.WIDTH, MONO) > CONTENT + 0.01:
             raise PageLayoutError("pdf_listing.WIDTH characters do not fit the page width")
-        ops.append(self._text("sans", 7.5, LEFT, foot_y, running.bottom_left, GREY))
-        ops.append(self._right("sans", 7.5, WIDTH_PT - LEFT, foot_y, f"Page {number} of {total}", DARK))
         graphics = []
         if shades:
             graphics += [SHADE, *shades, "f"]
         graphics += [INK, *rules, "f"]
         # Heads first, then the listing, the page number last: text extraction reads them in this order.
-        return "\n".join([*ops[:4], *graphics, *body, *ops[4:]]).encode()
+        return "\n".join([*heads, *ops[:2], *graphics, *body, *ops[2:], *foot]).encode()
 
 
 @lru_cache(maxsize=64)
